@@ -1,0 +1,48 @@
+# Two commands for a fresh machine with Python 3.10+, a C compiler and CMake:
+#   make run   set up .venv, fetch the bundled model, open the app
+#   make test  the same with the test extras, then ruff and the whole test suite
+# CMAKE_ARGS="-DGGML_CUDA=on" (or -DGGML_METAL=on) builds llama.cpp for a GPU: see README.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test model lint bench clean
+
+run: setup model
+	$(BIN)/desktop-llm
+
+test: setup-test model lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check desktop_llm tests bench
+
+bench: setup-test model
+	$(BIN)/python bench/throughput.py
+
+setup: $(VENV)/.installed-run
+setup-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "desktop-llm needs Python 3.10 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.installed-run
+
+# Checked every time (a sha256 of 98 MB takes a fraction of a second), so a damaged copy
+# is replaced rather than trusted.
+model: | $(BIN)/python
+	$(BIN)/python -m desktop_llm.bundled_model
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

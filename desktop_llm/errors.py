@@ -1,0 +1,35 @@
+"""The exception hierarchy that every message shown to a user comes from.
+
+Each error carries a sentence meant for a person, not a traceback: the GUI shows
+``str(error)`` in a dialog or the status bar, and the command line prints it on one line.
+"""
+
+from __future__ import annotations
+
+
+class DesktopLLMError(Exception):
+    """Base class: ``str(error)`` is a complete sentence a user can act on."""
+
+
+class ModelLoadError(DesktopLLMError):
+    """A model file could not be opened, validated or loaded by llama.cpp."""
+
+
+class ModelNotFoundError(DesktopLLMError):
+    """A model name or path does not match any installed model or existing file."""
+
+
+class NoModelLoadedError(DesktopLLMError):
+    """A generation was asked for while no model is loaded."""
+
+
+class GenerationError(DesktopLLMError):
+    """llama.cpp failed while producing a reply."""
+
+
+class StorageError(DesktopLLMError):
+    """The history database could not be opened, migrated, read or written."""
+
+
+class ConversationNotFoundError(StorageError):
+    """A conversation id does not exist (or was deleted)."""

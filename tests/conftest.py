@@ -1,0 +1,40 @@
+"""Test-wide set-up: offscreen Qt, a private data folder per test, the real default model."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports Qt: no screen here, and Qt's own files stay out of the real profile.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+_QT_PROFILE = tempfile.mkdtemp(prefix="desktop-llm-tests-")
+for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[variable] = os.path.join(_QT_PROFILE, variable.lower())
+
+import pytest  # noqa: E402
+
+from desktop_llm.bundled_model import DEFAULT_MODEL, default_model_path  # noqa: E402
+from desktop_llm.paths import AppPaths, app_paths  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own DESKTOP_LLM_HOME: nothing touches the user's real data."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DESKTOP_LLM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def paths(isolated_home: Path) -> AppPaths:
+    return app_paths().ensure()
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The bundled default model, put in models/ by `make test`."""
+    path = default_model_path()
+    if not path.is_file() or path.stat().st_size != DEFAULT_MODEL.size_bytes:
+        pytest.fail(f"{path} is missing or incomplete: run `make test`, which fetches it")
+    return path
