@@ -1,0 +1,27 @@
+"""Chat history and the installed-model registry, kept in one SQLite file.
+
+This is the only package that imports SQLAlchemy; everything it returns is a plain frozen
+record from ``records.py``.
+"""
+
+from __future__ import annotations
+
+from desktop_llm.storage.history_store import HistoryStore
+from desktop_llm.storage.records import (
+    FINISH_REASONS,
+    MODEL_SOURCES,
+    ROLES,
+    ConversationRecord,
+    MessageRecord,
+    ModelRecord,
+)
+
+__all__ = [
+    "FINISH_REASONS",
+    "MODEL_SOURCES",
+    "ROLES",
+    "ConversationRecord",
+    "HistoryStore",
+    "MessageRecord",
+    "ModelRecord",
+]

@@ -1,0 +1,524 @@
+"""HistoryStore: conversations, messages and the installed-model registry in one SQLite file.
+
+Thread-safe: every call runs in its own short session on the calling thread, and the GUI, the
+engine worker and the command line may all use one store (or one file) at the same time.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_llm.errors import ConversationNotFoundError, StorageError
+from desktop_llm.storage.database import (
+    create_database_engine,
+    error_reason,
+    for_writing,
+    is_not_a_database,
+)
+from desktop_llm.storage.instance_lock import (
+    INSTANCES_DIR_NAME,
+    InstanceLock,
+    is_instance_alive,
+    remove_dead_lock_files,
+)
+from desktop_llm.storage.migrations import apply_migrations
+from desktop_llm.storage.orm import ConversationRow, InstalledModelRow, MessageRow
+from desktop_llm.storage.records import (
+    FINISH_REASONS,
+    MODEL_SOURCES,
+    ROLES,
+    ConversationRecord,
+    MessageRecord,
+    ModelRecord,
+)
+from desktop_llm.storage.row_mapping import (
+    conversation_record,
+    dump_json_object,
+    message_record,
+    model_record,
+)
+
+UNTITLED = "Untitled"
+
+
+class _Unset(enum.Enum):
+    """Marks an argument that was not passed, where ``None`` is a meaningful value."""
+
+    UNSET = enum.auto()
+
+
+_UNSET = _Unset.UNSET
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _clean_title(title: str) -> str:
+    # Titles are often cut from a first message: fold newlines and runs of spaces into one.
+    return " ".join(title.split()) or UNTITLED
+
+
+def _normalized_model_path(path: Path) -> Path:
+    # Absolute and without "..", but symlinks kept: the user chose that name for the file.
+    return Path(os.path.abspath(Path(path).expanduser()))
+
+
+class HistoryStore:
+    """The chat history database. Create it with ``HistoryStore.open(path)``."""
+
+    def __init__(self, db_path: Path, engine: Engine, instance_lock: InstanceLock) -> None:
+        self._db_path = db_path
+        self._engine = engine
+        self._lock = instance_lock
+        self._instances_dir = db_path.parent / INSTANCES_DIR_NAME
+        self._reads = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writes = sessionmaker(bind=for_writing(engine), expire_on_commit=False)
+        self._close_lock = threading.Lock()
+        self._closed = False
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, db_path: Path) -> HistoryStore:
+        """Open (creating if needed) and migrate the database, and claim an instance id."""
+        db_path = Path(db_path)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(
+                f"Could not create the folder for the history database {db_path}: "
+                f"{error.strerror or error}."
+            ) from error
+        engine = create_database_engine(db_path)
+        try:
+            apply_migrations(engine, label=str(db_path))
+            instance_lock = InstanceLock.acquire(db_path.parent / INSTANCES_DIR_NAME)
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            engine.dispose()
+            if is_not_a_database(error):
+                raise StorageError(
+                    f"{db_path} is not a desktop-llm history database (file is not a database)."
+                ) from error
+            raise StorageError(
+                f"Could not open the history database {db_path}: {error_reason(error)}."
+            ) from error
+        except OSError as error:
+            engine.dispose()
+            raise StorageError(
+                f"Could not create the instance lock next to {db_path}: {error.strerror or error}."
+            ) from error
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(db_path, engine, instance_lock)
+
+    @property
+    def instance_id(self) -> str:
+        """This store's id; streaming replies it writes carry it as their writer."""
+        return self._lock.instance_id
+
+    @property
+    def path(self) -> Path:
+        return self._db_path
+
+    def close(self) -> None:
+        """Close the database and release the instance lock; safe to call more than once."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        try:
+            self._engine.dispose()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- sessions
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with self._translated_errors("read"), self._reads.begin() as session:
+            yield session
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with self._translated_errors("save to"), self._writes.begin() as session:
+            yield session
+
+    @contextmanager
+    def _translated_errors(self, verb: str) -> Iterator[None]:
+        if self._closed:
+            raise StorageError("The chat history database is already closed.")
+        try:
+            yield
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"Could not {verb} the chat history ({error_reason(error)})."
+            ) from error
+
+    @staticmethod
+    def _conversation_row(session: Session, conversation_id: int) -> ConversationRow:
+        row = session.get(ConversationRow, conversation_id)
+        if row is None:
+            raise ConversationNotFoundError(
+                f"Conversation {conversation_id} does not exist; it may have been deleted."
+            )
+        return row
+
+    @staticmethod
+    def _message_row(session: Session, message_id: int) -> MessageRow:
+        row = session.get(MessageRow, message_id)
+        if row is None:
+            # Messages are only ever deleted together with their conversation.
+            raise ConversationNotFoundError(
+                f"Message {message_id} does not exist; its conversation may have been deleted."
+            )
+        return row
+
+    # ----------------------------------------------------------------- conversations
+
+    def create_conversation(
+        self,
+        title: str = "New chat",
+        *,
+        model: str | None = None,
+        system_prompt: str = "",
+        settings: Mapping[str, Any] | None = None,
+    ) -> ConversationRecord:
+        now = _now()
+        row = ConversationRow(
+            title=_clean_title(title),
+            created_at=now,
+            updated_at=now,
+            model=model,
+            system_prompt=system_prompt,
+            settings_json=dump_json_object(settings),
+        )
+        with self._writing() as session:
+            session.add(row)
+            session.flush()
+            return conversation_record(row)
+
+    def list_conversations(self) -> list[ConversationRecord]:
+        """All conversations, the most recently active first."""
+        query = select(ConversationRow).order_by(
+            ConversationRow.updated_at.desc(), ConversationRow.id.desc()
+        )
+        with self._reading() as session:
+            return [conversation_record(row) for row in session.scalars(query)]
+
+    def get_conversation(self, conversation_id: int) -> ConversationRecord:
+        with self._reading() as session:
+            return conversation_record(self._conversation_row(session, conversation_id))
+
+    def rename_conversation(self, conversation_id: int, title: str) -> ConversationRecord:
+        """Set the title (whitespace folded; blank becomes "Untitled").
+
+        Like ``update_conversation``, this leaves ``updated_at`` alone: that field orders the
+        list by chat activity, and renaming a chat should not move it to the top.
+        """
+        with self._writing() as session:
+            row = self._conversation_row(session, conversation_id)
+            row.title = _clean_title(title)
+            return conversation_record(row)
+
+    def update_conversation(
+        self,
+        conversation_id: int,
+        *,
+        model: str | _Unset | None = _UNSET,
+        system_prompt: str | _Unset = _UNSET,
+        settings: Mapping[str, Any] | _Unset = _UNSET,
+    ) -> ConversationRecord:
+        """Change only the fields that are passed (``model=None`` clears the model)."""
+        with self._writing() as session:
+            row = self._conversation_row(session, conversation_id)
+            if not isinstance(model, _Unset):
+                row.model = model
+            if not isinstance(system_prompt, _Unset):
+                row.system_prompt = system_prompt
+            if not isinstance(settings, _Unset):
+                row.settings_json = dump_json_object(settings)
+            return conversation_record(row)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation; its messages go with it (ON DELETE CASCADE)."""
+        with self._writing() as session:
+            result = session.execute(
+                delete(ConversationRow).where(ConversationRow.id == conversation_id)
+            )
+            if result.rowcount == 0:
+                raise ConversationNotFoundError(
+                    f"Conversation {conversation_id} does not exist; it may have been deleted."
+                )
+
+    # ----------------------------------------------------------------- messages
+
+    def add_message(
+        self, conversation_id: int, role: str, content: str, *, model: str | None = None
+    ) -> MessageRecord:
+        """Store a complete message; an assistant message is stored as finished ('stop')."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        now = _now()
+        with self._writing() as session:
+            conversation = self._conversation_row(session, conversation_id)
+            conversation.updated_at = now
+            row = MessageRow(
+                conversation_id=conversation_id,
+                role=role,
+                content=content,
+                created_at=now,
+                updated_at=now,
+                model=model,
+                finish_reason="stop" if role == "assistant" else None,
+            )
+            session.add(row)
+            session.flush()
+            return message_record(row)
+
+    def start_reply(self, conversation_id: int, *, model: str | None) -> MessageRecord:
+        """Create an empty assistant message that this instance will stream into."""
+        now = _now()
+        with self._writing() as session:
+            conversation = self._conversation_row(session, conversation_id)
+            conversation.updated_at = now
+            row = MessageRow(
+                conversation_id=conversation_id,
+                role="assistant",
+                content="",
+                created_at=now,
+                updated_at=now,
+                model=model,
+                finish_reason=None,
+                writer=self.instance_id,
+            )
+            session.add(row)
+            session.flush()
+            return message_record(row)
+
+    def update_reply(
+        self, message_id: int, content: str, *, completion_tokens: int | None = None
+    ) -> None:
+        """Save the text streamed so far, so a crash loses at most the last interval.
+
+        One UPDATE in the common case; only when nothing matched does a second query find out
+        why (conversation deleted, or the reply already finished or marked interrupted).
+        """
+        values: dict[str, Any] = {"content": content, "updated_at": _now()}
+        if completion_tokens is not None:
+            values["completion_tokens"] = completion_tokens
+        statement = (
+            update(MessageRow)
+            .where(MessageRow.id == message_id, MessageRow.finish_reason.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        with self._writing() as session:
+            if session.execute(statement).rowcount == 1:
+                return
+            row = self._message_row(session, message_id)
+            raise StorageError(
+                f"Reply {message_id} is no longer streaming (finished as "
+                f"{row.finish_reason!r}); it cannot be updated."
+            )
+
+    def finish_reply(
+        self,
+        message_id: int,
+        *,
+        content: str,
+        finish_reason: str,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        tokens_per_second: float | None = None,
+        time_to_first_token: float | None = None,
+        error: str | None = None,
+    ) -> MessageRecord:
+        """Store the final text and statistics of a reply and mark it finished.
+
+        A statistic passed as None keeps what is already stored (such as the completion_tokens
+        last saved by ``update_reply``) rather than erasing it.
+        """
+        if finish_reason not in FINISH_REASONS:
+            raise ValueError(
+                f"finish_reason must be one of {', '.join(FINISH_REASONS)}, not {finish_reason!r}"
+            )
+        now = _now()
+        with self._writing() as session:
+            row = self._message_row(session, message_id)
+            if row.role != "assistant":
+                raise ValueError(f"message {message_id} is a {row.role} message, not a reply")
+            row.content = content
+            row.finish_reason = finish_reason
+            if prompt_tokens is not None:
+                row.prompt_tokens = prompt_tokens
+            if completion_tokens is not None:
+                row.completion_tokens = completion_tokens
+            if tokens_per_second is not None:
+                row.tokens_per_second = tokens_per_second
+            if time_to_first_token is not None:
+                row.time_to_first_token = time_to_first_token
+            row.error = error
+            row.writer = None
+            row.updated_at = now
+            self._conversation_row(session, row.conversation_id).updated_at = now
+            return message_record(row)
+
+    def list_messages(self, conversation_id: int) -> list[MessageRecord]:
+        """The conversation's messages in the order they were written."""
+        query = (
+            select(MessageRow)
+            .where(MessageRow.conversation_id == conversation_id)
+            .order_by(MessageRow.id)
+        )
+        with self._reading() as session:
+            self._conversation_row(session, conversation_id)
+            return [message_record(row) for row in session.scalars(query)]
+
+    def recover_interrupted(self) -> int:
+        """Mark replies whose writer died mid-stream as 'interrupted'; returns how many.
+
+        Replies still being written by a live instance (this one, another store in this
+        process, or another process such as the GUI while the CLI starts) are left alone.
+        """
+        streaming = (MessageRow.role == "assistant", MessageRow.finish_reason.is_(None))
+        with self._writing() as session:
+            writers = session.scalars(select(MessageRow.writer).where(*streaming).distinct())
+            dead = [
+                writer
+                for writer in writers
+                if writer is not None
+                and writer != self.instance_id
+                and not is_instance_alive(self._instances_dir, writer)
+            ]
+            result = session.execute(
+                update(MessageRow)
+                .where(*streaming, or_(MessageRow.writer.is_(None), MessageRow.writer.in_(dead)))
+                .values(finish_reason="interrupted", writer=None, updated_at=_now())
+                .execution_options(synchronize_session=False)
+            )
+            recovered = result.rowcount
+        try:
+            remove_dead_lock_files(self._instances_dir)
+        except OSError as error:
+            raise StorageError(
+                f"Could not clean up {self._instances_dir}: {error.strerror or error}."
+            ) from error
+        return recovered
+
+    # ----------------------------------------------------------------- installed models
+
+    def register_model(
+        self,
+        *,
+        name: str,
+        path: Path,
+        size_bytes: int,
+        source: str,
+        sha256: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> ModelRecord:
+        """Add a model file, or refresh the entry that already has this path.
+
+        A refreshed entry keeps its name, and keeps its sha256 and metadata when they are not
+        passed. A new entry whose name is taken by another file gets "name (2)", "name (3)"...
+        """
+        if source not in MODEL_SOURCES:
+            raise ValueError(f"source must be one of {', '.join(MODEL_SOURCES)}, not {source!r}")
+        model_path = _normalized_model_path(path)
+        with self._writing() as session:
+            row = session.scalars(
+                select(InstalledModelRow).where(InstalledModelRow.path == str(model_path))
+            ).one_or_none()
+            if row is None:
+                row = InstalledModelRow(
+                    name=self._unused_model_name(session, name.strip() or model_path.stem),
+                    path=str(model_path),
+                    size_bytes=size_bytes,
+                    source=source,
+                    sha256=sha256,
+                    added_at=_now(),
+                    metadata_json=dump_json_object(metadata),
+                )
+                session.add(row)
+                session.flush()
+            else:
+                row.size_bytes = size_bytes
+                row.source = source
+                if sha256 is not None:
+                    row.sha256 = sha256
+                if metadata is not None:
+                    row.metadata_json = dump_json_object(metadata)
+            return model_record(row)
+
+    @staticmethod
+    def _unused_model_name(session: Session, wanted: str) -> str:
+        taken = set(
+            session.scalars(
+                select(InstalledModelRow.name).where(
+                    or_(
+                        InstalledModelRow.name == wanted,
+                        InstalledModelRow.name.startswith(f"{wanted} (", autoescape=True),
+                    )
+                )
+            )
+        )
+        candidate, number = wanted, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{wanted} ({number})"
+        return candidate
+
+    def list_models(self) -> list[ModelRecord]:
+        """Installed models sorted by name, ignoring case."""
+        query = select(InstalledModelRow).order_by(
+            func.lower(InstalledModelRow.name), InstalledModelRow.name
+        )
+        with self._reading() as session:
+            return [model_record(row) for row in session.scalars(query)]
+
+    def get_model(self, name: str) -> ModelRecord | None:
+        query = select(InstalledModelRow).where(InstalledModelRow.name == name)
+        with self._reading() as session:
+            row = session.scalars(query).one_or_none()
+            return None if row is None else model_record(row)
+
+    def find_model_by_path(self, path: Path) -> ModelRecord | None:
+        model_path = str(_normalized_model_path(path))
+        query = select(InstalledModelRow).where(InstalledModelRow.path == model_path)
+        with self._reading() as session:
+            row = session.scalars(query).one_or_none()
+            return None if row is None else model_record(row)
+
+    def remove_model(self, name: str) -> bool:
+        """Forget a model (the file itself is not touched); False when no such name."""
+        with self._writing() as session:
+            result = session.execute(
+                delete(InstalledModelRow).where(InstalledModelRow.name == name)
+            )
+            return result.rowcount > 0

@@ -1,0 +1,157 @@
+"""The history schema as an ordered list of migrations (the simonw/llm pattern).
+
+Each migration is a function that receives a connection inside its own ``BEGIN IMMEDIATE``
+transaction; its position in ``MIGRATIONS`` (1-based) is its version. Once released, a migration
+is never edited: change the schema by appending a new one. The DDL is written out by hand rather
+than generated from ``orm.py`` so that old migrations keep meaning what they meant when shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, text
+
+from desktop_llm.errors import StorageError
+from desktop_llm.storage.database import for_writing
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(function: Migration) -> Migration:
+    """Append ``function`` to ``MIGRATIONS``; definition order is application order."""
+    MIGRATIONS.append(function)
+    return function
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    version: int
+    name: str
+    applied_at: datetime
+
+
+def apply_migrations(
+    engine: Engine, *, label: str, migrations: Sequence[Migration] = MIGRATIONS
+) -> list[AppliedMigration]:
+    """Bring the database up to date and return what had been applied before this call.
+
+    Safe to run from several processes at once: each step re-reads the applied versions after
+    taking the write lock, so a migration another process just applied is not run twice.
+    ``label`` names the database in error messages (usually its path).
+    """
+    writer = for_writing(engine)
+    already_applied: list[AppliedMigration] | None = None
+    while True:
+        with writer.begin() as connection:
+            applied = _applied_versions(connection, label)
+            if already_applied is None:
+                already_applied = applied
+            newest = max((m.version for m in applied), default=0)
+            if newest > len(migrations):
+                raise StorageError(
+                    f"{label} was written by a newer version of desktop-llm (history schema "
+                    f"version {newest}; this version knows up to {len(migrations)}). "
+                    "Update desktop-llm to open it."
+                )
+            if newest == len(migrations):
+                return already_applied
+            version = newest + 1
+            step = migrations[version - 1]
+            step(connection)
+            connection.execute(
+                text(
+                    "INSERT INTO schema_migrations (version, name, applied_at) "
+                    "VALUES (:version, :name, :applied_at)"
+                ),
+                {
+                    "version": version,
+                    "name": step.__name__,
+                    "applied_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                },
+            )
+
+
+def _applied_versions(connection: Connection, label: str) -> list[AppliedMigration]:
+    tables = set(
+        connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        ).scalars()
+    )
+    if "schema_migrations" not in tables:
+        if tables:
+            # Someone else's SQLite file: running our first migration on it would mix schemas.
+            raise StorageError(
+                f"{label} is not a desktop-llm history database (it holds other tables)."
+            )
+        connection.exec_driver_sql(
+            "CREATE TABLE schema_migrations ("
+            " version INTEGER NOT NULL PRIMARY KEY,"
+            " name TEXT NOT NULL,"
+            " applied_at TEXT NOT NULL)"
+        )
+        return []
+    rows = connection.execute(
+        text("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    )
+    return [
+        AppliedMigration(version, name, datetime.fromisoformat(applied_at))
+        for version, name, applied_at in rows
+    ]
+
+
+@migration
+def m001_initial_schema(connection: Connection) -> None:
+    # Roles, finish reasons and model sources are checked in Python, not by CHECK constraints:
+    # widening a CHECK in SQLite means rebuilding the table.
+    for statement in (
+        """
+        CREATE TABLE conversations (
+            id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            model TEXT,
+            system_prompt TEXT NOT NULL DEFAULT '',
+            settings_json TEXT NOT NULL DEFAULT '{}'
+        )
+        """,
+        "CREATE INDEX ix_conversations_updated_at ON conversations (updated_at)",
+        """
+        CREATE TABLE messages (
+            id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER NOT NULL
+                REFERENCES conversations (id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            model TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            tokens_per_second REAL,
+            time_to_first_token REAL,
+            finish_reason TEXT,
+            error TEXT,
+            writer TEXT
+        )
+        """,
+        "CREATE INDEX ix_messages_conversation_id ON messages (conversation_id)",
+        """
+        CREATE TABLE installed_models (
+            id INTEGER NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL UNIQUE,
+            size_bytes INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT,
+            added_at TEXT NOT NULL,
+            metadata_json TEXT NOT NULL DEFAULT '{}'
+        )
+        """,
+    ):
+        connection.exec_driver_sql(statement)
