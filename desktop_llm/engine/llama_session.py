@@ -1,0 +1,234 @@
+"""One loaded llama.cpp model. Thread-affine: only the engine worker thread touches it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence, Sized
+from pathlib import Path
+
+import jinja2
+import llama_cpp
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from desktop_llm.engine.cancel import CancelToken
+from desktop_llm.engine.context_window import fit_to_context
+from desktop_llm.engine.llama_log import LLAMA_LOG
+from desktop_llm.engine.model_file import check_model_file
+from desktop_llm.engine.types import (
+    ChatTurn,
+    FinishReason,
+    GenerationParams,
+    GenerationResult,
+    LoadedModel,
+    LoadSettings,
+)
+from desktop_llm.errors import ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+# Used when a GGUF carries no chat template; ChatML is what most small instruct models know.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def _memory_hint(settings: LoadSettings) -> str:
+    return (
+        f"Not enough memory for this model at a context of {settings.n_ctx} tokens. "
+        "Try a shorter context length, fewer GPU layers, or a smaller quantization."
+    )
+
+
+class _TokenCounter:
+    """A llama.cpp stopping criterion: counts sampled tokens and ends a cancelled reply.
+
+    llama-cpp-python calls it once per sampled token, inside its own loop, so a stop takes
+    effect before the next token is decoded, whatever the text streaming is holding back.
+    It also calls it once more after the loop with the same tokens; that call is not counted.
+    """
+
+    def __init__(self, cancel: CancelToken) -> None:
+        self._cancel = cancel
+        self._seen_length = -1
+        self.sampled = 0
+        self.first_at: float | None = None
+        self.last_at: float | None = None
+        self.cut_short = False
+
+    def __call__(self, tokens: Sized, _logits: object) -> bool:
+        if len(tokens) > self._seen_length:
+            self._seen_length = len(tokens)
+            now = time.perf_counter()
+            if self.first_at is None:
+                self.first_at = now
+            self.last_at = now
+            self.sampled += 1
+            # The token just sampled is dropped when this says stop.
+            self.cut_short = self._cancel.is_set()
+        return self.cut_short
+
+    def decode_rate(self) -> float | None:
+        if self.first_at is None or self.last_at is None or self.sampled < 2:
+            return None
+        elapsed = self.last_at - self.first_at
+        return (self.sampled - 1) / elapsed if elapsed > 0 else None
+
+
+class LlamaSession:
+    def __init__(self, llm: llama_cpp.Llama, loaded: LoadedModel) -> None:
+        self._llm = llm
+        self.loaded = loaded
+        eos_id = llm.token_eos()
+        self._formatter = Jinja2ChatFormatter(
+            template=loaded.chat_template or CHATML_TEMPLATE,
+            eos_token=llm._model.token_get_text(eos_id) if eos_id != -1 else "",
+            bos_token=llm._model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else "",
+            stop_token_ids=[eos_id],
+        )
+
+    @classmethod
+    def load(cls, path: Path, settings: LoadSettings) -> LlamaSession:
+        check_model_file(path)
+        mark = LLAMA_LOG.mark()
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=settings.n_ctx,
+                n_gpu_layers=settings.n_gpu_layers,
+                n_threads=settings.n_threads or max(1, (os.cpu_count() or 2)),
+                flash_attn=settings.flash_attn,
+                use_mmap=settings.use_mmap,
+                verbose=False,
+            )
+        except jinja2.TemplateError as error:
+            raise ModelLoadError(
+                f"The chat template inside {path.name} is broken and cannot be used: {error}"
+            ) from error
+        except MemoryError as error:
+            raise ModelLoadError(_memory_hint(settings)) from error
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelLoadError(_explain_refusal(path, settings, mark, error)) from error
+
+        offload = LLAMA_LOG.offloaded_layers(mark)
+        metadata = dict(llm.metadata)
+        arch = metadata.get("general.architecture", "")
+        block_count = metadata.get(f"{arch}.block_count")
+        loaded = LoadedModel(
+            path=path,
+            n_ctx=llm.n_ctx(),
+            n_layers=offload[1] if offload else (int(block_count) if block_count else None),
+            gpu_layers=offload[0] if offload else 0,
+            chat_template=metadata.get("tokenizer.chat_template"),
+            settings=settings,
+            metadata=metadata,
+        )
+        logger.info(
+            "loaded %s: n_ctx=%s, %s/%s layers on the GPU",
+            path.name, loaded.n_ctx, loaded.gpu_layers, loaded.n_layers,
+        )
+        return cls(llm, loaded)
+
+    def close(self) -> None:
+        self._llm.close()
+
+    def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> int:
+        return len(self._tokenize_prompt(turns)[0])
+
+    def _tokenize_prompt(self, turns: Sequence[ChatTurn]) -> tuple[list[int], list[str], object]:
+        messages = [{"role": turn.role, "content": turn.content} for turn in turns]
+        formatted = self._formatter(messages=messages)
+        tokens = self._llm.tokenize(
+            formatted.prompt.encode("utf-8"),
+            add_bos=not formatted.added_special,
+            special=True,
+        )
+        stop = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
+        return tokens, [s for s in stop if s], formatted.stopping_criteria
+
+    def generate(
+        self,
+        turns: Sequence[ChatTurn],
+        params: GenerationParams,
+        cancel: CancelToken,
+        on_text: Callable[[str], None],
+    ) -> GenerationResult:
+        """Stream one reply. Never raises for llama.cpp failures: they come back as 'error'."""
+        started = time.perf_counter()
+        n_ctx = self.loaded.n_ctx
+        turns = fit_to_context(turns, n_ctx, params.max_tokens, self.count_prompt_tokens)
+        prompt, stop, model_criteria = self._tokenize_prompt(turns)
+        counter = _TokenCounter(cancel)
+        criteria = llama_cpp.StoppingCriteriaList([counter])
+        if model_criteria is not None:
+            criteria.extend(model_criteria)
+
+        pieces: list[str] = []
+        first_text_at: float | None = None
+        finish: FinishReason = "stop"
+        error: str | None = None
+        stream = self._llm.create_completion(
+            prompt=prompt,
+            stream=True,
+            stop=stop,
+            stopping_criteria=criteria,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            top_k=params.top_k,
+            min_p=params.min_p,
+            repeat_penalty=params.repeat_penalty,
+            seed=params.seed,
+            max_tokens=params.max_tokens,
+        )
+        try:
+            for chunk in stream:
+                choice = chunk["choices"][0]
+                text = choice["text"]
+                if text:
+                    if first_text_at is None:
+                        first_text_at = time.perf_counter()
+                    pieces.append(text)
+                    on_text(text)
+                if choice["finish_reason"]:
+                    finish = "length" if choice["finish_reason"] == "length" else "stop"
+                if cancel.is_set():
+                    break
+        except MemoryError:
+            finish, error = "error", _memory_hint(self.loaded.settings)
+        except (RuntimeError, ValueError, OSError) as failure:
+            logger.exception("generation failed")
+            finish, error = "error", f"llama.cpp stopped with an error: {failure}"
+        finally:
+            stream.close()
+        if cancel.is_set() and finish != "error":
+            finish = "cancelled"
+
+        completion = counter.sampled
+        if completion and (finish == "stop" or counter.cut_short):
+            # The end-of-turn token, or the one sampled after the stop click, is not part of
+            # the reply.
+            completion -= 1
+        return GenerationResult(
+            text="".join(pieces),
+            finish_reason=finish,
+            prompt_tokens=len(prompt),
+            completion_tokens=completion,
+            time_to_first_token=(first_text_at - started) if first_text_at else None,
+            tokens_per_second=counter.decode_rate(),
+            n_ctx=n_ctx,
+            error=error,
+        )
+
+
+def _explain_refusal(path: Path, settings: LoadSettings, mark: int, error: Exception) -> str:
+    """Turn llama.cpp's bare "Failed to load model" into the reason its log gave."""
+    logged = LLAMA_LOG.errors_since(mark)
+    if any("alloc" in line.lower() or "out of memory" in line.lower() for line in logged):
+        return _memory_hint(settings)
+    reason = next((line for line in reversed(logged) if "load" in line.lower()), None)
+    detail = reason or str(error)
+    return f"llama.cpp could not load {path.name}: {detail}"

@@ -1,0 +1,100 @@
+"""Plain data passed in and out of the engine; no llama_cpp types leak past this package."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+FinishReason = Literal["stop", "length", "cancelled", "error"]
+
+
+def _known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """Drop keys a newer or older version wrote, so settings files never break a start."""
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """How llama.cpp loads a model. ``n_gpu_layers=-1`` offloads every layer it can."""
+
+    n_ctx: int = 4096
+    n_gpu_layers: int = -1
+    n_threads: int | None = None
+    flash_attn: bool = False
+    use_mmap: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LoadSettings:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling settings of one reply. ``max_tokens=None`` lets the reply fill the context."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int | None = None
+    max_tokens: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GenerationParams:
+        return cls(**_known_fields(cls, data))
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What this llama.cpp build can do, so a silent CPU fallback is visible."""
+
+    backend: str
+    gpu_offload_supported: bool
+    llama_cpp_python_version: str
+    system_info: str
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    path: Path
+    n_ctx: int
+    n_layers: int | None
+    gpu_layers: int | None
+    chat_template: str | None
+    settings: LoadSettings
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def on_cpu_only(self) -> bool:
+        return not self.gpu_layers
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    time_to_first_token: float | None
+    tokens_per_second: float | None
+    n_ctx: int
+    error: str | None = None
+
+    @property
+    def context_used(self) -> int:
+        return self.prompt_tokens + self.completion_tokens

@@ -1,0 +1,178 @@
+"""The engine worker: one long-lived thread that owns the one ``Llama`` of the process.
+
+llama-cpp-python must not be used from two threads, so every load, unload and generation
+is a job run on this thread, in order. Callers get a ``concurrent.futures.Future``; stop
+is a flag they set from any thread, checked by llama.cpp's loop at every token.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from desktop_llm.engine.cancel import CancelToken
+from desktop_llm.engine.llama_session import LlamaSession
+from desktop_llm.engine.types import (
+    ChatTurn,
+    GenerationParams,
+    GenerationResult,
+    LoadedModel,
+    LoadSettings,
+)
+from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Job:
+    run: Callable[[], Any]
+    future: Future[Any]
+
+
+@dataclass(eq=False)
+class Generation:
+    """A reply being produced: ``cancel()`` from any thread, ``future`` for the result."""
+
+    future: Future[GenerationResult]
+    cancel_token: CancelToken = field(default_factory=CancelToken)
+
+    def cancel(self) -> None:
+        self.cancel_token.set()
+
+
+class EngineWorker:
+    def __init__(self, name: str = "llama-worker") -> None:
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._session: LlamaSession | None = None
+        self._loaded: LoadedModel | None = None
+        self._active: set[Generation] = set()
+        self._active_lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        """The model in memory now; read from any thread (a reference swap is atomic)."""
+        return self._loaded
+
+    def load(self, path: Path, settings: LoadSettings | None = None) -> Future[LoadedModel]:
+        return self._submit(lambda: self._load(path, settings or LoadSettings()))
+
+    def unload(self) -> Future[None]:
+        return self._submit(self._unload)
+
+    def generate(
+        self,
+        turns: Sequence[ChatTurn],
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+    ) -> Generation:
+        """Queue one reply. ``on_text`` is called on the worker thread with each new piece."""
+        generation = Generation(future=Future())
+        with self._active_lock:
+            self._active.add(generation)
+
+        def run() -> GenerationResult:
+            try:
+                return self._generate(list(turns), params, generation.cancel_token, on_text)
+            finally:
+                with self._active_lock:
+                    self._active.discard(generation)
+
+        self._enqueue(_Job(run, generation.future))
+        return generation
+
+    def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
+        return self._submit(lambda: self._require_session().count_prompt_tokens(turns))
+
+    def stop(self) -> None:
+        """Stop the running reply and any queued ones; safe from any thread, returns at once."""
+        with self._active_lock:
+            for generation in self._active:
+                generation.cancel()
+
+    def shutdown(self, timeout: float | None = 30.0) -> None:
+        """Stop generating, free the model and end the thread. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop()
+        self._jobs.put(_Job(self._unload, Future()))
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
+    def _submit(self, work: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._enqueue(_Job(work, future))
+        return future
+
+    def _enqueue(self, job: _Job) -> None:
+        if self._closed:
+            job.future.set_exception(DesktopLLMError("The engine has been shut down."))
+            return
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                job.future.set_result(job.run())
+            except BaseException as error:  # the thread must outlive every job's failure
+                if not isinstance(error, DesktopLLMError):
+                    logger.exception("engine job failed")
+                job.future.set_exception(error)
+
+    def _require_session(self) -> LlamaSession:
+        if self._session is None:
+            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+        return self._session
+
+    def _load(self, path: Path, settings: LoadSettings) -> LoadedModel:
+        self._unload()
+        session = LlamaSession.load(path, settings)
+        self._session, self._loaded = session, session.loaded
+        return session.loaded
+
+    def _unload(self) -> None:
+        session, self._session, self._loaded = self._session, None, None
+        if session is not None:
+            session.close()
+
+    def _generate(
+        self,
+        turns: list[ChatTurn],
+        params: GenerationParams,
+        cancel: CancelToken,
+        on_text: Callable[[str], None],
+    ) -> GenerationResult:
+        n_ctx = self._loaded.n_ctx if self._loaded else 0
+        if cancel.is_set():
+            return _failed_before_start("cancelled", None, n_ctx)
+        try:
+            return self._require_session().generate(turns, params, cancel, on_text)
+        except DesktopLLMError as error:
+            return _failed_before_start("error", str(error), n_ctx)
+
+
+def _failed_before_start(reason: str, error: str | None, n_ctx: int) -> GenerationResult:
+    return GenerationResult(
+        text="",
+        finish_reason=reason,  # type: ignore[arg-type]
+        prompt_tokens=0,
+        completion_tokens=0,
+        time_to_first_token=None,
+        tokens_per_second=None,
+        n_ctx=n_ctx,
+        error=error,
+    )
