@@ -1,0 +1,20 @@
+"""``desktop-llm`` and ``python -m desktop_llm``: no arguments open the window."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        from desktop_llm.app import run_app
+
+        return run_app()
+    from desktop_llm.cli import main as cli_main
+
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""ChatService: history -> engine -> storage. The GUI and the command line both use it.
+
+Storage calls are quick and synchronous (the GUI runs them off its thread); generation runs
+on the engine worker thread and reports through callbacks that are called on that thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_llm.chat.library import ModelChoice, ModelLibrary
+from desktop_llm.chat.reply_writer import ReplyWriter
+from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
+from desktop_llm.engine.backend import backend_info
+from desktop_llm.engine.types import (
+    BackendInfo,
+    ChatTurn,
+    GenerationParams,
+    GenerationResult,
+    LoadedModel,
+    LoadSettings,
+)
+from desktop_llm.engine.worker import EngineWorker, Generation
+from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
+from desktop_llm.paths import AppPaths
+from desktop_llm.settings import Settings, load_settings, save_settings
+from desktop_llm.storage import ConversationRecord, HistoryStore, MessageRecord, ModelRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Reply:
+    """A reply on its way: already in the database, filled in while it streams."""
+
+    conversation: ConversationRecord
+    user_message: MessageRecord
+    message: MessageRecord
+    generation: Generation
+    done: Future[MessageRecord]
+
+    def cancel(self) -> None:
+        self.generation.cancel()
+
+
+class ChatService:
+    def __init__(
+        self,
+        store: HistoryStore,
+        worker: EngineWorker,
+        paths: AppPaths,
+        settings: Settings | None = None,
+    ) -> None:
+        self._store = store
+        self._worker = worker
+        self._paths = paths
+        self.library = ModelLibrary(store)
+        self.settings = settings if settings is not None else load_settings(paths.settings_file)
+        self._model: ModelChoice | None = None
+
+    @classmethod
+    def open(cls, paths: AppPaths) -> ChatService:
+        """Open the history, mark replies a crash cut off, and start the engine thread."""
+        paths.ensure()
+        store = HistoryStore.open(paths.database)
+        try:
+            recovered = store.recover_interrupted()
+            if recovered:
+                logger.warning("marked %d reply(ies) cut off by a crash as interrupted", recovered)
+            service = cls(store, EngineWorker(), paths)
+            service.library.register_bundled()
+        except BaseException:
+            store.close()
+            raise
+        return service
+
+    def __enter__(self) -> ChatService:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop any reply, free the model, close the database. Safe to call twice."""
+        self._worker.shutdown()
+        self._store.close()
+
+    # Settings -------------------------------------------------------------------------------
+
+    def save_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        save_settings(settings, self._paths.settings_file)
+
+    # Conversations ----------------------------------------------------------------------------
+
+    def conversations(self) -> list[ConversationRecord]:
+        return self._store.list_conversations()
+
+    def conversation(self, conversation_id: int) -> ConversationRecord:
+        return self._store.get_conversation(conversation_id)
+
+    def messages(self, conversation_id: int) -> list[MessageRecord]:
+        return self._store.list_messages(conversation_id)
+
+    def new_conversation(self, *, system_prompt: str | None = None) -> ConversationRecord:
+        return self._store.create_conversation(
+            DEFAULT_TITLE,
+            model=self._model.name if self._model else None,
+            system_prompt=self.settings.system_prompt if system_prompt is None else system_prompt,
+            settings=self.settings.generation.to_dict(),
+        )
+
+    def set_system_prompt(self, conversation_id: int, system_prompt: str) -> ConversationRecord:
+        return self._store.update_conversation(conversation_id, system_prompt=system_prompt)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> ConversationRecord:
+        return self._store.rename_conversation(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self._store.delete_conversation(conversation_id)
+
+    # Models -----------------------------------------------------------------------------------
+
+    def backend_info(self) -> BackendInfo:
+        return backend_info()
+
+    def models(self) -> list[ModelRecord]:
+        return self.library.models()
+
+    @property
+    def current_model(self) -> ModelChoice | None:
+        """The model asked for last (it may still be loading)."""
+        return self._model
+
+    @property
+    def loaded_model(self) -> LoadedModel | None:
+        return self._worker.loaded
+
+    def default_model(self) -> ModelChoice | None:
+        return self.library.default(self.settings.default_model)
+
+    def load_model(
+        self, name_or_path: str | Path, settings: LoadSettings | None = None
+    ) -> Future[LoadedModel]:
+        choice = self.library.resolve(str(name_or_path))
+        self._model = choice
+        return self._worker.load(choice.path, settings or self.settings.load)
+
+    # Chat -------------------------------------------------------------------------------------
+
+    def send(
+        self,
+        conversation_id: int | None,
+        text: str,
+        *,
+        params: GenerationParams | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Reply:
+        """Save the question, then queue the reply; ``on_text`` runs on the engine thread."""
+        if not text.strip():
+            raise DesktopLLMError("The message is empty.")
+        if self._model is None:
+            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+        conversation = (
+            self.new_conversation() if conversation_id is None
+            else self._store.get_conversation(conversation_id)
+        )
+        params = params or GenerationParams.from_dict(conversation.settings)
+        turns = self._turns(conversation)
+        user_message = self._store.add_message(conversation.id, "user", text)
+        turns.append(ChatTurn("user", text))
+        if conversation.title == DEFAULT_TITLE:
+            self._store.rename_conversation(conversation.id, title_from_message(text))
+        conversation = self._store.update_conversation(
+            conversation.id, model=self._model.name, settings=params.to_dict()
+        )
+        reply = self._store.start_reply(conversation.id, model=self._model.name)
+        writer = ReplyWriter(self._store, reply.id, forward=on_text)
+        generation = self._worker.generate(turns, params, writer.on_text)
+        done: Future[MessageRecord] = Future()
+        generation.future.add_done_callback(
+            lambda finished: self._finish(reply.id, writer, finished, done)
+        )
+        return Reply(conversation, user_message, reply, generation, done)
+
+    def stop(self) -> None:
+        """Stop the reply being generated; returns at once, from any thread."""
+        self._worker.stop()
+
+    def _turns(self, conversation: ConversationRecord) -> list[ChatTurn]:
+        system = conversation.system_prompt
+        turns = [ChatTurn("system", system)] if system else []
+        for message in self._store.list_messages(conversation.id):
+            if message.role == "system" or not message.content.strip():
+                continue
+            turns.append(ChatTurn(message.role, message.content))  # type: ignore[arg-type]
+        return turns
+
+    def _finish(
+        self,
+        message_id: int,
+        writer: ReplyWriter,
+        finished: Future[GenerationResult],
+        done: Future[MessageRecord],
+    ) -> None:
+        try:
+            result = finished.result()
+        except DesktopLLMError as error:
+            result = None
+            failure = str(error)
+        else:
+            failure = result.error
+        try:
+            record = self._store.finish_reply(
+                message_id,
+                content=result.text if result else writer.text,
+                finish_reason=result.finish_reason if result else "error",
+                prompt_tokens=result.prompt_tokens if result else None,
+                completion_tokens=result.completion_tokens if result else None,
+                tokens_per_second=result.tokens_per_second if result else None,
+                time_to_first_token=result.time_to_first_token if result else None,
+                error=failure,
+            )
+        except DesktopLLMError as error:
+            done.set_exception(error)
+            return
+        done.set_result(record)

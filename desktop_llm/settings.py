@@ -1,0 +1,70 @@
+"""The user's settings: a typed dataclass saved as JSON in the config folder.
+
+Unknown keys are ignored and a damaged file falls back to defaults (after keeping a copy),
+so a settings file never stops the app from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_llm.engine.types import GenerationParams, LoadSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    load: LoadSettings = field(default_factory=LoadSettings)
+    generation: GenerationParams = field(default_factory=GenerationParams)
+    default_model: str | None = None
+    system_prompt: str = "You are a helpful assistant."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "load": self.load.to_dict(),
+            "generation": self.generation.to_dict(),
+            "default_model": self.default_model,
+            "system_prompt": self.system_prompt,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        defaults = cls()
+        return cls(
+            load=LoadSettings.from_dict(data.get("load") or {}),
+            generation=GenerationParams.from_dict(data.get("generation") or {}),
+            default_model=data.get("default_model", defaults.default_model),
+            system_prompt=data.get("system_prompt", defaults.system_prompt),
+        )
+
+    def with_default_model(self, name: str | None) -> Settings:
+        return replace(self, default_model=name)
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("settings must be a JSON object")
+        return Settings.from_dict(data)
+    except FileNotFoundError:
+        return Settings()
+    except (ValueError, TypeError) as error:
+        backup = path.with_name(path.name + ".broken")
+        path.replace(backup)
+        logger.warning("settings file was unreadable (%s); kept it as %s", error, backup)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write atomically, so a crash mid-write leaves the previous settings in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(settings.to_dict(), indent=2), encoding="utf-8")
+    os.replace(partial, path)
