@@ -1,0 +1,187 @@
+"""The GUI's side of the chat service: work off the GUI thread, results back as signals.
+
+Storage calls run one at a time on a background thread (like Anki's task manager), replies
+run on the engine worker thread, and everything they report reaches the GUI through
+queued signals. Nothing here blocks the GUI thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop_llm.chat import LoadedModel, MessageRecord
+from desktop_llm.chat.service import ChatService, Reply
+from desktop_llm.errors import DesktopLLMError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def describe_failure(error: BaseException) -> str:
+    """A sentence for the user; unexpected errors are logged with their traceback."""
+    if isinstance(error, DesktopLLMError):
+        return str(error)
+    logger.error("unexpected failure", exc_info=error)
+    return f"Something went wrong: {error}. Details are in the log file."
+
+
+class ChatBridge(QObject):
+    conversationsChanged = Signal(list)  # list[ConversationRecord]
+    conversationLoaded = Signal(object, list)  # ConversationRecord, list[MessageRecord]
+    modelsChanged = Signal(list)  # list[ModelRecord]
+    modelLoading = Signal(str)
+    modelLoaded = Signal(object)  # LoadedModel
+    modelFailed = Signal(str)
+    replyStarted = Signal(int, object)  # request id, Reply
+    replyText = Signal(int, str)
+    replyFinished = Signal(int, object)  # request id, MessageRecord
+    replyFailed = Signal(int, str)
+    failed = Signal(str)
+    _deliver = Signal(object)  # a callable to run on the GUI thread
+
+    def __init__(self, service: ChatService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self._tasks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-tasks")
+        self._request_ids = itertools.count(1)
+        self._stop_requested: set[int] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._deliver.connect(self._on_deliver)
+
+    # Generic plumbing ---------------------------------------------------------------------
+
+    def run_in_background(
+        self,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run ``work`` on the storage thread; call ``on_done`` with its result on this one."""
+        if self._closed:
+            return
+
+        def job() -> None:
+            try:
+                result = work()
+            except BaseException as error:
+                message = describe_failure(error)
+                self._deliver.emit(lambda: (on_error or self.failed.emit)(message))
+            else:
+                self._deliver.emit(lambda: on_done(result))
+
+        self._tasks.submit(job)
+
+    @Slot(object)
+    def _on_deliver(self, callback: Callable[[], Any]) -> None:
+        callback()
+
+    # Conversations ------------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        self.run_in_background(self.service.conversations, self.conversationsChanged.emit)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self.run_in_background(
+            lambda: (self.service.conversation(conversation_id),
+                     self.service.messages(conversation_id)),
+            lambda loaded: self.conversationLoaded.emit(*loaded),
+        )
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.run_in_background(
+            lambda: self.service.rename_conversation(conversation_id, title),
+            lambda _renamed: self.refresh_conversations(),
+        )
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self.run_in_background(
+            lambda: self.service.delete_conversation(conversation_id),
+            lambda _deleted: self.refresh_conversations(),
+        )
+
+    # Models -------------------------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        self.run_in_background(self.service.models, self.modelsChanged.emit)
+
+    def load_model(self, name: str) -> None:
+        self.modelLoading.emit(name)
+
+        def start() -> Future[LoadedModel]:
+            return self.service.load_model(name)
+
+        def watch(loading: Future[LoadedModel]) -> None:
+            loading.add_done_callback(lambda done: self._model_done(name, done))
+
+        self.run_in_background(start, watch, self.modelFailed.emit)
+
+    def _model_done(self, name: str, done: Future[LoadedModel]) -> None:
+        try:
+            loaded = done.result()
+        except BaseException as error:
+            self.modelFailed.emit(describe_failure(error))
+            return
+        self.modelLoaded.emit(loaded)
+        settings = self.service.settings
+        if settings.default_model != name:
+            self.service.save_settings(settings.with_default_model(name))
+
+    # Replies ------------------------------------------------------------------------------
+
+    def send(self, conversation_id: int | None, text: str) -> int:
+        """Queue a question; the returned request id tags every signal about its reply."""
+        request_id = next(self._request_ids)
+
+        def start() -> Reply:
+            reply = self.service.send(
+                conversation_id, text, on_text=lambda piece: self.replyText.emit(request_id, piece)
+            )
+            reply.done.add_done_callback(lambda done: self._reply_done(request_id, done))
+            with self._lock:
+                if request_id in self._stop_requested:
+                    reply.cancel()
+            return reply
+
+        self.run_in_background(
+            start,
+            lambda reply: self.replyStarted.emit(request_id, reply),
+            lambda message: self.replyFailed.emit(request_id, message),
+        )
+        return request_id
+
+    def stop(self, request_id: int | None = None) -> None:
+        """Stop at the next token; a reply not started yet is stopped as soon as it starts."""
+        if request_id is not None:
+            with self._lock:
+                self._stop_requested.add(request_id)
+        self.service.stop()
+
+    def _reply_done(self, request_id: int, done: Future[MessageRecord]) -> None:
+        with self._lock:
+            self._stop_requested.discard(request_id)
+        try:
+            record = done.result()
+        except BaseException as error:
+            self.replyFailed.emit(request_id, describe_failure(error))
+            return
+        self.replyFinished.emit(request_id, record)
+
+    # Shutdown -----------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop generating, finish queued writes, free the model and close the database."""
+        if self._closed:
+            return
+        self._closed = True
+        self.service.stop()
+        self._tasks.shutdown(wait=True)
+        self.service.close()

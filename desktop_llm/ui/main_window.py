@@ -1,0 +1,330 @@
+"""The main window: conversations on the left, the chat on the right, status at the bottom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.chat import (
+    BackendInfo,
+    ConversationRecord,
+    LoadedModel,
+    MessageRecord,
+    ModelRecord,
+)
+from desktop_llm.chat.service import Reply
+from desktop_llm.ui.chat_bridge import ChatBridge
+from desktop_llm.ui.conversation_list import ConversationList
+from desktop_llm.ui.message_input import MessageInput
+from desktop_llm.ui.status_bar import ChatStatusBar
+from desktop_llm.ui.transcript_view import TranscriptView
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: ChatBridge, backend: BackendInfo, state_file: Path) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("desktop-llm")
+        self.bridge = bridge
+        self._state = QSettings(str(state_file), QSettings.Format.IniFormat)
+        self._conversation_id: int | None = None
+        self._active_request: int | None = None
+        self._reply_conversation: int | None = None
+        self._opened_recent = False
+        self._question = ""
+
+        self.new_chat_button = QPushButton(self.tr("New chat"))
+        self.new_chat_button.setObjectName("newChatButton")
+        self.conversation_list = ConversationList()
+        self.model_selector = QComboBox()
+        self.model_selector.setObjectName("modelSelector")
+        self.model_selector.setMinimumContentsLength(24)
+        self.model_selector.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_state = QLabel(self.tr("No model loaded"))
+        self.model_state.setObjectName("modelState")
+        self.transcript = TranscriptView()
+        self.error_banner = QLabel()
+        self.error_banner.setObjectName("errorBanner")
+        self.error_banner.setWordWrap(True)
+        self.error_banner.setStyleSheet(
+            "background:#fef2f2; color:#991b1b; border:1px solid #fecaca; padding:6px;"
+        )
+        self.error_banner.hide()
+        self.message_input = MessageInput()
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setDefault(True)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setObjectName("stopButton")
+        self.stop_button.setEnabled(False)
+        self.status = ChatStatusBar(backend)
+        self.setStatusBar(self.status)
+        self._lay_out()
+        self._connect()
+        self._restore_state()
+        self.message_input.setFocus()
+        bridge.refresh_conversations()
+        bridge.refresh_models()
+
+    def _lay_out(self) -> None:
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(6, 6, 0, 6)
+        side.addWidget(self.new_chat_button)
+        side.addWidget(self.conversation_list)
+
+        chat = QWidget()
+        column = QVBoxLayout(chat)
+        column.setContentsMargins(0, 6, 6, 6)
+        model_row = QHBoxLayout()
+        model_row.addWidget(QLabel(self.tr("Model:")))
+        model_row.addWidget(self.model_selector, 1)
+        model_row.addWidget(self.model_state)
+        column.addLayout(model_row)
+        column.addWidget(self.transcript, 1)
+        column.addWidget(self.error_banner)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.message_input, 1)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch(1)
+        input_row.addLayout(buttons)
+        column.addLayout(input_row)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(chat)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 760])
+        self.setCentralWidget(self.splitter)
+
+    def _connect(self) -> None:
+        bridge = self.bridge
+        self.new_chat_button.clicked.connect(self.start_new_chat)
+        QShortcut(QKeySequence.StandardKey.New, self, self.start_new_chat)
+        self.send_button.clicked.connect(self.message_input.submit)
+        self.message_input.submitted.connect(self._on_submitted)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_stop_clicked)
+        self.conversation_list.conversationSelected.connect(self._on_conversation_selected)
+        self.conversation_list.renameRequested.connect(bridge.rename_conversation)
+        self.conversation_list.deleteRequested.connect(self._on_delete_requested)
+        self.model_selector.activated.connect(self._on_model_chosen)
+        bridge.conversationsChanged.connect(self._on_conversations_changed)
+        bridge.conversationLoaded.connect(self._on_conversation_loaded)
+        bridge.modelsChanged.connect(self._on_models_changed)
+        bridge.modelLoading.connect(self._on_model_loading)
+        bridge.modelLoaded.connect(self._on_model_loaded)
+        bridge.modelFailed.connect(self._on_model_failed)
+        bridge.replyStarted.connect(self._on_reply_started)
+        bridge.replyText.connect(self._on_reply_text)
+        bridge.replyFinished.connect(self._on_reply_finished)
+        bridge.replyFailed.connect(self._on_reply_failed)
+        bridge.failed.connect(self.show_error)
+
+    # State ----------------------------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self._conversation_id
+
+    @property
+    def generating(self) -> bool:
+        return self._active_request is not None
+
+    def _set_generating(self, request_id: int | None) -> None:
+        self._active_request = request_id
+        self.send_button.setEnabled(request_id is None)
+        self.stop_button.setEnabled(request_id is not None)
+
+    def show_error(self, message: str) -> None:
+        self.error_banner.setText(message)
+        self.error_banner.show()
+
+    def _restore_state(self) -> None:
+        geometry = self._state.value("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1000, 700)
+        splitter = self._state.value("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def _save_state(self) -> None:
+        self._state.setValue("geometry", self.saveGeometry())
+        self._state.setValue("splitter", self.splitter.saveState())
+        self._state.sync()
+
+    # Conversations --------------------------------------------------------------------------
+
+    @Slot()
+    def start_new_chat(self) -> None:
+        self._conversation_id = None
+        self.conversation_list.clearSelection()
+        self.conversation_list.setCurrentItem(None)
+        self.transcript.clear()
+        self.error_banner.hide()
+        self.message_input.setFocus()
+
+    @Slot(list)
+    def _on_conversations_changed(self, conversations: list[ConversationRecord]) -> None:
+        self.conversation_list.set_conversations(conversations, self._conversation_id)
+        if not self._opened_recent:
+            self._opened_recent = True
+            if conversations and self._conversation_id is None and not self.generating:
+                self._on_conversation_selected(conversations[0].id)
+
+    @Slot(int)
+    def _on_conversation_selected(self, conversation_id: int) -> None:
+        self._conversation_id = conversation_id
+        self.error_banner.hide()
+        self.bridge.open_conversation(conversation_id)
+
+    @Slot(object, list)
+    def _on_conversation_loaded(
+        self, conversation: ConversationRecord, messages: list[MessageRecord]
+    ) -> None:
+        if conversation.id != self._conversation_id:
+            return
+        self.transcript.show_messages(messages)
+        self.conversation_list.select_id(conversation.id)
+
+    @Slot(int)
+    def _on_delete_requested(self, conversation_id: int) -> None:
+        if conversation_id == self._reply_conversation and self.generating:
+            self.bridge.stop(self._active_request)
+        if conversation_id == self._conversation_id:
+            self.start_new_chat()
+        self.bridge.delete_conversation(conversation_id)
+
+    # Models ---------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _on_models_changed(self, models: list[ModelRecord]) -> None:
+        current = self.bridge.service.current_model
+        self.model_selector.blockSignals(True)
+        self.model_selector.clear()
+        for model in models:
+            self.model_selector.addItem(model.name, str(model.path))
+        if current is not None:
+            index = self.model_selector.findText(current.name)
+            self.model_selector.setCurrentIndex(index)
+        self.model_selector.blockSignals(False)
+
+    @Slot(int)
+    def _on_model_chosen(self, index: int) -> None:
+        name = self.model_selector.itemText(index)
+        service = self.bridge.service
+        current = service.current_model
+        if name and (current is None or current.name != name or service.loaded_model is None):
+            self.bridge.load_model(name)
+
+    def load_default_model(self) -> None:
+        self.bridge.run_in_background(self.bridge.service.default_model, self._on_default_model)
+
+    def _on_default_model(self, choice: object) -> None:
+        if choice is None:
+            self.show_error(self.tr("No model is installed yet. Add a .gguf file to start."))
+            return
+        self.bridge.load_model(choice.name)  # type: ignore[attr-defined]
+
+    @Slot(str)
+    def _on_model_loading(self, name: str) -> None:
+        self.model_state.setText(self.tr("Loading…"))
+        index = self.model_selector.findText(name)
+        if index >= 0:
+            self.model_selector.setCurrentIndex(index)
+        self.status.show_model(None)
+
+    @Slot(object)
+    def _on_model_loaded(self, loaded: LoadedModel) -> None:
+        self.model_state.setText(self.tr("Ready"))
+        self.model_state.setToolTip(str(loaded.path))
+        self.status.show_model(loaded)
+        self.error_banner.hide()
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self.model_state.setText(self.tr("Not loaded"))
+        self.status.show_model(None)
+        self.show_error(message)
+
+    # Replies --------------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_submitted(self, text: str) -> None:
+        if self.generating:
+            return
+        self.error_banner.hide()
+        self.message_input.clear()
+        self.transcript.begin_exchange(text)
+        self._reply_conversation = self._conversation_id
+        self._question = text
+        self._set_generating(self.bridge.send(self._conversation_id, text))
+
+    @Slot()
+    def _on_stop_clicked(self) -> None:
+        if self.generating:
+            self.bridge.stop(self._active_request)
+
+    @Slot(int, object)
+    def _on_reply_started(self, request_id: int, reply: Reply) -> None:
+        if request_id != self._active_request:
+            return
+        new_conversation = self._conversation_id is None
+        self._reply_conversation = reply.conversation.id
+        if new_conversation:
+            self._conversation_id = reply.conversation.id
+        self.bridge.refresh_conversations()
+
+    @Slot(int, str)
+    def _on_reply_text(self, request_id: int, text: str) -> None:
+        if request_id == self._active_request and self._reply_conversation == self._conversation_id:
+            self.transcript.append_reply_text(text)
+
+    @Slot(int, object)
+    def _on_reply_finished(self, request_id: int, message: MessageRecord) -> None:
+        if request_id != self._active_request:
+            return
+        self._set_generating(None)
+        self.transcript.flush()
+        self.status.show_reply(message)
+        if message.conversation_id == self._conversation_id:
+            self.bridge.open_conversation(message.conversation_id)
+        self.bridge.refresh_conversations()
+
+    @Slot(int, str)
+    def _on_reply_failed(self, request_id: int, message: str) -> None:
+        if request_id != self._active_request:
+            return
+        self._set_generating(None)
+        self.show_error(message)
+        if not self.message_input.toPlainText().strip():
+            # The question was never saved: give it back rather than lose it.
+            self.message_input.setPlainText(self._question)
+        if self._conversation_id is not None:
+            self.bridge.open_conversation(self._conversation_id)
+        else:
+            self.transcript.clear()
+
+    # Closing --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_state()
+        self.bridge.shutdown()
+        event.accept()
