@@ -148,7 +148,15 @@ class ChatService:
     ) -> Future[LoadedModel]:
         choice = self.library.resolve(str(name_or_path))
         self._model = choice
-        return self._worker.load(choice.path, settings or self.settings.load)
+        loading = self._worker.load(choice.path, settings or self.settings.load)
+        loading.add_done_callback(lambda done: self._forget_failed_model(choice, done))
+        return loading
+
+    def _forget_failed_model(self, choice: ModelChoice, done: Future[LoadedModel]) -> None:
+        # A model that failed to load is not "current": sending is refused with a reason
+        # instead of saving a question no model will answer.
+        if done.exception() is not None and self._model is choice:
+            self._model = None
 
     # Chat -------------------------------------------------------------------------------------
 

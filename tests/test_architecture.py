@@ -1,0 +1,99 @@
+"""The layering rules of DEVELOPERS.md, checked on every module's imports.
+
+ui -> chat -> engine | storage | hub, never back; each third-party heavyweight has exactly one
+home. app.py (composition root) and __main__.py may reach everywhere.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import desktop_llm
+
+PACKAGE_ROOT = Path(desktop_llm.__file__).parent
+ROOTS_ALLOWED_EVERYWHERE = {"app", "__main__"}
+
+# Third-party package -> the only part of desktop_llm allowed to import it.
+SOLE_IMPORTERS = {
+    "PySide6": "ui",
+    "llama_cpp": "engine",
+    "sqlalchemy": "storage",
+    "huggingface_hub": "hub",
+}
+
+# Part -> parts of desktop_llm it must never import.
+FORBIDDEN = {
+    "engine": {"storage", "hub", "chat", "ui", "cli", "app"},
+    "storage": {"engine", "hub", "chat", "ui", "cli", "app"},
+    "hub": {"chat", "ui", "cli", "app"},
+    "chat": {"ui", "cli", "app"},
+    "cli": {"ui", "app"},
+    "ui": {"engine", "storage", "hub", "cli", "app"},
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE_ROOT.rglob("*.py"))
+
+
+def _part_of(path: Path) -> str:
+    relative = path.relative_to(PACKAGE_ROOT)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module name imported anywhere in the file, also inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_scan_sees_the_whole_package() -> None:
+    parts = {_part_of(path) for path in _modules()}
+    assert {"engine", "storage", "chat", "ui", "cli", "app"} <= parts
+    assert "PySide6.QtWidgets" in _imports(PACKAGE_ROOT / "ui" / "main_window.py")
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE_ROOT)))
+def test_imports_follow_the_layers(path: Path) -> None:
+    part = _part_of(path)
+    if part in ROOTS_ALLOWED_EVERYWHERE:
+        return
+    problems = []
+    for name in _imports(path):
+        top = name.split(".")[0]
+        home = SOLE_IMPORTERS.get(top)
+        if home is not None and part != home:
+            problems.append(f"imports {name}, which only {home}/ may import")
+        if top == "desktop_llm" and "." in name:
+            target = name.split(".")[1]
+            if target in FORBIDDEN.get(part, set()):
+                problems.append(f"imports {name}: {part} must not depend on {target}")
+    assert not problems, f"{path.relative_to(PACKAGE_ROOT)}: " + "; ".join(problems)
+
+
+def test_core_and_command_line_run_without_qt() -> None:
+    """Import the whole core, run a command, and check PySide6 was never loaded."""
+    probe = (
+        "import sys\n"
+        "import desktop_llm.cli, desktop_llm.chat.service, desktop_llm.storage\n"
+        "import desktop_llm.engine.worker, desktop_llm.settings\n"
+        "code = desktop_llm.cli.main(['info', '--json'])\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'PySide6')\n"
+        "print('PYSIDE6:', loaded)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "PYSIDE6: []" in done.stdout

@@ -1,0 +1,218 @@
+"""The real main window, driven by qtbot, on the real default model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+)
+from pytestqt.qtbot import QtBot
+
+from desktop_llm.paths import AppPaths
+from desktop_llm.ui.main_window import MainWindow
+from tests.ui.conftest import REPLY_MS, saved_messages
+
+pytestmark = pytest.mark.gui
+
+LONG_STORY = "Write a very long story about a lighthouse keeper and a whale."
+
+
+def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    box = window.findChild(QPlainTextEdit, "messageInput")
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def transcript(window: MainWindow) -> str:
+    return window.findChild(QTextBrowser, "transcriptView").toPlainText()
+
+
+def test_widgets_are_named_for_tests_and_accessibility(
+    open_window: Callable[..., MainWindow],
+) -> None:
+    window = open_window()
+    assert window.findChild(QListWidget, "conversationList") is not None
+    assert window.findChild(QTextBrowser, "transcriptView") is not None
+    assert window.findChild(QPushButton, "sendButton").isEnabled()
+    assert not window.findChild(QPushButton, "stopButton").isEnabled()
+    assert window.findChild(QPushButton, "newChatButton") is not None
+    selector = window.findChild(QComboBox, "modelSelector")
+    assert selector.currentText() == "SmolLM2 135M Instruct (Q4_1)"
+    assert window.findChild(QPlainTextEdit, "messageInput").hasFocus()
+    assert "Backend: CPU" in window.status.backend_label.text()
+    assert window.status.gpu_label.text() == "GPU layers: 0/31"
+
+
+def test_chat_streams_stops_and_survives_a_restart(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
+) -> None:
+    window = open_window()
+    send(qtbot, window, LONG_STORY)
+    assert window.generating
+    assert LONG_STORY in transcript(window)
+    assert window.findChild(QPlainTextEdit, "messageInput").toPlainText() == ""
+
+    # Text arrives while the reply is still being generated: it streams.
+    qtbot.waitUntil(lambda: len(transcript(window)) > len(LONG_STORY) + 200, timeout=REPLY_MS)
+    assert window.generating
+    shown_while_streaming = transcript(window)
+
+    qtbot.mouseClick(window.findChild(QPushButton, "stopButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    conversation_id = window.conversation_id
+    assert conversation_id is not None
+    question, reply = saved_messages(paths, conversation_id)
+    assert question.role == "user" and question.content == LONG_STORY
+    assert reply.finish_reason == "cancelled"
+    assert reply.content and reply.content.strip()[:40] in shown_while_streaming
+    assert window.findChild(QPushButton, "sendButton").isEnabled()
+    qtbot.waitUntil(lambda: "stopped" in transcript(window))
+
+    window.close()
+    reopened = open_window()
+    conversations = reopened.findChild(QListWidget, "conversationList")
+    qtbot.waitUntil(lambda: conversations.count() == 1)
+    assert conversations.item(0).text() == LONG_STORY[:48].rsplit(" ", 1)[0] + "…"
+    qtbot.waitUntil(lambda: LONG_STORY in transcript(reopened))
+    assert reply.content.strip()[:40] in transcript(reopened)
+
+
+def test_second_turn_continues_the_conversation(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
+) -> None:
+    window = open_window()
+    send(qtbot, window, "Name one colour.")
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    first_conversation = window.conversation_id
+    send(qtbot, window, "Name another one.")
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    assert window.conversation_id == first_conversation
+    messages = saved_messages(paths, first_conversation)
+    assert [m.role for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[3].prompt_tokens > messages[1].prompt_tokens
+    qtbot.waitUntil(lambda: "tok/s" in window.status.speed_label.text())
+    assert window.status.context_label.text().startswith("Context: ")
+    assert "/ 4096" in window.status.context_label.text()
+
+
+def test_shift_enter_makes_a_new_line_instead_of_sending(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    window = open_window()
+    box = window.findChild(QPlainTextEdit, "messageInput")
+    qtbot.keyClicks(box, "first line")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(box, "second line")
+    assert box.toPlainText() == "first line\nsecond line"
+    assert not window.generating
+    assert window.conversation_id is None
+
+
+def test_new_chat_rename_and_delete(
+    qtbot: QtBot,
+    open_window: Callable[..., MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window()
+    conversations = window.findChild(QListWidget, "conversationList")
+    for question in ("Say yes.", "Say no."):
+        qtbot.mouseClick(window.findChild(QPushButton, "newChatButton"), Qt.MouseButton.LeftButton)
+        assert transcript(window) == ""
+        send(qtbot, window, question)
+        qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: conversations.count() == 2)
+    assert [conversations.item(i).text() for i in range(2)] == ["Say no.", "Say yes."]
+
+    conversations.setCurrentRow(1)
+    conversations.rename_current()
+    editor = conversations.focusWidget()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Affirmative")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Affirmative" in [conversations.item(i).text() for i in range(2)])
+
+    # Declining the confirmation keeps the conversation.
+    cancel = QMessageBox.StandardButton.Cancel
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: cancel)
+    conversations.setCurrentRow(0)
+    conversations.delete_current()
+    qtbot.wait(200)
+    assert conversations.count() == 2
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    conversations.setCurrentRow(0)
+    doomed = conversations.current_id()
+    conversations.delete_current()
+    qtbot.waitUntil(lambda: conversations.count() == 1)
+    assert conversations.item(0).text() == "Affirmative"
+    assert window.conversation_id != doomed
+
+
+def test_closing_during_a_reply_stops_it_cleanly(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
+) -> None:
+    window = open_window()
+    send(qtbot, window, LONG_STORY)
+    qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: len(transcript(window)) > len(LONG_STORY) + 100, timeout=REPLY_MS)
+    conversation_id = window.conversation_id
+    window.close()  # waits for the worker to stop; the fixture checks no thread is left
+    reply = saved_messages(paths, conversation_id)[-1]
+    assert reply.finish_reason == "cancelled"
+    assert reply.content.strip()
+
+
+def test_window_geometry_is_restored(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    window = open_window(wait_for_model=False)
+    # Smaller than the offscreen screen (800x600), which restoring would clamp to.
+    window.resize(720, 520)
+    window.splitter.setSizes([300, 400])
+    qtbot.wait(50)
+    size, sizes = window.size(), window.splitter.sizes()
+    assert size.width() == 720 and sizes[0] > 250
+    window.close()
+    reopened = open_window(wait_for_model=False)
+    assert reopened.size() == size
+    assert reopened.splitter.sizes() == sizes
+
+
+def test_a_model_that_fails_to_load_is_explained_and_the_app_goes_on(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths, tmp_path
+) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    window = open_window()
+    window.bridge.service.library._store.register_model(
+        name="Broken model", path=broken, size_bytes=68, source="imported"
+    )
+    window.bridge.refresh_models()
+    selector = window.findChild(QComboBox, "modelSelector")
+    qtbot.waitUntil(lambda: selector.count() == 2)
+    index = selector.findText("Broken model")
+    selector.setCurrentIndex(index)
+    selector.activated.emit(index)
+    qtbot.waitUntil(lambda: window.error_banner.isVisible(), timeout=30_000)
+    assert "broken.gguf" in window.error_banner.text()
+    assert window.model_state.text() == "Not loaded"
+
+    # Sending now is refused with a reason, and the question is given back, not lost.
+    send(qtbot, window, "Are you there?")
+    qtbot.waitUntil(lambda: not window.generating, timeout=30_000)
+    assert window.findChild(QPlainTextEdit, "messageInput").toPlainText() == "Are you there?"
+    assert window.error_banner.isVisible()
+
+    # Choosing the good model again brings the chat back.
+    good = selector.findText("SmolLM2 135M Instruct (Q4_1)")
+    selector.setCurrentIndex(good)
+    selector.activated.emit(good)
+    qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=60_000)
