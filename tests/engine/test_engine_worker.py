@@ -207,6 +207,14 @@ class TestRefusedFiles:
         message = self._refusal(engine, broken)
         assert "chat template" in message and "broken" in message
 
+    def test_out_of_memory(self, engine: EngineWorker, model_path: Path) -> None:
+        # A KV cache for 40 million tokens needs close to a terabyte: no machine has it.
+        with pytest.raises(ModelLoadError) as refused:
+            engine.load(model_path, LoadSettings(n_ctx=40_000_000)).result(timeout=120)
+        message = str(refused.value)
+        assert message.startswith("Not enough memory")
+        assert "shorter context length" in message
+
     def test_worker_still_answers_after_refusals(
         self, engine: EngineWorker, model_path: Path, tmp_path: Path
     ) -> None:
