@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.setCurrentItem(None)
         self.transcript.clear()
         self.error_banner.hide()
+        self.setWindowTitle("desktop-llm")
         self.message_input.setFocus()
 
     @Slot(list)
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
             return
         self.transcript.show_messages(messages)
         self.conversation_list.select_id(conversation.id)
+        self.setWindowTitle(f"{conversation.title} — desktop-llm")
 
     @Slot(int)
     def _on_delete_requested(self, conversation_id: int) -> None:

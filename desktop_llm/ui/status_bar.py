@@ -21,6 +21,7 @@ class ChatStatusBar(QStatusBar):
         self.context_label = QLabel(self)
         self.context_label.setObjectName("contextLabel")
         for label in (self.backend_label, self.gpu_label, self.speed_label, self.context_label):
+            label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
         offload = self.tr("GPU offload available") if backend.gpu_offload_supported else self.tr(
             "no GPU offload in this build"

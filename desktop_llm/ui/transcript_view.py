@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop_llm.chat import MessageRecord
@@ -35,11 +35,21 @@ def message_stats(message: MessageRecord) -> str:
     return " · ".join(parts)
 
 
+def _reply_block_format() -> QTextBlockFormat:
+    block = QTextBlockFormat()
+    block.setTopMargin(2)
+    block.setBottomMargin(10)
+    return block
+
+
 class TranscriptView(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("transcriptView")
         self.setOpenExternalLinks(True)
+        self.setPlaceholderText(
+            self.tr("Ask the model anything. Everything stays on this computer.")
+        )
         self._pending: list[str] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
@@ -80,9 +90,18 @@ class TranscriptView(QTextBrowser):
         """Show the question at once and open an empty reply for the stream to fill."""
         self.flush()
         cursor = self._end_cursor()
-        cursor.insertHtml(self._heading("user") + _paragraph(question))
-        cursor.insertHtml(self._heading("assistant", self.tr("thinking…")))
-        cursor.insertBlock()
+        fragments = (
+            self._heading("user"),
+            _paragraph(question),
+            self._heading("assistant", self.tr("writing…")),
+        )
+        for fragment in fragments:
+            # insertHtml merges a lone paragraph into the current block: start a fresh one,
+            # with plain formats so nothing of the previous fragment's style carries over.
+            if not self.document().isEmpty():
+                cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+            cursor.insertHtml(fragment)
+        cursor.insertBlock(_reply_block_format(), QTextCharFormat())
         self._scroll_to_end()
 
     @Slot(str)
@@ -99,7 +118,7 @@ class TranscriptView(QTextBrowser):
         text, self._pending = "".join(self._pending), []
         bar = self.verticalScrollBar()
         following = bar.value() >= bar.maximum() - 4
-        self._end_cursor().insertText(text)
+        self._end_cursor().insertText(text, QTextCharFormat())
         if following:
             self._scroll_to_end()
 
