@@ -12,11 +12,12 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop_llm.chat import LoadedModel, MessageRecord
+from desktop_llm.chat import LoadedModel, LoadSettings, MessageRecord
 from desktop_llm.chat.service import ChatService, Reply
 from desktop_llm.errors import DesktopLLMError
 
@@ -123,6 +124,14 @@ class ChatBridge(QObject):
             loading.add_done_callback(lambda done: self._model_done(name, done))
 
         self.run_in_background(start, watch, self.modelFailed.emit)
+
+    def apply_load_settings(self, load: LoadSettings) -> None:
+        """Save new load settings and reload the current model with them."""
+        current = self.service.current_model
+        self.run_in_background(
+            lambda: self.service.save_settings(replace(self.service.settings, load=load)),
+            lambda _saved: self.load_model(current.name) if current is not None else None,
+        )
 
     def _model_done(self, name: str, done: Future[LoadedModel]) -> None:
         try:

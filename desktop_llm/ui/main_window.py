@@ -27,6 +27,7 @@ from desktop_llm.chat import (
 from desktop_llm.chat.service import Reply
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
+from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
 from desktop_llm.ui.message_input import MessageInput
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
@@ -35,6 +36,7 @@ from desktop_llm.ui.transcript_view import TranscriptView
 class MainWindow(QMainWindow):
     def __init__(self, bridge: ChatBridge, backend: BackendInfo, state_file: Path) -> None:
         super().__init__()
+        self._backend = backend
         self.setObjectName("mainWindow")
         self.setWindowTitle("desktop-llm")
         self.bridge = bridge
@@ -53,6 +55,11 @@ class MainWindow(QMainWindow):
         self.model_selector.setMinimumContentsLength(24)
         self.model_selector.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_settings_button = QPushButton(self.tr("Settings…"))
+        self.model_settings_button.setObjectName("modelSettingsButton")
+        self.model_settings_button.setToolTip(
+            self.tr("Context length, GPU layers and threads for loading the model")
         )
         self.model_state = QLabel(self.tr("No model loaded"))
         self.model_state.setObjectName("modelState")
@@ -94,6 +101,7 @@ class MainWindow(QMainWindow):
         model_row.addWidget(QLabel(self.tr("Model:")))
         model_row.addWidget(self.model_selector, 1)
         model_row.addWidget(self.model_state)
+        model_row.addWidget(self.model_settings_button)
         column.addLayout(model_row)
         column.addWidget(self.transcript, 1)
         column.addWidget(self.error_banner)
@@ -126,6 +134,7 @@ class MainWindow(QMainWindow):
         self.conversation_list.renameRequested.connect(bridge.rename_conversation)
         self.conversation_list.deleteRequested.connect(self._on_delete_requested)
         self.model_selector.activated.connect(self._on_model_chosen)
+        self.model_settings_button.clicked.connect(self.edit_load_settings)
         bridge.conversationsChanged.connect(self._on_conversations_changed)
         bridge.conversationLoaded.connect(self._on_conversation_loaded)
         bridge.modelsChanged.connect(self._on_models_changed)
@@ -244,6 +253,12 @@ class MainWindow(QMainWindow):
             self.show_error(self.tr("No model is installed yet. Add a .gguf file to start."))
             return
         self.bridge.load_model(choice.name)  # type: ignore[attr-defined]
+
+    @Slot()
+    def edit_load_settings(self) -> None:
+        dialog = LoadSettingsDialog(self.bridge.service.settings.load, self._backend, self)
+        dialog.accepted.connect(lambda: self.bridge.apply_load_settings(dialog.settings()))
+        dialog.open()
 
     @Slot(str)
     def _on_model_loading(self, name: str) -> None:

@@ -8,10 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTextBrowser,
 )
 from pytestqt.qtbot import QtBot
@@ -216,3 +218,27 @@ def test_a_model_that_fails_to_load_is_explained_and_the_app_goes_on(
     selector.setCurrentIndex(good)
     selector.activated.emit(good)
     qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=60_000)
+
+
+def test_model_settings_reload_the_model_and_are_remembered(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
+) -> None:
+    window = open_window()
+    window.findChild(QPushButton, "modelSettingsButton").click()
+    dialog = window.findChild(QDialog, "loadSettingsDialog")
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.findChild(QSpinBox, "contextLength").value() == 4096
+    # No GPU support in this build: the GPU layers box says so instead of pretending.
+    assert not dialog.findChild(QSpinBox, "gpuLayers").isEnabled()
+    dialog.findChild(QSpinBox, "contextLength").setValue(1024)
+    dialog.accept()
+    qtbot.waitUntil(
+        lambda: window.bridge.service.loaded_model is not None
+        and window.bridge.service.loaded_model.n_ctx == 1024,
+        timeout=60_000,
+    )
+    qtbot.waitUntil(lambda: window.status.context_label.text() == "Context: 0 / 1024")
+    assert '"n_ctx": 1024' in paths.settings_file.read_text(encoding="utf-8")
+    window.close()
+    reopened = open_window()
+    assert reopened.bridge.service.loaded_model.n_ctx == 1024
