@@ -215,25 +215,35 @@ class ChatService:
         finished: Future[GenerationResult],
         done: Future[MessageRecord],
     ) -> None:
+        # Whatever happened, the reply is closed in the database and ``done`` resolves:
+        # a reply left open would keep the window waiting forever.
         try:
             result = finished.result()
-        except DesktopLLMError as error:
-            result = None
-            failure = str(error)
-        else:
-            failure = result.error
+        except BaseException as error:
+            if not isinstance(error, DesktopLLMError):
+                logger.error("generation failed", exc_info=error)
+            result = GenerationResult(
+                text=writer.text,
+                finish_reason="error",
+                prompt_tokens=0,
+                completion_tokens=0,
+                time_to_first_token=None,
+                tokens_per_second=None,
+                n_ctx=0,
+                error=str(error) or type(error).__name__,
+            )
         try:
             record = self._store.finish_reply(
                 message_id,
-                content=result.text if result else writer.text,
-                finish_reason=result.finish_reason if result else "error",
-                prompt_tokens=result.prompt_tokens if result else None,
-                completion_tokens=result.completion_tokens if result else None,
-                tokens_per_second=result.tokens_per_second if result else None,
-                time_to_first_token=result.time_to_first_token if result else None,
-                error=failure,
+                content=result.text,
+                finish_reason=result.finish_reason,
+                prompt_tokens=result.prompt_tokens or None,
+                completion_tokens=result.completion_tokens,
+                tokens_per_second=result.tokens_per_second,
+                time_to_first_token=result.time_to_first_token,
+                error=result.error,
             )
-        except DesktopLLMError as error:
+        except BaseException as error:
             done.set_exception(error)
             return
         done.set_result(record)

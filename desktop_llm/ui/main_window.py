@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self._reply_conversation: int | None = None
         self._opened_recent = False
         self._question = ""
+        self._splitter_restored = False
 
         self.new_chat_button = QPushButton(self.tr("New chat"))
         self.new_chat_button.setObjectName("newChatButton")
@@ -170,9 +171,14 @@ class MainWindow(QMainWindow):
         geometry = self._state.value("geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1000, 700)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # Restored once the window has its real width, or the splitter rescales the sidebar.
         splitter = self._state.value("splitter")
-        if splitter is not None:
+        if splitter is not None and not self._splitter_restored:
             self.splitter.restoreState(splitter)
+        self._splitter_restored = True
 
     def _save_state(self) -> None:
         self._state.setValue("geometry", self.saveGeometry())

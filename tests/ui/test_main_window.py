@@ -172,16 +172,28 @@ def test_closing_during_a_reply_stops_it_cleanly(
     assert reply.content.strip()
 
 
+def settled_splitter_sizes(qtbot: QtBot, window: MainWindow) -> list[int]:
+    """The splitter's sizes once layout has stopped adjusting them."""
+    previous: list[int] = []
+    for _ in range(50):
+        qtbot.wait(20)
+        current = window.splitter.sizes()
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError(f"the splitter kept moving: {previous}")
+
+
 def test_window_geometry_is_restored(
     qtbot: QtBot, open_window: Callable[..., MainWindow]
 ) -> None:
     window = open_window(wait_for_model=False)
     # Smaller than the offscreen screen (800x600), which restoring would clamp to.
-    window.resize(720, 520)
-    window.splitter.setSizes([300, 400])
-    qtbot.wait(50)
-    size, sizes = window.size(), window.splitter.sizes()
-    assert size.width() == 720 and sizes[0] > 250
+    window.resize(760, 540)
+    window.splitter.setSizes([190, 566])
+    sizes = settled_splitter_sizes(qtbot, window)
+    size = window.size()
+    assert size.width() == 760 and 150 < sizes[0] < 240
     window.close()
     reopened = open_window(wait_for_model=False)
     assert reopened.size() == size
