@@ -127,12 +127,12 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
             raise DesktopLLMError("No model is installed. Pass --model PATH to a .gguf file.")
         service.load_model(str(choice.path)).result()
 
-        conversation_id = args.conversation
-        if conversation_id is None:
-            conversation_id = service.new_conversation(system_prompt=args.system).id
-        elif args.system is not None:
-            service.set_system_prompt(conversation_id, args.system)
-        saved = service.conversation(conversation_id).settings
+        if args.conversation is None:
+            saved = service.settings.generation.to_dict()
+        else:
+            saved = service.conversation(args.conversation).settings
+            if args.system is not None:
+                service.set_system_prompt(args.conversation, args.system)
         overrides = {
             key: getattr(args, key)
             for key in ("temperature", "top_p", "top_k", "seed", "max_tokens")
@@ -141,7 +141,11 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         params = replace(GenerationParams.from_dict(saved), **overrides)
 
         stream = None if args.json else _write_through
-        reply = service.send(conversation_id, args.prompt, params=params, on_text=stream)
+        reply = service.send(
+            args.conversation, args.prompt, params=params, system_prompt=args.system,
+            on_text=stream,
+        )
+        conversation_id = reply.conversation.id
         try:
             message = reply.done.result()
         except KeyboardInterrupt:

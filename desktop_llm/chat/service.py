@@ -166,15 +166,20 @@ class ChatService:
         text: str,
         *,
         params: GenerationParams | None = None,
+        system_prompt: str | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> Reply:
-        """Save the question, then queue the reply; ``on_text`` runs on the engine thread."""
+        """Save the question, then queue the reply; ``on_text`` runs on the engine thread.
+
+        ``conversation_id=None`` starts a conversation (with ``system_prompt``, or the
+        default one from the settings).
+        """
         if not text.strip():
             raise DesktopLLMError("The message is empty.")
         if self._model is None:
             raise NoModelLoadedError("No model is loaded. Choose a model first.")
         conversation = (
-            self.new_conversation() if conversation_id is None
+            self.new_conversation(system_prompt=system_prompt) if conversation_id is None
             else self._store.get_conversation(conversation_id)
         )
         params = params or GenerationParams.from_dict(conversation.settings)
