@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if hasattr(sys.stdout, "reconfigure"):
+        # A reply may hold characters the terminal's code page lacks (Windows): show a
+        # placeholder rather than end the reply with an encoding error.
+        sys.stdout.reconfigure(errors="replace")
     paths = app_paths().ensure()
     log_file = configure_logging(paths.logs_dir)
     handler: Callable[[argparse.Namespace, AppPaths], int] = args.handler

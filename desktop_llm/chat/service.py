@@ -149,14 +149,23 @@ class ChatService:
         choice = self.library.resolve(str(name_or_path))
         self._model = choice
         loading = self._worker.load(choice.path, settings or self.settings.load)
-        loading.add_done_callback(lambda done: self._forget_failed_model(choice, done))
-        return loading
+        # Our own future settles only after the state below is updated: a caller woken by
+        # ``.result()`` must already see a failed model forgotten.
+        settled: Future[LoadedModel] = Future()
 
-    def _forget_failed_model(self, choice: ModelChoice, done: Future[LoadedModel]) -> None:
-        # A model that failed to load is not "current": sending is refused with a reason
-        # instead of saving a question no model will answer.
-        if done.exception() is not None and self._model is choice:
-            self._model = None
+        def settle(done: Future[LoadedModel]) -> None:
+            error = done.exception()
+            if error is None:
+                settled.set_result(done.result())
+                return
+            # A model that failed to load is not "current": sending is refused with a
+            # reason instead of saving a question no model will answer.
+            if self._model is choice:
+                self._model = None
+            settled.set_exception(error)
+
+        loading.add_done_callback(settle)
+        return settled
 
     # Chat -------------------------------------------------------------------------------------
 
