@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import llama_cpp
+from llama_cpp import llama_chat_format
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from desktop_llm.engine.cancel import CancelToken
@@ -25,6 +28,7 @@ from desktop_llm.engine.types import (
     LoadSettings,
 )
 from desktop_llm.errors import ModelLoadError
+from desktop_llm.model_files import GGUFInfo, chat_template_problem
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,55 @@ CHATML_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 )
+
+
+class _TolerantJinja2ChatFormatter(Jinja2ChatFormatter):
+    """Jinja2ChatFormatter that takes ChatML instead of a template that does not compile."""
+
+    def __init__(self, template: str, *args: Any, **kwargs: Any) -> None:
+        if chat_template_problem(template) is not None:
+            template = CHATML_TEMPLATE
+        super().__init__(template, *args, **kwargs)
+
+
+@contextmanager
+def _tolerate_broken_templates(needed: bool) -> Iterator[None]:
+    """While ``Llama()`` runs, let it survive chat templates that do not compile.
+
+    llama-cpp-python's ``Llama.__init__`` compiles every ``tokenizer.chat_template*`` string
+    of the file and lets the jinja2 error escape, so a model whose only fault is a broken
+    template could not load at all. It looks the class up on its module at that moment, so
+    replacing the module attribute for the length of the call (on the engine thread, the only
+    one that loads) is enough, and ``finally`` puts the original back.
+    """
+    if not needed:
+        yield
+        return
+    original = llama_chat_format.Jinja2ChatFormatter
+    llama_chat_format.Jinja2ChatFormatter = _TolerantJinja2ChatFormatter  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        llama_chat_format.Jinja2ChatFormatter = original  # type: ignore[misc]
+
+
+def _template_warnings(path: Path, info: GGUFInfo) -> tuple[str, ...]:
+    """One sentence per chat template in the file that llama-cpp-python could not compile."""
+    warnings = []
+    for key, value in info.metadata.items():
+        if not key.startswith("tokenizer.chat_template") or not isinstance(value, str):
+            continue
+        problem = chat_template_problem(value)
+        if problem is None:
+            continue
+        which = "The chat template"
+        if key != "tokenizer.chat_template":
+            which += f" {key.removeprefix('tokenizer.chat_template.')!r}"
+        warnings.append(
+            f"{which} inside {path.name} does not parse ({problem}); using a generic ChatML "
+            "template instead."
+        )
+    return tuple(warnings)
 
 
 def _memory_hint(settings: LoadSettings) -> str:
@@ -84,8 +137,11 @@ class LlamaSession:
         self._llm = llm
         self.loaded = loaded
         eos_id = llm.token_eos()
+        template = loaded.chat_template
+        if template is None or chat_template_problem(template) is not None:
+            template = CHATML_TEMPLATE
         self._formatter = Jinja2ChatFormatter(
-            template=loaded.chat_template or CHATML_TEMPLATE,
+            template=template,
             eos_token=llm._model.token_get_text(eos_id) if eos_id != -1 else "",
             bos_token=llm._model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else "",
             stop_token_ids=[eos_id],
@@ -93,19 +149,22 @@ class LlamaSession:
 
     @classmethod
     def load(cls, path: Path, settings: LoadSettings) -> LlamaSession:
-        check_model_file(path)
+        info = check_model_file(path)
+        warnings = _template_warnings(path, info)
         mark = LLAMA_LOG.mark()
         try:
-            llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=settings.n_ctx,
-                n_gpu_layers=settings.n_gpu_layers,
-                n_threads=settings.n_threads or max(1, (os.cpu_count() or 2)),
-                flash_attn=settings.flash_attn,
-                use_mmap=settings.use_mmap,
-                verbose=False,
-            )
+            with _tolerate_broken_templates(bool(warnings)):
+                llm = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=settings.n_ctx,
+                    n_gpu_layers=settings.n_gpu_layers,
+                    n_threads=settings.n_threads or max(1, (os.cpu_count() or 2)),
+                    flash_attn=settings.flash_attn,
+                    use_mmap=settings.use_mmap,
+                    verbose=False,
+                )
         except jinja2.TemplateError as error:
+            # Only if our check and llama-cpp-python's compiler ever disagree.
             raise ModelLoadError(
                 f"The chat template inside {path.name} is broken and cannot be used: {error}"
             ) from error
@@ -126,7 +185,11 @@ class LlamaSession:
             chat_template=metadata.get("tokenizer.chat_template"),
             settings=settings,
             metadata=metadata,
+            info=info,
+            warnings=warnings,
         )
+        for warning in warnings:
+            logger.warning("%s", warning)
         logger.info(
             "loaded %s: n_ctx=%s, %s/%s layers on the GPU",
             path.name, loaded.n_ctx, loaded.gpu_layers, loaded.n_layers,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    # Only for annotations: model_files imports the gguf package (and numpy), which this
+    # module, imported by every engine caller, does not need.
+    from desktop_llm.model_files import GGUFInfo
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
 
@@ -78,6 +83,8 @@ class LoadedModel:
     chat_template: str | None
     settings: LoadSettings
     metadata: dict[str, str] = field(default_factory=dict)
+    info: GGUFInfo | None = None  # what the file's header says, checked before loading
+    warnings: tuple[str, ...] = ()  # problems the model loaded despite, for the user to see
 
     @property
     def on_cpu_only(self) -> bool:
