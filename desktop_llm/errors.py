@@ -33,3 +33,24 @@ class StorageError(DesktopLLMError):
 
 class ConversationNotFoundError(StorageError):
     """A conversation id does not exist (or was deleted)."""
+
+
+class HubError(DesktopLLMError):
+    """The Hugging Face Hub (or the mirror set in Settings) refused or failed a request."""
+
+
+class HubAuthError(HubError):
+    """A gated or private repository needs a token, or the saved token was refused."""
+
+
+class HubNotFoundError(HubError):
+    """The repository, revision or file does not exist (or is private and no token was given)."""
+
+
+class HubOfflineError(HubError):
+    """The Hub could not be reached: no connection, a wrong endpoint, or it stopped answering."""
+
+
+class DownloadError(HubError):
+    """A download could not start, continue or finish: no space, an unsafe file name, a damaged
+    file (its sha256 differs from the Hub's), or the connection failed too many times in a row."""

@@ -1,0 +1,59 @@
+"""The free-space check made before a download starts, with sizes people can read."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+from desktop_llm.errors import DownloadError
+from desktop_llm.model_files.humanize import human_size
+
+# Room left over for the sidecars, the database and whatever else writes meanwhile.
+FREE_SPACE_MARGIN = 64 * 1024 * 1024
+
+
+class DiskUsage(Protocol):
+    @property
+    def free(self) -> int: ...
+
+
+class Usage(NamedTuple):
+    """Same fields as shutil.disk_usage's result, for injected ``disk_usage`` functions."""
+
+    total: int
+    used: int
+    free: int
+
+
+DiskUsageFunction = Callable[[Path], DiskUsage]
+
+
+def ensure_free_space(
+    folder: Path,
+    needed: int,
+    *,
+    what: str,
+    disk_usage: DiskUsageFunction = shutil.disk_usage,
+    margin: int = FREE_SPACE_MARGIN,
+) -> None:
+    """Raise DownloadError when ``folder``'s disk can't take ``needed`` more bytes (+ margin)."""
+    if needed <= 0:
+        return
+    existing = _nearest_existing(folder)
+    free = disk_usage(existing).free
+    if free < needed + margin:
+        raise DownloadError(
+            f"Not enough free space to download {what}: it needs {human_size(needed)} more, "
+            f"and {existing} has only {human_size(free)} free. "
+            "Free some space or choose another models folder, then try again."
+        )
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """disk_usage needs an existing path; the models folder may not be created yet."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return candidate
+    return folder

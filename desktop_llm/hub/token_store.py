@@ -1,0 +1,98 @@
+"""The Hugging Face token, kept in the system keyring and nowhere else.
+
+The token is a password: it never goes into the database, the settings file or the log (this
+module logs that a token exists or changed, never its value). Without a usable keyring backend
+(a headless Linux without Secret Service, keyring disabled) the token is kept in memory until
+the app quits, and ``persistent`` is False so the GUI can say so instead of pretending.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import fail, null
+
+log = logging.getLogger(__name__)
+
+SERVICE = "desktop-llm"
+USERNAME = "huggingface-token"
+
+
+class TokenStore:
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        # None: the keyring library's choice for this system (asked lazily, on first use).
+        self._backend = backend
+        self._memory: str | None = None
+        self._keyring_usable: bool | None = None
+
+    @property
+    def persistent(self) -> bool:
+        """True when the token survives a restart (it is in a working keyring)."""
+        return self._usable_backend() is not None
+
+    @property
+    def location(self) -> str:
+        """Where the token is kept, as a sentence for the Settings dialog."""
+        backend = self._usable_backend()
+        if backend is None:
+            return "No system keyring is available: the token is kept only until the app quits."
+        return f"The token is kept in the system keyring ({backend.name})."
+
+    def get(self) -> str | None:
+        backend = self._usable_backend()
+        if backend is None:
+            return self._memory
+        try:
+            return backend.get_password(SERVICE, USERNAME) or None
+        except keyring.errors.KeyringError as error:
+            self._give_up_on_keyring(error)
+            return self._memory
+
+    def set(self, token: str) -> None:
+        token = token.strip()
+        if not token:
+            self.delete()
+            return
+        self._memory = token
+        backend = self._usable_backend()
+        if backend is None:
+            return
+        try:
+            backend.set_password(SERVICE, USERNAME, token)
+            log.info("Hugging Face token saved in the keyring")
+        except keyring.errors.KeyringError as error:
+            self._give_up_on_keyring(error)
+
+    def delete(self) -> None:
+        self._memory = None
+        backend = self._usable_backend()
+        if backend is None:
+            return
+        try:
+            backend.delete_password(SERVICE, USERNAME)
+            log.info("Hugging Face token removed from the keyring")
+        except keyring.errors.PasswordDeleteError:
+            pass  # there was none: the wanted end state already holds
+        except keyring.errors.KeyringError as error:
+            self._give_up_on_keyring(error)
+
+    def _usable_backend(self) -> keyring.backend.KeyringBackend | None:
+        if self._keyring_usable is False:
+            return None
+        backend = self._backend if self._backend is not None else keyring.get_keyring()
+        # fail.Keyring raises on every call; null.Keyring silently forgets: neither keeps it.
+        if isinstance(backend, (fail.Keyring, null.Keyring)):
+            self._give_up_on_keyring(None)
+            return None
+        self._keyring_usable = True
+        return backend
+
+    def _give_up_on_keyring(self, error: keyring.errors.KeyringError | None) -> None:
+        if self._keyring_usable is not False:
+            # The error's class only: a backend's message could, in theory, echo what it stored.
+            reason = type(error).__name__ if error is not None else "no keyring backend"
+            log.warning("Keyring unusable (%s): the Hugging Face token is kept in memory", reason)
+        self._keyring_usable = False
