@@ -17,6 +17,8 @@ from desktop_llm.engine.types import GenerationParams, LoadSettings
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -24,6 +26,10 @@ class Settings:
     generation: GenerationParams = field(default_factory=GenerationParams)
     default_model: str | None = None
     system_prompt: str = "You are a helpful assistant."
+    # None: the models folder inside the data folder.
+    models_dir: str | None = None
+    # A mirror of the Hugging Face Hub may stand here; the token lives in the keyring.
+    hub_endpoint: str = DEFAULT_HUB_ENDPOINT
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +37,8 @@ class Settings:
             "generation": self.generation.to_dict(),
             "default_model": self.default_model,
             "system_prompt": self.system_prompt,
+            "models_dir": self.models_dir,
+            "hub_endpoint": self.hub_endpoint,
         }
 
     @classmethod
@@ -41,10 +49,15 @@ class Settings:
             generation=GenerationParams.from_dict(data.get("generation") or {}),
             default_model=data.get("default_model", defaults.default_model),
             system_prompt=data.get("system_prompt", defaults.system_prompt),
+            models_dir=data.get("models_dir", defaults.models_dir),
+            hub_endpoint=data.get("hub_endpoint") or defaults.hub_endpoint,
         )
 
     def with_default_model(self, name: str | None) -> Settings:
         return replace(self, default_model=name)
+
+    def models_folder(self, default: Path) -> Path:
+        return Path(self.models_dir).expanduser() if self.models_dir else default
 
 
 def load_settings(path: Path) -> Settings:

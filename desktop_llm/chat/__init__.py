@@ -7,6 +7,7 @@ from desktop_llm.engine.types import (
     LoadedModel,
     LoadSettings,
 )
+from desktop_llm.hub import ModelFile, RepoFiles, RepoSummary
 from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord
 
 __all__ = [
@@ -17,5 +18,8 @@ __all__ = [
     "LoadSettings",
     "LoadedModel",
     "MessageRecord",
+    "ModelFile",
     "ModelRecord",
+    "RepoFiles",
+    "RepoSummary",
 ]

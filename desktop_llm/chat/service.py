@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
+from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.chat.reply_writer import ReplyWriter
 from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
 from desktop_llm.engine.backend import backend_info
@@ -57,9 +58,10 @@ class ChatService:
     ) -> None:
         self._store = store
         self._worker = worker
-        self._paths = paths
+        self.paths = paths
         self.library = ModelLibrary(store)
         self.settings = settings if settings is not None else load_settings(paths.settings_file)
+        self.models = ModelManager(self.library, paths, lambda: self.settings)
         self._model: ModelChoice | None = None
 
     @classmethod
@@ -85,7 +87,8 @@ class ChatService:
         self.close()
 
     def close(self) -> None:
-        """Stop any reply, free the model, close the database. Safe to call twice."""
+        """Stop any reply and download, free the model, close the database. Safe twice."""
+        self.models.close()
         self._worker.shutdown()
         self._store.close()
 
@@ -93,7 +96,7 @@ class ChatService:
 
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings
-        save_settings(settings, self._paths.settings_file)
+        save_settings(settings, self.paths.settings_file)
 
     # Conversations ----------------------------------------------------------------------------
 
@@ -128,7 +131,7 @@ class ChatService:
     def backend_info(self) -> BackendInfo:
         return backend_info()
 
-    def models(self) -> list[ModelRecord]:
+    def installed_models(self) -> list[ModelRecord]:
         return self.library.models()
 
     @property

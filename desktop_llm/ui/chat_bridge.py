@@ -11,27 +11,19 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from desktop_llm.chat import LoadedModel, LoadSettings, MessageRecord
 from desktop_llm.chat.service import ChatService, Reply
-from desktop_llm.errors import DesktopLLMError
+from desktop_llm.ui.background import BackgroundTasks, describe_failure
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-def describe_failure(error: BaseException) -> str:
-    """A sentence for the user; unexpected errors are logged with their traceback."""
-    if isinstance(error, DesktopLLMError):
-        return str(error)
-    logger.error("unexpected failure", exc_info=error)
-    return f"Something went wrong: {error}. Details are in the log file."
 
 
 class ChatBridge(QObject):
@@ -46,19 +38,17 @@ class ChatBridge(QObject):
     replyFinished = Signal(int, object)  # request id, MessageRecord
     replyFailed = Signal(int, str)
     failed = Signal(str)
-    _deliver = Signal(object)  # a callable to run on the GUI thread
 
     def __init__(self, service: ChatService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service = service
-        self._tasks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-tasks")
+        # One thread: storage calls stay in the order they were asked for.
+        self._tasks = BackgroundTasks("storage-tasks", parent=self)
+        self._tasks.failed.connect(self.failed)
         self._request_ids = itertools.count(1)
         self._stop_requested: set[int] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self._deliver.connect(self._on_deliver)
-
-    # Generic plumbing ---------------------------------------------------------------------
 
     def run_in_background(
         self,
@@ -67,23 +57,7 @@ class ChatBridge(QObject):
         on_error: Callable[[str], None] | None = None,
     ) -> None:
         """Run ``work`` on the storage thread; call ``on_done`` with its result on this one."""
-        if self._closed:
-            return
-
-        def job() -> None:
-            try:
-                result = work()
-            except BaseException as error:
-                message = describe_failure(error)
-                self._deliver.emit(lambda: (on_error or self.failed.emit)(message))
-            else:
-                self._deliver.emit(lambda: on_done(result))
-
-        self._tasks.submit(job)
-
-    @Slot(object)
-    def _on_deliver(self, callback: Callable[[], Any]) -> None:
-        callback()
+        self._tasks.run(work, on_done, on_error)
 
     # Conversations ------------------------------------------------------------------------
 
@@ -112,7 +86,7 @@ class ChatBridge(QObject):
     # Models -------------------------------------------------------------------------------
 
     def refresh_models(self) -> None:
-        self.run_in_background(self.service.models, self.modelsChanged.emit)
+        self.run_in_background(self.service.installed_models, self.modelsChanged.emit)
 
     def load_model(self, name: str) -> None:
         self.modelLoading.emit(name)
@@ -192,5 +166,5 @@ class ChatBridge(QObject):
             return
         self._closed = True
         self.service.stop()
-        self._tasks.shutdown(wait=True)
+        self._tasks.shutdown()
         self.service.close()

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import QMimeData, QSettings, Qt, Slot
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,6 +36,8 @@ from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
 from desktop_llm.ui.message_input import MessageInput
+from desktop_llm.ui.models.browser import ModelBrowser
+from desktop_llm.ui.models_bridge import ModelsBridge
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
 
@@ -37,6 +46,9 @@ class MainWindow(QMainWindow):
     def __init__(self, bridge: ChatBridge, backend: BackendInfo, state_file: Path) -> None:
         super().__init__()
         self._backend = backend
+        self.models_bridge = ModelsBridge(bridge.service, self)
+        self.model_browser: ModelBrowser | None = None
+        self.setAcceptDrops(True)
         self.setObjectName("mainWindow")
         self.setWindowTitle("desktop-llm")
         self.bridge = bridge
@@ -57,6 +69,9 @@ class MainWindow(QMainWindow):
         self.model_selector.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
+        self.models_button = QPushButton(self.tr("Models…"))
+        self.models_button.setObjectName("modelsButton")
+        self.models_button.setToolTip(self.tr("Find, download and manage models"))
         self.model_settings_button = QPushButton(self.tr("Settings…"))
         self.model_settings_button.setObjectName("modelSettingsButton")
         self.model_settings_button.setToolTip(
@@ -103,6 +118,7 @@ class MainWindow(QMainWindow):
         model_row.addWidget(self.model_selector, 1)
         model_row.addWidget(self.model_state)
         model_row.addWidget(self.model_settings_button)
+        model_row.addWidget(self.models_button)
         column.addLayout(model_row)
         column.addWidget(self.transcript, 1)
         column.addWidget(self.error_banner)
@@ -136,6 +152,9 @@ class MainWindow(QMainWindow):
         self.conversation_list.deleteRequested.connect(self._on_delete_requested)
         self.model_selector.activated.connect(self._on_model_chosen)
         self.model_settings_button.clicked.connect(self.edit_load_settings)
+        self.models_button.clicked.connect(self.open_model_browser)
+        self.models_bridge.installedChanged.connect(bridge.refresh_models)
+        self.models_bridge.failed.connect(self.show_error)
         bridge.conversationsChanged.connect(self._on_conversations_changed)
         bridge.conversationLoaded.connect(self._on_conversation_loaded)
         bridge.modelsChanged.connect(self._on_models_changed)
@@ -261,6 +280,31 @@ class MainWindow(QMainWindow):
         self.bridge.load_model(choice.name)  # type: ignore[attr-defined]
 
     @Slot()
+    def open_model_browser(self) -> ModelBrowser:
+        if self.model_browser is None:
+            self.model_browser = ModelBrowser(self.models_bridge, self)
+            self.model_browser.useRequested.connect(self.bridge.load_model)
+        self.model_browser.show()
+        self.model_browser.raise_()
+        return self.model_browser
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_models(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _dropped_models(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+
+        def done(problems: list[str]) -> None:
+            if problems:
+                self.show_error("\n".join(problems))
+
+        self.models_bridge.import_paths(paths, done)
+
+    @Slot()
     def edit_load_settings(self) -> None:
         dialog = LoadSettingsDialog(self.bridge.service.settings.load, self._backend, self)
         dialog.accepted.connect(lambda: self.bridge.apply_load_settings(dialog.settings()))
@@ -349,5 +393,12 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_state()
+        self.models_bridge.shutdown()
         self.bridge.shutdown()
         event.accept()
+
+
+def _dropped_models(mime: QMimeData) -> list[Path]:
+    """The .gguf files and folders among what is being dragged in."""
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p.is_dir() or p.suffix.lower() == ".gguf"]

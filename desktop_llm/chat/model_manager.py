@@ -1,0 +1,198 @@
+"""The model manager's service: installed models, the Hub, fit estimates and downloads.
+
+The window's model browser and the ``desktop-llm models`` commands both use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from desktop_llm.chat.library import ModelLibrary, ScanReport
+from desktop_llm.engine.devices import total_ram, total_vram
+from desktop_llm.errors import DesktopLLMError
+from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
+from desktop_llm.hub.downloads import DownloadJob, DownloadManager, DownloadSnapshot
+from desktop_llm.model_files import (
+    GGUFInfo,
+    MemoryEstimate,
+    estimate_memory,
+    fit_verdict,
+    read_gguf_info,
+)
+from desktop_llm.paths import AppPaths
+from desktop_llm.settings import Settings
+from desktop_llm.storage import ModelRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FitEstimate:
+    """Whether a model fits this machine at a context length, with the numbers behind it."""
+
+    verdict: str  # "fits", "tight" or "does_not_fit"
+    estimate: MemoryEstimate
+    ram_bytes: int
+    vram_bytes: int | None
+    n_ctx: int
+    n_gpu_layers: int
+
+
+class ModelManager:
+    def __init__(
+        self,
+        library: ModelLibrary,
+        paths: AppPaths,
+        settings: Callable[[], Settings],
+        tokens: TokenStore | None = None,
+    ) -> None:
+        self.library = library
+        self._paths = paths
+        self._settings = settings
+        self.tokens = tokens or TokenStore()
+        self._downloads: DownloadManager | None = None
+        self._downloads_lock = threading.Lock()
+
+    @property
+    def models_dir(self) -> Path:
+        return self._settings().models_folder(self._paths.models_dir)
+
+    # Installed ------------------------------------------------------------------------------
+
+    def installed(self) -> list[ModelRecord]:
+        return self.library.models()
+
+    def import_file(self, path: Path) -> ModelRecord:
+        return self.library.import_file(path)
+
+    def scan_folder(self, folder: Path) -> ScanReport:
+        return self.library.scan_folder(folder)
+
+    def remove(self, name: str, *, delete_file: bool = True) -> ModelRecord:
+        return self.library.remove(name, delete_file=delete_file, models_dir=self.models_dir)
+
+    # The Hub --------------------------------------------------------------------------------
+
+    def hub_config(self) -> HubConfig:
+        return HubConfig(endpoint=self._settings().hub_endpoint, token=self.tokens.get())
+
+    def hub(self) -> HubClient:
+        """A client for the endpoint and token as they are now (both can change in Settings)."""
+        return HubClient(self.hub_config())
+
+    def hub_settings_changed(self) -> None:
+        if self._downloads is not None:
+            self._downloads.update_config(self.hub_config())
+
+    # Downloads ------------------------------------------------------------------------------
+
+    def downloads(self) -> DownloadManager:
+        """The download queue, started on first use with the unfinished downloads on disk."""
+        with self._downloads_lock:
+            if self._downloads is None:
+                self._downloads = DownloadManager(
+                    self.models_dir, self.hub_config(), on_completed=self._register_download
+                )
+                self._downloads.restore()
+            return self._downloads
+
+    def download(self, repo_id: str, model: ModelFile, revision: str = "main") -> DownloadJob:
+        return self.downloads().enqueue(repo_id, model.parts, revision)
+
+    def _register_download(self, snapshot: DownloadSnapshot, paths: list[Path]) -> None:
+        # Runs while the job is "verifying": a file that fails validation fails the job.
+        first = snapshot.files[0]
+        self.library.register(
+            sorted(paths)[0],
+            source="downloaded",
+            repo=snapshot.repo_id,
+            revision=snapshot.revision,
+            file=first.path,
+            sha256=first.sha256,
+        )
+
+    def close(self) -> None:
+        """Pause running downloads (their partial files stay for next time)."""
+        with self._downloads_lock:
+            downloads, self._downloads = self._downloads, None
+        if downloads is not None:
+            downloads.shutdown()
+
+    def search(
+        self, query: str, *, sort: str = "downloads", author: str | None = None
+    ) -> list[RepoSummary]:
+        return self.hub().search(query, sort=sort, author=author)  # type: ignore[arg-type]
+
+    def repo_files(self, repo_id: str) -> RepoFiles:
+        return self.hub().repo_files(repo_id)
+
+    # Fit ------------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        info: GGUFInfo,
+        *,
+        n_ctx: int | None = None,
+        n_gpu_layers: int | None = None,
+        weight_bytes: int | None = None,
+    ) -> FitEstimate:
+        """RAM (and VRAM) needed at ``n_ctx`` against this machine's memory.
+
+        ``weight_bytes`` stands in for the weights of another file with the same architecture
+        (a repository's other quantizations, or all parts of a split model), so one header
+        read serves a whole file list.
+        """
+        load = self._settings().load
+        n_ctx = n_ctx or load.n_ctx
+        vram = total_vram()
+        layers = (load.n_gpu_layers if n_gpu_layers is None else n_gpu_layers) if vram else 0
+        estimate = estimate_memory(info, n_ctx=n_ctx, n_gpu_layers=layers)
+        if weight_bytes is not None and estimate.weights_bytes:
+            estimate = _with_weights(estimate, weight_bytes)
+        ram = total_ram()
+        verdict = fit_verdict(estimate.cpu_bytes, ram)
+        if vram and estimate.gpu_bytes:
+            verdict = max(verdict, fit_verdict(estimate.gpu_bytes, vram), key=_VERDICTS.index)
+        return FitEstimate(verdict, estimate, ram, vram, n_ctx, layers)
+
+    def repo_fits(
+        self, repo_id: str, repo: RepoFiles, *, n_ctx: int | None = None
+    ) -> dict[str, FitEstimate]:
+        """Fit of every file of a repository, from one remote header (its smallest file's).
+
+        Empty when the header cannot be read: the list still shows, without estimates.
+        """
+        candidates = [m for m in repo.files if m.complete and not m.is_projector]
+        if not candidates:
+            return {}
+        smallest = min(candidates, key=lambda model: model.parts[0].size_bytes)
+        try:
+            info = self.hub().remote_gguf_info(repo_id, smallest.parts[0].path, repo.revision)
+        except DesktopLLMError as error:
+            logger.warning("no fit estimate for %s: %s", repo_id, error)
+            return {}
+        return {m.name: self.fit(info, n_ctx=n_ctx, weight_bytes=m.size_bytes) for m in candidates}
+
+    def local_fit(self, record: ModelRecord, *, n_ctx: int | None = None) -> FitEstimate:
+        return self.fit(read_gguf_info(record.path), n_ctx=n_ctx)
+
+
+_VERDICTS = ("fits", "tight", "does_not_fit")
+
+
+def _with_weights(estimate: MemoryEstimate, weight_bytes: int) -> MemoryEstimate:
+    """The same estimate with other weights, split between GPU and CPU in the same ratio."""
+    delta = weight_bytes - estimate.weights_bytes
+    gpu_share = estimate.gpu_bytes / estimate.total_bytes if estimate.total_bytes else 0.0
+    gpu_delta = round(delta * gpu_share)
+    return replace(
+        estimate,
+        weights_bytes=weight_bytes,
+        total_bytes=estimate.total_bytes + delta,
+        gpu_bytes=estimate.gpu_bytes + gpu_delta,
+        cpu_bytes=estimate.cpu_bytes + delta - gpu_delta,
+    )

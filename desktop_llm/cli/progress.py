@@ -1,0 +1,54 @@
+"""A one-line download progress bar for a terminal (nothing when output is not a terminal)."""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, TextIO
+
+from desktop_llm.model_files import human_size
+
+if TYPE_CHECKING:
+    from desktop_llm.hub.downloads import DownloadSnapshot
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def describe(snapshot: DownloadSnapshot) -> str:
+    parts = [f"{human_size(snapshot.bytes_done)} of {human_size(snapshot.bytes_total)}"]
+    if snapshot.speed:
+        parts.append(f"{human_size(snapshot.speed)}/s")
+    if snapshot.eta_seconds is not None and snapshot.state.value == "downloading":
+        parts.append(f"{_duration(snapshot.eta_seconds)} left")
+    if snapshot.note:
+        parts.append(snapshot.note)
+    elif snapshot.state.value != "downloading":
+        parts.append(snapshot.state.value)
+    return ", ".join(parts)
+
+
+class ProgressLine:
+    def __init__(self, stream: TextIO, *, enabled: bool = True) -> None:
+        self._stream = stream
+        self._live = enabled and stream.isatty()
+        self._shown = False
+
+    def show(self, snapshot: DownloadSnapshot) -> None:
+        if not self._live:
+            return
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        bar_width = 24
+        filled = int(bar_width * snapshot.fraction)
+        line = f"[{'#' * filled}{'.' * (bar_width - filled)}] {snapshot.fraction:6.1%} "
+        line += describe(snapshot)
+        self._stream.write("\r" + line[:width].ljust(width))
+        self._stream.flush()
+        self._shown = True
+
+    def finish(self) -> None:
+        if self._shown:
+            self._stream.write("\n")
+            self._stream.flush()
