@@ -44,3 +44,8 @@ def saved_messages(paths: AppPaths, conversation_id: int) -> list[MessageRecord]
     """What is on disk, read through a second connection as another process would."""
     with HistoryStore.open(paths.database) as store:
         return store.list_messages(conversation_id)
+
+
+# The fake Hub and an isolated keyring, shared with the hub tests (importing that conftest
+# also sets the HF_* variables huggingface_hub reads when first imported).
+from tests.hub.conftest import fake_hub, isolated_keyring, smol_model  # noqa: E402, F401

@@ -189,11 +189,11 @@ def test_window_geometry_is_restored(
 ) -> None:
     window = open_window(wait_for_model=False)
     # Smaller than the offscreen screen (800x600), which restoring would clamp to.
-    window.resize(760, 540)
-    window.splitter.setSizes([190, 566])
+    window.resize(790, 540)
+    window.splitter.setSizes([150, 636])
     sizes = settled_splitter_sizes(qtbot, window)
     size = window.size()
-    assert size.width() == 760 and 150 < sizes[0] < 240
+    assert size.width() == 790 and 120 < sizes[0] < 200  # moved away from the default 240
     window.close()
     reopened = open_window(wait_for_model=False)
     assert reopened.size() == size

@@ -1,0 +1,53 @@
+"""The model manager window (objectName ``modelBrowser``), opened from the main window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
+
+from desktop_llm.chat import ModelFile
+from desktop_llm.ui.models.discover_tab import DiscoverTab
+from desktop_llm.ui.models.downloads_tab import DownloadsTab
+from desktop_llm.ui.models.formatting import tr
+from desktop_llm.ui.models.hub_settings_tab import HubSettingsTab
+from desktop_llm.ui.models.installed_tab import InstalledTab
+from desktop_llm.ui.models_bridge import ModelsBridge
+
+
+class ModelBrowser(QDialog):
+    useRequested = Signal(str)  # an installed model's name, to chat with
+
+    def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modelBrowser")
+        self.setWindowTitle(tr("Models"))
+        self.resize(980, 640)
+        self.bridge = bridge
+        self.discover = DiscoverTab(bridge)
+        self.downloads = DownloadsTab(bridge)
+        self.installed = InstalledTab(bridge)
+        self.settings = HubSettingsTab(bridge)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("modelTabs")
+        self.tabs.addTab(self.discover, tr("Discover"))
+        self.tabs.addTab(self.downloads, tr("Downloads"))
+        self.tabs.addTab(self.installed, tr("Installed"))
+        self.tabs.addTab(self.settings, tr("Settings"))
+        QVBoxLayout(self).addWidget(self.tabs)
+
+        self.discover.downloadRequested.connect(self._on_download_requested)
+        self.installed.useRequested.connect(self.useRequested)
+        bridge.start_downloads()
+
+    @Slot(str, object)
+    def _on_download_requested(self, repo_id: str, model: ModelFile) -> None:
+        self.tabs.setCurrentWidget(self.downloads)
+
+        def started(job_id: str) -> None:
+            self.downloads.select_job(job_id)
+
+        self.bridge.run(
+            lambda: self.bridge.manager.download(repo_id, model).id,
+            started,
+            self.downloads.problem.setText,
+        )

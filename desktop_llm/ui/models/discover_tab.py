@@ -1,0 +1,248 @@
+"""Discover: the curated catalog first, then a search of the Hub; a repository's files with
+their quantization, size and whether they fit this machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.chat import ModelFile, RepoFiles, RepoSummary
+from desktop_llm.chat.catalog import CatalogEntry, load_catalog
+from desktop_llm.chat.model_manager import FitEstimate
+from desktop_llm.model_files import human_size
+from desktop_llm.ui.models.formatting import (
+    count,
+    day,
+    tr,
+    verdict_colour,
+    verdict_details,
+    verdict_text,
+)
+from desktop_llm.ui.models.table import RowTable
+from desktop_llm.ui.models_bridge import ModelsBridge
+
+SORTS = (("downloads", "Most downloaded"), ("likes", "Most liked"), ("updated", "Recently updated"))
+
+
+class DiscoverTab(QWidget):
+    downloadRequested = Signal(str, object)  # repo id, ModelFile
+
+    def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._repo: RepoFiles | None = None
+        self._catalog = {entry.repo: entry for entry in load_catalog() if not entry.bundled}
+
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("hubSearch")
+        self.search_box.setPlaceholderText(tr("Search the Hugging Face Hub for GGUF models"))
+        self.sort = QComboBox()
+        self.sort.setObjectName("hubSort")
+        for key, label in SORTS:
+            self.sort.addItem(tr(label), key)
+        self.author = QLineEdit()
+        self.author.setObjectName("hubAuthor")
+        self.author.setPlaceholderText(tr("Author (optional)"))
+        self.search_button = QPushButton(tr("Search"))
+        self.search_button.setObjectName("hubSearchButton")
+        self.status = QLabel()
+        self.status.setObjectName("discoverStatus")
+        self.status.setWordWrap(True)
+        self.repos = RowTable(
+            "repoList",
+            [
+                tr("Repository"),
+                tr("Downloads"),
+                tr("Likes"),
+                tr("Updated"),
+                tr("License"),
+                tr("Parameters"),
+                tr("Architecture"),
+                tr("Context"),
+                tr("Access"),
+            ],
+        )
+        self.context = QSpinBox()
+        self.context.setObjectName("fitContext")
+        self.context.setRange(512, 1 << 20)
+        self.context.setSingleStep(2048)
+        self.context.setValue(bridge.service.settings.load.n_ctx)
+        self.context.setSuffix(tr(" tokens"))
+        self.files = RowTable("fileList", [tr("File"), tr("Quantization"), tr("Size"), tr("Fit")])
+        self.download_button = QPushButton(tr("Download"))
+        self.download_button.setObjectName("downloadButton")
+        self.download_button.setEnabled(False)
+        self._lay_out()
+
+        self.search_button.clicked.connect(self.search)
+        self.search_box.returnPressed.connect(self.search)
+        self.repos.itemSelectionChanged.connect(self._on_repo_selected)
+        self.files.itemSelectionChanged.connect(
+            lambda: self.download_button.setEnabled(self.files.selected_data() is not None)
+        )
+        self.download_button.clicked.connect(self._on_download_clicked)
+        self.context.editingFinished.connect(self._refresh_fits)
+        self.show_catalog()
+
+    def _lay_out(self) -> None:
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_box, 3)
+        search_row.addWidget(self.author, 1)
+        search_row.addWidget(self.sort)
+        search_row.addWidget(self.search_button)
+        files_box = QWidget()
+        files_column = QVBoxLayout(files_box)
+        files_column.setContentsMargins(0, 0, 0, 0)
+        fit_row = QHBoxLayout()
+        fit_row.addWidget(QLabel(tr("Fit at a context of")))
+        fit_row.addWidget(self.context)
+        fit_row.addStretch(1)
+        fit_row.addWidget(self.download_button)
+        files_column.addLayout(fit_row)
+        files_column.addWidget(self.files)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.repos)
+        splitter.addWidget(files_box)
+        column = QVBoxLayout(self)
+        column.addLayout(search_row)
+        column.addWidget(self.status)
+        column.addWidget(splitter, 1)
+
+    # Repositories ---------------------------------------------------------------------------
+
+    def show_catalog(self) -> None:
+        self.repos.setRowCount(0)
+        for row, entry in enumerate(self._catalog.values()):
+            self.repos.set_row(
+                row,
+                entry,
+                [
+                    entry.repo,
+                    "",
+                    "",
+                    "",
+                    entry.license,
+                    entry.parameters,
+                    "",
+                    count(entry.context_length),
+                    tr("recommended"),
+                ],
+                tooltip=entry.description,
+            )
+        self.status.setText(tr("Recommended models. Search to see everything on the Hub."))
+
+    @Slot()
+    def search(self) -> None:
+        query, author = self.search_box.text().strip(), self.author.text().strip() or None
+        sort = self.sort.currentData()
+        self.status.setText(tr("Searching…"))
+        self.search_button.setEnabled(False)
+        self._bridge.run(
+            lambda: self._bridge.manager.search(query, sort=sort, author=author),
+            self._show_results,
+            self._show_problem,
+        )
+
+    def _show_results(self, repos: list[RepoSummary]) -> None:
+        self.search_button.setEnabled(True)
+        self.repos.setRowCount(0)
+        for row, repo in enumerate(repos):
+            self.repos.set_row(
+                row,
+                repo,
+                [
+                    repo.repo_id,
+                    count(repo.downloads),
+                    count(repo.likes),
+                    day(repo.last_modified),
+                    repo.license or "",
+                    count(repo.parameter_count),
+                    repo.architecture or "",
+                    count(repo.context_length),
+                    tr("gated") if repo.gated else tr("open"),
+                ],
+            )
+        self.status.setText(
+            tr("{0} repositories found.").format(len(repos)) if repos else tr("Nothing found.")
+        )
+
+    def _show_problem(self, message: str) -> None:
+        self.search_button.setEnabled(True)
+        self.status.setText(message)
+
+    # Files ----------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_repo_selected(self) -> None:
+        chosen: Any = self.repos.selected_data()
+        if chosen is None:
+            return
+        repo_id = chosen.repo if isinstance(chosen, CatalogEntry) else chosen.repo_id
+        self.files.setRowCount(0)
+        self.download_button.setEnabled(False)
+        self.status.setText(tr("Reading the files of {0}…").format(repo_id))
+        self._bridge.run(
+            lambda: self._bridge.manager.repo_files(repo_id), self._show_files, self._show_problem
+        )
+
+    def _show_files(self, repo: RepoFiles) -> None:
+        self._repo = repo
+        self.files.setRowCount(0)
+        for row, model in enumerate(repo.files):
+            self._set_file_row(row, model, None)
+        gated = tr(" This repository is gated: a Hugging Face token is needed (Settings tab).")
+        self.status.setText(
+            tr("{0}: {1} GGUF files.").format(repo.repo_id, len(repo.files))
+            + (gated if repo.gated else "")
+        )
+        self._refresh_fits()
+
+    def _set_file_row(self, row: int, model: ModelFile, fit: FitEstimate | None) -> None:
+        name = model.name + (tr(" ({0} parts)").format(len(model.parts)) if model.is_split else "")
+        if not model.complete:
+            name += tr(" — incomplete on the Hub")
+        fit_cell = verdict_text(fit) if fit else tr("estimating…")
+        self.files.set_row(
+            row,
+            model,
+            [name, model.quantization or "?", human_size(model.size_bytes), fit_cell],
+            tooltip=verdict_details(fit) if fit else "",
+            colours={3: verdict_colour(fit)},
+        )
+
+    @Slot()
+    def _refresh_fits(self) -> None:
+        repo = self._repo
+        if repo is None:
+            return
+        n_ctx = self.context.value()
+
+        def show(fits: dict[str, FitEstimate]) -> None:
+            if self._repo is not repo:
+                return
+            for row, model in enumerate(repo.files):
+                self._set_file_row(row, model, fits.get(model.name))
+
+        self._bridge.run(
+            lambda: self._bridge.manager.repo_fits(repo.repo_id, repo, n_ctx=n_ctx),
+            show,
+            self._show_problem,
+        )
+
+    @Slot()
+    def _on_download_clicked(self) -> None:
+        model = self.files.selected_data()
+        if self._repo is not None and model is not None:
+            self.downloadRequested.emit(self._repo.repo_id, model)

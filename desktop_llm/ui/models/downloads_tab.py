@@ -1,0 +1,136 @@
+"""Downloads: the queue with progress, speed and time left; pause, resume and cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from desktop_llm.model_files import human_size
+from desktop_llm.ui.models.formatting import duration, tr
+from desktop_llm.ui.models.table import RowTable
+from desktop_llm.ui.models_bridge import ModelsBridge
+
+STATE_LABELS = {
+    "queued": "Queued",
+    "downloading": "Downloading",
+    "paused": "Paused",
+    "verifying": "Checking",
+    "completed": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+class DownloadsTab(QWidget):
+    def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._rows: dict[str, int] = {}
+        self._snapshots: dict[str, Any] = {}
+        self.table = RowTable(
+            "downloadList",
+            [
+                tr("Model"),
+                tr("State"),
+                tr("Progress"),
+                tr("Downloaded"),
+                tr("Speed"),
+                tr("Time left"),
+            ],
+        )
+        self.pause_button = QPushButton(tr("Pause"))
+        self.pause_button.setObjectName("pauseButton")
+        self.resume_button = QPushButton(tr("Resume"))
+        self.resume_button.setObjectName("resumeButton")
+        self.cancel_button = QPushButton(tr("Cancel download"))
+        self.cancel_button.setObjectName("cancelDownloadButton")
+        self.problem = QLabel()
+        self.problem.setObjectName("downloadProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b91c1c;")
+        buttons = QHBoxLayout()
+        for button in (self.pause_button, self.resume_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        column = QVBoxLayout(self)
+        column.addWidget(self.table, 1)
+        column.addWidget(self.problem)
+        column.addLayout(buttons)
+
+        self.pause_button.clicked.connect(lambda: self._act("pause"))
+        self.resume_button.clicked.connect(lambda: self._act("resume"))
+        self.cancel_button.clicked.connect(lambda: self._act("cancel"))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        bridge.downloadChanged.connect(self.show_snapshot)
+        self._update_buttons()
+
+    def job_ids(self) -> list[str]:
+        return list(self._rows)
+
+    def state_of(self, job_id: str) -> str | None:
+        snapshot = self._snapshots.get(job_id)
+        return snapshot.state.value if snapshot else None
+
+    @Slot(object)
+    def show_snapshot(self, snapshot: Any) -> None:
+        self._snapshots[snapshot.job_id] = snapshot
+        row = self._rows.setdefault(snapshot.job_id, len(self._rows))
+        state = snapshot.state.value
+        name = snapshot.current_file or snapshot.files[0].path
+        done = f"{human_size(snapshot.bytes_done)} / {human_size(snapshot.bytes_total)}"
+        speed = f"{human_size(snapshot.speed)}/s" if snapshot.speed else ""
+        eta = duration(snapshot.eta_seconds) if state == "downloading" else ""
+        label = tr(STATE_LABELS.get(state, state))
+        if snapshot.note:
+            label += f" ({snapshot.note})"
+        self.table.set_row(
+            row,
+            snapshot.job_id,
+            [
+                f"{snapshot.repo_id} · {name}",
+                label,
+                "",
+                done,
+                speed,
+                eta,
+            ],
+            tooltip=str(snapshot.error or snapshot.note or ""),
+        )
+        bar = self.table.cellWidget(row, 2)
+        if not isinstance(bar, QProgressBar):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            self.table.setCellWidget(row, 2, bar)
+        bar.setValue(int(snapshot.fraction * 1000))
+        if snapshot.error is not None:
+            self.problem.setText(str(snapshot.error))
+        self._update_buttons()
+
+    def select_job(self, job_id: str) -> None:
+        if job_id in self._rows:
+            self.table.selectRow(self._rows[job_id])
+
+    def _selected(self) -> Any:
+        job_id = self.table.selected_data()
+        return self._snapshots.get(job_id) if job_id else None
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        snapshot = self._selected()
+        state = snapshot.state.value if snapshot else None
+        self.pause_button.setEnabled(state in ("queued", "downloading"))
+        self.resume_button.setEnabled(state in ("paused", "failed"))
+        self.cancel_button.setEnabled(state in ("queued", "downloading", "paused", "failed"))
+
+    def _act(self, action: str) -> None:
+        snapshot = self._selected()
+        if snapshot is None:
+            return
+        downloads = self._bridge.manager.downloads()
+        job_id = snapshot.job_id
+        # Pausing and cancelling only set flags; they never wait for the network.
+        self._bridge.run(
+            lambda: getattr(downloads, action)(job_id), lambda _done: None, self.problem.setText
+        )

@@ -1,0 +1,174 @@
+"""Installed models: what each file's header says; import, scan a folder, delete, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.chat import ModelRecord
+from desktop_llm.model_files import human_size
+from desktop_llm.ui.models.formatting import count, tr
+from desktop_llm.ui.models.table import RowTable
+from desktop_llm.ui.models_bridge import ModelsBridge
+
+
+class InstalledTab(QWidget):
+    useRequested = Signal(str)  # model name
+
+    def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.table = RowTable(
+            "installedList",
+            [
+                tr("Name"),
+                tr("Architecture"),
+                tr("Parameters"),
+                tr("Quantization"),
+                tr("Context"),
+                tr("Chat template"),
+                tr("Size"),
+                tr("Source"),
+            ],
+        )
+        self.import_button = QPushButton(tr("Import file…"))
+        self.import_button.setObjectName("importButton")
+        self.scan_button = QPushButton(tr("Scan folder…"))
+        self.scan_button.setObjectName("scanButton")
+        self.use_button = QPushButton(tr("Chat with it"))
+        self.use_button.setObjectName("useModelButton")
+        self.show_button = QPushButton(tr("Show in folder"))
+        self.show_button.setObjectName("showInFolderButton")
+        self.delete_button = QPushButton(tr("Delete…"))
+        self.delete_button.setObjectName("deleteModelButton")
+        self.report = QLabel()
+        self.report.setObjectName("importReport")
+        self.report.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for button in (self.import_button, self.scan_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for button in (self.use_button, self.show_button, self.delete_button):
+            buttons.addWidget(button)
+        column = QVBoxLayout(self)
+        column.addWidget(self.table, 1)
+        column.addWidget(self.report)
+        column.addLayout(buttons)
+
+        self.import_button.clicked.connect(self._on_import)
+        self.scan_button.clicked.connect(self._on_scan)
+        self.use_button.clicked.connect(self._on_use)
+        self.show_button.clicked.connect(self._on_show)
+        self.delete_button.clicked.connect(self._on_delete)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        bridge.installedChanged.connect(self.refresh)
+        self._update_buttons()
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        self._bridge.run(self._bridge.manager.installed, self._show)
+
+    def _show(self, models: list[ModelRecord]) -> None:
+        self.table.setRowCount(0)
+        for row, model in enumerate(models):
+            facts = model.metadata
+            warnings = facts.get("warnings") or []
+            template = tr("yes") if facts.get("chat_template_present") else tr("no")
+            if warnings:
+                template += " ⚠"
+            self.table.set_row(
+                row,
+                model,
+                [
+                    model.name,
+                    facts.get("architecture") or "",
+                    facts.get("parameters") or "",
+                    facts.get("quantization") or "",
+                    count(facts.get("context_length")),
+                    template,
+                    human_size(model.size_bytes),
+                    model.source,
+                ],
+                tooltip="\n".join([str(model.path), *warnings]),
+            )
+        self._update_buttons()
+
+    def names(self) -> list[str]:
+        return self.table.column_texts(0)
+
+    def import_paths(self, paths: list[Path]) -> None:
+        self.report.setText(tr("Checking {0}…").format(", ".join(p.name for p in paths)))
+
+        def done(problems: list[str]) -> None:
+            self.report.setText("\n".join(problems) if problems else tr("Imported."))
+
+        self._bridge.import_paths(paths, done)
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        chosen = self.table.selected_data() is not None
+        for button in (self.use_button, self.show_button, self.delete_button):
+            button.setEnabled(chosen)
+
+    @Slot()
+    def _on_import(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, tr("Import a GGUF model"), "", tr("GGUF models (*.gguf)")
+        )
+        if path:
+            self.import_paths([Path(path)])
+
+    @Slot()
+    def _on_scan(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("Scan a folder for GGUF models"))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    @Slot()
+    def _on_use(self) -> None:
+        model = self.table.selected_data()
+        if model is not None:
+            self.useRequested.emit(model.name)
+
+    @Slot()
+    def _on_show(self) -> None:
+        model = self.table.selected_data()
+        if model is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(model.path.parent)))
+
+    @Slot()
+    def _on_delete(self) -> None:
+        model: ModelRecord | None = self.table.selected_data()
+        if model is None:
+            return
+        inside = model.path.resolve().is_relative_to(self._bridge.manager.models_dir.resolve())
+        question = (
+            tr("Delete {0}? Its file ({1}) is removed from disk.")
+            if inside
+            else tr("Remove {0} from the list? Its file ({1}) stays where it is.")
+        ).format(model.name, human_size(model.size_bytes))
+        answer = QMessageBox.question(
+            self,
+            tr("Delete model"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._bridge.run(
+                lambda: self._bridge.manager.remove(model.name, delete_file=True),
+                lambda _removed: self._bridge.installedChanged.emit(),
+                self.report.setText,
+            )
