@@ -53,6 +53,10 @@ class GenerationParams:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def sampling_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments llama-cpp-python's completion calls take for these settings."""
+        return asdict(self)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationParams:
         return cls(**_known_fields(cls, data))

@@ -5,6 +5,10 @@ pages to a power cut). Done only at the end, that fsync writes out everything th
 not written back yet: at LAN or loopback speeds, seconds of stall for a big file. Syncing every
 ``every_bytes`` on a helper thread overlaps that work with the transfer, so the final fsync
 only has the last stretch left. The download thread never waits for these syncs.
+
+The same helper hands the write buffer to the OS once a second: when the connection stalls
+right after a burst, the bytes received are in the file on disk, not in a buffer that a crash
+or a kill during the stall would lose.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ log = logging.getLogger(__name__)
 
 
 class WriteBehindFile:
-    """Writes go to ``stream`` (buffered); a helper thread fsyncs every ``every_bytes``."""
+    """Writes go to ``stream`` (buffered); a helper thread fsyncs every ``every_bytes`` and
+    flushes the buffer every ``flush_interval`` seconds (BufferedWriter locks itself)."""
 
-    def __init__(self, stream: BinaryIO, *, every_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        every_bytes: int = 32 * 1024 * 1024,
+        flush_interval: float = 1.0,
+    ) -> None:
         self._stream = stream
         self._every = every_bytes
+        self._flush_interval = flush_interval
         self._unsynced = 0
         self._wanted = threading.Event()
         self._closing = False
@@ -57,12 +69,16 @@ class WriteBehindFile:
 
     def _sync_loop(self) -> None:
         while True:
-            self._wanted.wait()
+            asked = self._wanted.wait(self._flush_interval)
             self._wanted.clear()
             if self._closing:
                 return
             try:
-                os.fsync(self._stream.fileno())
+                if asked:
+                    os.fsync(self._stream.fileno())
+                else:
+                    self._stream.flush()
             except (OSError, ValueError) as error:
-                # Only an optimisation: the final fsync on the download thread reports errors.
-                log.debug("background fsync failed: %s", error)
+                # Only an optimisation: the download thread's own writes and final fsync
+                # report the same problem (a full disk, say) where it can be handled.
+                log.debug("background flush or fsync failed: %s", error)

@@ -25,6 +25,7 @@ from desktop_llm.model_files import human_size
 from desktop_llm.ui.models.formatting import (
     count,
     day,
+    tokens,
     tr,
     verdict_colour,
     verdict_details,
@@ -136,7 +137,7 @@ class DiscoverTab(QWidget):
                     entry.license,
                     entry.parameters,
                     "",
-                    count(entry.context_length),
+                    tokens(entry.context_length),
                     tr("recommended"),
                 ],
                 tooltip=entry.description,
@@ -170,7 +171,7 @@ class DiscoverTab(QWidget):
                     repo.license or "",
                     count(repo.parameter_count),
                     repo.architecture or "",
-                    count(repo.context_length),
+                    tokens(repo.context_length),
                     tr("gated") if repo.gated else tr("open"),
                 ],
             )

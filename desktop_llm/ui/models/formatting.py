@@ -74,3 +74,8 @@ def duration(seconds: float | None) -> str:
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def tokens(value: int | None) -> str:
+    """A context length as written on model cards: 8,192 rather than 8.2k."""
+    return f"{value:,}" if value else ""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop_llm.chat import ModelRecord
 from desktop_llm.model_files import human_size
-from desktop_llm.ui.models.formatting import count, tr
+from desktop_llm.ui.models.formatting import tokens, tr
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
@@ -96,7 +96,7 @@ class InstalledTab(QWidget):
                     facts.get("architecture") or "",
                     facts.get("parameters") or "",
                     facts.get("quantization") or "",
-                    count(facts.get("context_length")),
+                    tokens(facts.get("context_length")),
                     template,
                     human_size(model.size_bytes),
                     model.source,
