@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from desktop_llm.hub.transfer import (
     TransferProgress,
     download_file,
 )
+from desktop_llm.hub.write_behind import WriteBehindFile
 from desktop_llm.model_files.humanize import human_size
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo, Fault
 
@@ -287,8 +289,6 @@ def test_a_stalled_transfer_stops_at_once_when_paused(
     def pause_soon(progress: TransferProgress) -> None:
         if progress.bytes_done >= 200_000:
             # From another thread, as the GUI would, while the worker waits on the socket.
-            import threading
-
             threading.Timer(0.2, control.pause).start()
 
     started = time.monotonic()
@@ -396,3 +396,21 @@ def _record(hub: FakeHub, file: FakeFile, *, bytes_done: int) -> PartialRecord:
         expected_sha256=file.sha256,
         bytes_done=bytes_done,
     )
+
+
+def test_bytes_received_before_a_stall_reach_the_disk_without_waiting_for_more(
+    tmp_path: Path,
+) -> None:
+    """A kill during a long stall must not lose the write buffer (up to a chunk)."""
+    path = tmp_path / "f.part"
+    with path.open("ab", buffering=1024 * 1024) as stream:
+        sink = WriteBehindFile(stream, flush_interval=0.05)
+        try:
+            sink.write(b"x" * 1000)  # far less than the buffer: nothing written yet
+            deadline = time.monotonic() + 5
+            while path.stat().st_size < 1000 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert path.stat().st_size == 1000
+        finally:
+            sink.stop(sync=True)
+    assert not [t for t in threading.enumerate() if t.name == "download-sync"]

@@ -149,7 +149,7 @@ def test_import_by_drop_refuses_broken_files_with_reasons_and_deletes_with_confi
     qtbot.waitUntil(lambda: "Copy" in installed.column_texts(0), timeout=HUB_MS)
     row = installed.column_texts(0).index("Copy")
     assert [installed.item(row, c).text() for c in (1, 2, 3, 4, 5)] == [
-        "llama", "135M", "Q4_1", "8.2k", "yes",
+        "llama", "135M", "Q4_1", "8,192", "yes",
     ]
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
