@@ -77,11 +77,13 @@ class ModelLibrary:
         self, path: Path, *, source: str, name: str | None = None, **provenance: Any
     ) -> ModelRecord:
         """Validate a GGUF file and add it to the installed models (refusals say why)."""
+        # Named after the path the user chose (a link keeps its own name); stored resolved.
+        split = parse_split_name(path.name)
+        default_name = split.stem if split else path.stem
         path = path.expanduser().resolve()
         info = read_gguf_info(path)
-        split = parse_split_name(path.name)
         return self._store.register_model(
-            name=name or (split.stem if split else path.stem),
+            name=name or default_name,
             path=path,
             size_bytes=path.stat().st_size,
             source=source,
