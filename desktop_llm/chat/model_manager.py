@@ -55,6 +55,7 @@ class ModelManager:
         self._settings = settings
         self.tokens = tokens or TokenStore()
         self._downloads: DownloadManager | None = None
+        self._downloads_dir: Path | None = None
         self._downloads_lock = threading.Lock()
 
     @property
@@ -85,8 +86,19 @@ class ModelManager:
         return HubClient(self.hub_config())
 
     def hub_settings_changed(self) -> None:
-        if self._downloads is not None:
-            self._downloads.update_config(self.hub_config())
+        """Apply a new endpoint or token at once; a new models folder from the next download
+        on (the running queue pauses: its partial files stay in the old folder)."""
+        with self._downloads_lock:
+            downloads = self._downloads
+            moved = downloads is not None and self._downloads_dir != self.models_dir
+            if moved:
+                self._downloads = None
+        if downloads is None:
+            return
+        if moved:
+            downloads.shutdown()
+        else:
+            downloads.update_config(self.hub_config())
 
     # Downloads ------------------------------------------------------------------------------
 
@@ -94,8 +106,9 @@ class ModelManager:
         """The download queue, started on first use with the unfinished downloads on disk."""
         with self._downloads_lock:
             if self._downloads is None:
+                self._downloads_dir = self.models_dir
                 self._downloads = DownloadManager(
-                    self.models_dir, self.hub_config(), on_completed=self._register_download
+                    self._downloads_dir, self.hub_config(), on_completed=self._register_download
                 )
                 self._downloads.restore()
             return self._downloads

@@ -79,7 +79,15 @@ class ModelsBridge(QObject):
             self.manager.hub_settings_changed()
             return self.manager.tokens.location
 
-        self.run(save, on_done)
+        def saved(location: str) -> None:
+            # A new models folder means a new download queue: listen to that one.
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+                self._unsubscribe = None
+                self.start_downloads()
+            on_done(location)
+
+        self.run(save, saved)
 
     def import_paths(self, paths: list[Path], on_done: Callable[[list[str]], None]) -> None:
         """Import files and folders; the callback gets one line per refusal."""

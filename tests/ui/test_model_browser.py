@@ -16,7 +16,7 @@ from desktop_llm.paths import AppPaths
 from desktop_llm.ui.main_window import MainWindow
 from desktop_llm.ui.models.browser import ModelBrowser
 from desktop_llm.ui.models.table import RowTable
-from tests.fake_hub import FakeHub
+from tests.fake_hub import FakeHub, Fault
 from tests.gguf_files import truncated_copy
 from tests.hub.sample_repos import GATED, SMOL, SMOL_FILE
 
@@ -158,3 +158,53 @@ def test_import_by_drop_refuses_broken_files_with_reasons_and_deletes_with_confi
     qtbot.waitUntil(lambda: "Copy" not in installed.column_texts(0), timeout=HUB_MS)
     # Imported from elsewhere: forgotten, but the user's file stays.
     assert copy.exists()
+
+
+def test_pause_resume_and_cancel_from_the_downloads_tab(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], hub_settings: FakeHub, paths: AppPaths
+) -> None:
+    stall_at = 20 * 1024 * 1024
+    hub_settings.inject(SMOL, SMOL_FILE, Fault(stall_after=stall_at, stall_seconds=120))
+    window = open_window()
+    browser = open_browser(qtbot, window)
+    repos, files = table(browser, "repoList"), table(browser, "fileList")
+    browser.discover.search()
+    select_row_with(qtbot, repos, SMOL)
+    qtbot.waitUntil(lambda: files.rowCount() == 1, timeout=HUB_MS)
+    files.selectRow(0)
+    browser.findChild(QPushButton, "downloadButton").click()
+    downloads = browser.downloads
+    qtbot.waitUntil(lambda: bool(downloads.job_ids()), timeout=HUB_MS)
+    job_id = downloads.job_ids()[0]
+    downloads.select_job(job_id)
+    # At the stall: the bytes before it have arrived, the rest will not for two minutes.
+    qtbot.waitUntil(lambda: downloads.bytes_done(job_id) >= stall_at - 1024 * 1024,
+                    timeout=HUB_MS)
+
+    pause = browser.findChild(QPushButton, "pauseButton")
+    assert pause.isEnabled()
+    pause.click()  # during the stall: it must not wait for the 120 s
+    qtbot.waitUntil(lambda: downloads.state_of(job_id) == "paused", timeout=10_000)
+    partials = list((paths.models_dir / ".partial").glob("*.part"))
+    assert partials and partials[0].stat().st_size >= stall_at - 2 * 1024 * 1024
+
+    browser.findChild(QPushButton, "resumeButton").click()
+    qtbot.waitUntil(lambda: downloads.state_of(job_id) == "completed", timeout=120_000)
+    ranged = [r.range for r in hub_settings.requests if r.range and SMOL_FILE in r.path]
+    assert ranged and int(ranged[-1].split("=")[1].split("-")[0]) > 0  # it resumed
+
+    # A second download of another file, cancelled: its partial file goes away.
+    hub_settings.inject(SMOL, SMOL_FILE, Fault(stall_after=stall_at, stall_seconds=120))
+    (paths.models_dir / SMOL / SMOL_FILE).unlink()
+    window.bridge.service.models.remove("SmolLM2-135M-Instruct.Q4_1", delete_file=True)
+    browser.tabs.setCurrentWidget(browser.discover)
+    files.selectRow(0)
+    browser.findChild(QPushButton, "downloadButton").click()
+    qtbot.waitUntil(lambda: downloads.state_of(job_id) == "downloading"
+                    or len(downloads.job_ids()) == 2, timeout=HUB_MS)
+    second = downloads.job_ids()[-1]
+    downloads.select_job(second)
+    qtbot.waitUntil(lambda: downloads.state_of(second) == "downloading", timeout=HUB_MS)
+    browser.findChild(QPushButton, "cancelDownloadButton").click()
+    qtbot.waitUntil(lambda: downloads.state_of(second) == "cancelled", timeout=10_000)
+    assert not list((paths.models_dir / ".partial").glob("*.part"))

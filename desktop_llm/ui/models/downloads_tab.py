@@ -73,6 +73,10 @@ class DownloadsTab(QWidget):
         snapshot = self._snapshots.get(job_id)
         return snapshot.state.value if snapshot else None
 
+    def bytes_done(self, job_id: str) -> int:
+        snapshot = self._snapshots.get(job_id)
+        return snapshot.bytes_done if snapshot else 0
+
     @Slot(object)
     def show_snapshot(self, snapshot: Any) -> None:
         self._snapshots[snapshot.job_id] = snapshot
