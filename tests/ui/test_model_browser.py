@@ -105,8 +105,10 @@ def test_gated_repository_needs_the_token_from_settings(
     browser.findChild(QPushButton, "downloadButton").click()
     problem = browser.findChild(QLabel, "downloadProblem")
     qtbot.waitUntil(lambda: "token" in problem.text().lower(), timeout=HUB_MS)
+    # The refusal takes the user straight to the token field.
+    qtbot.waitUntil(lambda: browser.tabs.currentWidget() is browser.settings)
+    assert "needs a Hugging Face token" in browser.findChild(QLabel, "hubSettingsNote").text()
 
-    browser.tabs.setCurrentWidget(browser.settings)
     token_box = browser.findChild(QLineEdit, "hubToken")
     qtbot.keyClicks(token_box, hub_settings.token)
     browser.findChild(QPushButton, "saveHubSettingsButton").click()

@@ -37,7 +37,18 @@ class ModelBrowser(QDialog):
 
         self.discover.downloadRequested.connect(self._on_download_requested)
         self.installed.useRequested.connect(self.useRequested)
+        self.downloads.tokenNeeded.connect(self.ask_for_token)
         bridge.start_downloads()
+
+    @Slot()
+    def ask_for_token(self) -> None:
+        """Take the user to the token field, with the reason already on screen."""
+        self.tabs.setCurrentWidget(self.settings)
+        self.settings.token.setFocus()
+        self.settings.note.setText(
+            tr("This model needs a Hugging Face token: paste it here and press Save, then "
+               "resume the download.")
+        )
 
     @Slot(str, object)
     def _on_download_requested(self, repo_id: str, model: ModelFile) -> None:

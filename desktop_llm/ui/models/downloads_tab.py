@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop_llm.errors import HubAuthError
 from desktop_llm.model_files import human_size
 from desktop_llm.ui.models.formatting import duration, tr
 from desktop_llm.ui.models.table import RowTable
@@ -24,6 +25,8 @@ STATE_LABELS = {
 
 
 class DownloadsTab(QWidget):
+    tokenNeeded = Signal()  # a gated or private repository refused us: ask for a token
+
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
@@ -79,6 +82,10 @@ class DownloadsTab(QWidget):
 
     @Slot(object)
     def show_snapshot(self, snapshot: Any) -> None:
+        previous = self._snapshots.get(snapshot.job_id)
+        newly_failed = snapshot.error is not None and (
+            previous is None or previous.state != snapshot.state
+        )
         self._snapshots[snapshot.job_id] = snapshot
         row = self._rows.setdefault(snapshot.job_id, len(self._rows))
         state = snapshot.state.value
@@ -110,6 +117,8 @@ class DownloadsTab(QWidget):
         bar.setValue(int(snapshot.fraction * 1000))
         if snapshot.error is not None:
             self.problem.setText(str(snapshot.error))
+            if newly_failed and isinstance(snapshot.error, HubAuthError):
+                self.tokenNeeded.emit()
         self._update_buttons()
 
     def select_job(self, job_id: str) -> None:
