@@ -5,16 +5,10 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, TextIO
 
-from desktop_llm.model_files import human_size
+from desktop_llm.model_files import human_duration, human_size
 
 if TYPE_CHECKING:
     from desktop_llm.hub.downloads import DownloadSnapshot
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def describe(snapshot: DownloadSnapshot) -> str:
@@ -22,7 +16,7 @@ def describe(snapshot: DownloadSnapshot) -> str:
     if snapshot.speed:
         parts.append(f"{human_size(snapshot.speed)}/s")
     if snapshot.eta_seconds is not None and snapshot.state.value == "downloading":
-        parts.append(f"{_duration(snapshot.eta_seconds)} left")
+        parts.append(f"{human_duration(snapshot.eta_seconds)} left")
     if snapshot.note:
         parts.append(snapshot.note)
     elif snapshot.state.value != "downloading":

@@ -10,7 +10,7 @@ from desktop_llm.model_files.chat_template import chat_template_problem
 from desktop_llm.model_files.errors import GGUFError, NeedMoreData
 from desktop_llm.model_files.fit import MemoryEstimate, estimate_memory, fit_verdict
 from desktop_llm.model_files.header import ArraySummary, TensorInfo
-from desktop_llm.model_files.humanize import human_parameters, human_size
+from desktop_llm.model_files.humanize import human_duration, human_parameters, human_size
 from desktop_llm.model_files.info import GGUFInfo
 from desktop_llm.model_files.read import parse_gguf_header, read_gguf_info
 
@@ -24,6 +24,7 @@ __all__ = [
     "chat_template_problem",
     "estimate_memory",
     "fit_verdict",
+    "human_duration",
     "human_parameters",
     "human_size",
     "parse_gguf_header",

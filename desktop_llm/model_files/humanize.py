@@ -29,3 +29,10 @@ def human_parameters(count: int) -> str:
     if count >= 1_000:
         return f"{count / 1e3:.0f}K"
     return str(count)
+
+
+def human_duration(seconds: float) -> str:
+    """A time left as a download bar shows it: '4:05', or '1:02:03' past an hour."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

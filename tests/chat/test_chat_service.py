@@ -28,6 +28,7 @@ from desktop_llm.errors import (
 )
 from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore
+from tests.chat.streaming_checks import late_save
 from tests.gguf_files import truncated_copy
 
 QUESTION = "What is the capital of France?"
@@ -122,20 +123,6 @@ def test_finished_reply_has_its_text_and_statistics(
     assert record.time_to_first_token is not None and record.time_to_first_token > 0
     # What the caller got is what is on disk.
     assert observer.list_messages(reply.conversation.id)[-1] == record
-
-
-def late_save(arrivals: list[float], last_change: float, now: float) -> float | None:
-    """How long text streamed well after the last save has gone unsaved, if suspiciously long.
-
-    The writer saves at the first piece that comes 0.5 s or more after its last save; so when
-    pieces kept coming for 2 s after the last change seen, a save is overdue. Returns how
-    long ago that overdue save should have happened, once that is more than 5 s.
-    """
-    pending = [t for t in list(arrivals) if t > last_change]
-    overdue = next((t for t in pending if t >= pending[0] + 2.0), None) if pending else None
-    if overdue is not None and now - overdue > 5.0:
-        return now - overdue
-    return None
 
 
 def test_reply_is_written_through_while_it_streams(

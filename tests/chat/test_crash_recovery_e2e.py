@@ -25,6 +25,7 @@ import pytest
 from desktop_llm.chat.service import ChatService
 from desktop_llm.paths import app_paths
 from desktop_llm.storage.instance_lock import INSTANCES_DIR_NAME
+from tests.chat.streaming_checks import late_save
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="Windows has no SIGKILL")
 
@@ -120,20 +121,6 @@ def chat_child(home: Path, seed: int) -> Iterator[ChatChild]:
                 process.kill()
             process.wait(timeout=WAIT)
             child.printed()
-
-
-def late_save(arrivals: list[float], last_change: float, now: float) -> float | None:
-    """How long text printed well after the last save has gone unsaved, if suspiciously long.
-
-    The writer saves at the first piece that comes 0.5 s or more after its last save; so when
-    the child kept printing for 2 s after the last change seen, a save is overdue. Returns how
-    long ago that overdue save should have happened, once that is more than 5 s.
-    """
-    pending = [t for t in list(arrivals) if t > last_change]
-    overdue = next((t for t in pending if t >= pending[0] + 2.0), None) if pending else None
-    if overdue is not None and now - overdue > 5.0:
-        return now - overdue
-    return None
 
 
 def wait_for_streaming_growth(

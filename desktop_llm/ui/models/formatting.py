@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 
 from desktop_llm.chat.model_manager import FitEstimate
-from desktop_llm.model_files import human_size
+from desktop_llm.model_files import human_duration, human_size
 
 VERDICT_COLOURS = {"fits": "#047857", "tight": "#b45309", "does_not_fit": "#b91c1c"}
 
@@ -69,11 +69,7 @@ def day(moment: datetime | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return "" if seconds is None else human_duration(seconds)
 
 
 def tokens(value: int | None) -> str:
