@@ -57,7 +57,7 @@ def test_catalog_search_files_fit_and_download(
     browser = open_browser(qtbot, window)
     repos, files = table(browser, "repoList"), table(browser, "fileList")
     # The curated catalog shows first, before any search (and without the network).
-    assert repos.rowCount() == 8
+    qtbot.waitUntil(lambda: repos.rowCount() == 8)
     assert "Qwen/Qwen2.5-1.5B-Instruct-GGUF" in repos.column_texts(0)
 
     search = browser.findChild(QLineEdit, "hubSearch")

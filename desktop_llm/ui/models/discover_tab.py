@@ -44,7 +44,6 @@ class DiscoverTab(QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self._repo: RepoFiles | None = None
-        self._catalog = {entry.repo: entry for entry in load_catalog() if not entry.bundled}
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("hubSearch")
@@ -95,7 +94,8 @@ class DiscoverTab(QWidget):
         )
         self.download_button.clicked.connect(self._on_download_clicked)
         self.context.editingFinished.connect(self._refresh_fits)
-        self.show_catalog()
+        # Even a small file is read off the GUI thread.
+        bridge.run(load_catalog, self.show_catalog)
 
     def _lay_out(self) -> None:
         search_row = QHBoxLayout()
@@ -123,9 +123,10 @@ class DiscoverTab(QWidget):
 
     # Repositories ---------------------------------------------------------------------------
 
-    def show_catalog(self) -> None:
+    def show_catalog(self, catalog: list[CatalogEntry]) -> None:
         self.repos.setRowCount(0)
-        for row, entry in enumerate(self._catalog.values()):
+        recommended = [entry for entry in catalog if not entry.bundled]
+        for row, entry in enumerate(recommended):
             self.repos.set_row(
                 row,
                 entry,
