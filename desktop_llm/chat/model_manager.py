@@ -6,15 +6,20 @@ The window's model browser and the ``desktop-llm models`` commands both use it.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from desktop_llm.chat.conversion import ConversionJob, ConversionRequest
+from desktop_llm.chat.conversion_pipeline import ConversionPipeline
 from desktop_llm.chat.library import ModelLibrary, ScanReport
+from desktop_llm.converter.availability import conversion_unavailable
 from desktop_llm.engine.devices import total_ram, total_vram
-from desktop_llm.errors import DesktopLLMError
+from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
+from desktop_llm.hub.disk_space import DiskUsageFunction
 from desktop_llm.hub.downloads import DownloadJob, DownloadManager, DownloadSnapshot
 from desktop_llm.model_files import (
     GGUFInfo,
@@ -49,6 +54,8 @@ class ModelManager:
         paths: AppPaths,
         settings: Callable[[], Settings],
         tokens: TokenStore | None = None,
+        *,
+        disk_usage: DiskUsageFunction = shutil.disk_usage,
     ) -> None:
         self.library = library
         self._paths = paths
@@ -57,6 +64,8 @@ class ModelManager:
         self._downloads: DownloadManager | None = None
         self._downloads_dir: Path | None = None
         self._downloads_lock = threading.Lock()
+        # How free space is measured before a conversion writes (tests pass a fake disk).
+        self._disk_usage = disk_usage
 
     @property
     def models_dir(self) -> Path:
@@ -142,6 +151,48 @@ class ModelManager:
 
     def repo_files(self, repo_id: str) -> RepoFiles:
         return self.hub().repo_files(repo_id)
+
+    # Conversion -----------------------------------------------------------------------------
+
+    def conversion_unavailable(self) -> str | None:
+        """None when the converter is installed; else the sentence saying how to add it."""
+        return conversion_unavailable()
+
+    def _pipeline(self) -> ConversionPipeline:
+        return ConversionPipeline(
+            self.library, self.models_dir, self.hub_config, disk_usage=self._disk_usage
+        )
+
+    def convert(self, request: ConversionRequest) -> ConversionJob:
+        """Convert a Hugging Face folder or Hub repo to GGUF (then quantize, then measure)."""
+        pipeline = self._pipeline()
+        return ConversionJob(
+            f"convert {request.source}", lambda control: pipeline.convert(request, control)
+        )
+
+    def quantize(self, model_name: str, quantization: str) -> ConversionJob:
+        """Quantize an installed F16/BF16/F32 (or Q8_0) model to another type."""
+        record = self._record(model_name)
+        pipeline = self._pipeline()
+        return ConversionJob(
+            f"quantize {record.name}",
+            lambda control: pipeline.quantize(record, quantization, control),
+        )
+
+    def evaluate(self, model_name: str, text: Path | None = None) -> ConversionJob:
+        """Perplexity of an installed model on ``text`` (the bundled one by default)."""
+        record = self._record(model_name)
+        pipeline = self._pipeline()
+        return ConversionJob(
+            f"evaluate {record.name}", lambda control: pipeline.evaluate(record, text, control)
+        )
+
+    def _record(self, model_name: str) -> ModelRecord:
+        choice = self.library.resolve(model_name)
+        record = next((m for m in self.installed() if m.path == choice.path), None)
+        if record is None:
+            raise ModelNotFoundError(f"{model_name} is not an installed model: import it first.")
+        return record
 
     # Fit ------------------------------------------------------------------------------------
 
