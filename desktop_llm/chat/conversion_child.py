@@ -82,7 +82,13 @@ def run_child_stage(
         code = child.wait()
     finally:
         ended()
+        if child.poll() is None:  # left early (an exception in a listener): don't leave it
+            kill_child(child)
+            child.wait()
         reader.join(timeout=5)
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
     if cancelled():
         raise ConversionCancelled("Cancelled; the partial files were removed.")
     if refusal is not None:
