@@ -141,11 +141,11 @@ class ConversionPipeline:
         folder = Path(source).expanduser()
         if folder.is_dir():
             return _Source(folder.resolve(), source)
-        if not looks_like_repo_id(source):
+        repo_id, _, revision = source.partition("@")
+        if not looks_like_repo_id(repo_id):
             raise ConversionError(
                 f"{source} is neither a model folder nor a Hub repo id (owner/name)."
             )
-        repo_id, _, revision = source.partition("@")
         control.report(JobProgress("download", None, f"Downloading {repo_id} from the Hub"))
         target = self._models_dir / "converted" / ".sources" / repo_id.replace("/", "--")
         commit = download_model_folder(
