@@ -9,6 +9,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class ModelManager:
         self._downloads_lock = threading.Lock()
         # How free space is measured before a conversion writes (tests pass a fake disk).
         self._disk_usage = disk_usage
+        self._conversions: set[ConversionJob] = set()
+        self._conversions_lock = threading.Lock()
 
     @property
     def models_dir(self) -> Path:
@@ -138,11 +141,18 @@ class ModelManager:
         )
 
     def close(self) -> None:
-        """Pause running downloads (their partial files stay for next time)."""
+        """Pause running downloads (their partial files stay for next time); cancel running
+        conversions (their child processes would otherwise outlive the app)."""
         with self._downloads_lock:
             downloads, self._downloads = self._downloads, None
         if downloads is not None:
             downloads.shutdown()
+        with self._conversions_lock:
+            conversions = list(self._conversions)
+        for job in conversions:
+            job.cancel()
+        # Let them remove their partial files before the database closes under them.
+        wait_for([job.future for job in conversions], timeout=_CLOSE_WAIT_SECONDS)
 
     def search(
         self, query: str, *, sort: str = "downloads", author: str | None = None
@@ -163,29 +173,49 @@ class ModelManager:
             self.library, self.models_dir, self.hub_config, disk_usage=self._disk_usage
         )
 
+    # Every failure of these three, even an unknown model name, comes out of the job's future.
+
     def convert(self, request: ConversionRequest) -> ConversionJob:
         """Convert a Hugging Face folder or Hub repo to GGUF (then quantize, then measure)."""
         pipeline = self._pipeline()
-        return ConversionJob(
-            f"convert {request.source}", lambda control: pipeline.convert(request, control)
+        return self._track(
+            ConversionJob(
+                f"convert {request.source}", lambda control: pipeline.convert(request, control)
+            )
         )
 
     def quantize(self, model_name: str, quantization: str) -> ConversionJob:
         """Quantize an installed F16/BF16/F32 (or Q8_0) model to another type."""
-        record = self._record(model_name)
         pipeline = self._pipeline()
-        return ConversionJob(
-            f"quantize {record.name}",
-            lambda control: pipeline.quantize(record, quantization, control),
+        return self._track(
+            ConversionJob(
+                f"quantize {model_name}",
+                lambda control: pipeline.quantize(
+                    self._record(model_name), quantization, control
+                ),
+            )
         )
 
     def evaluate(self, model_name: str, text: Path | None = None) -> ConversionJob:
         """Perplexity of an installed model on ``text`` (the bundled one by default)."""
-        record = self._record(model_name)
         pipeline = self._pipeline()
-        return ConversionJob(
-            f"evaluate {record.name}", lambda control: pipeline.evaluate(record, text, control)
+        return self._track(
+            ConversionJob(
+                f"evaluate {model_name}",
+                lambda control: pipeline.evaluate(self._record(model_name), text, control),
+            )
         )
+
+    def _track(self, job: ConversionJob) -> ConversionJob:
+        """Remember a running job, so close() can stop its child process."""
+        with self._conversions_lock:
+            self._conversions.add(job)
+        job.future.add_done_callback(lambda _future: self._forget(job))
+        return job
+
+    def _forget(self, job: ConversionJob) -> None:
+        with self._conversions_lock:
+            self._conversions.discard(job)
 
     def _record(self, model_name: str) -> ModelRecord:
         choice = self.library.resolve(model_name)
@@ -246,6 +276,8 @@ class ModelManager:
 
 
 _VERDICTS = ("fits", "tight", "does_not_fit")
+# A killed child ends at once; this only bounds the wait should the file system hang.
+_CLOSE_WAIT_SECONDS = 10.0
 
 
 def _with_weights(estimate: MemoryEstimate, weight_bytes: int) -> MemoryEstimate:

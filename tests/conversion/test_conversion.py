@@ -13,7 +13,7 @@ from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.chat.service import ChatService
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
 from desktop_llm.engine.worker import EngineWorker
-from desktop_llm.errors import ConversionCancelled, ConversionError
+from desktop_llm.errors import ConversionCancelled, ConversionError, ModelNotFoundError
 from desktop_llm.hub.disk_space import Usage
 from desktop_llm.paths import AppPaths
 from tests.conversion.conftest import copy_with_architecture
@@ -195,4 +195,28 @@ def test_an_already_quantized_model_is_not_quantized_again(
     bundled = next(m for m in service.installed_models() if m.source == "bundled")
     job = service.models.quantize(bundled.name, "Q4_K_M")
     with pytest.raises(ConversionError, match="already quantized"):
+        job.future.result(timeout=TIMEOUT)
+
+
+def test_closing_the_app_cancels_a_running_conversion(
+    paths: AppPaths, tiny_hf_model: Path
+) -> None:
+    service = ChatService.open(paths)
+    models_dir = service.models.models_dir
+    job = service.models.convert(ConversionRequest(str(tiny_hf_model), name="closing"))
+    converting = threading.Event()
+    job.subscribe(lambda progress: converting.set() if progress.stage == "convert" else None)
+    try:
+        assert converting.wait(TIMEOUT)
+    finally:
+        service.close()
+    assert job.future.done(), "close() waits for the cancelled job to clean up"
+    with pytest.raises(ConversionCancelled):
+        job.future.result()
+    assert _leftovers(models_dir) == []
+
+
+def test_an_unknown_model_fails_through_the_future(service: ChatService) -> None:
+    job = service.models.quantize("No such model", "Q4_K_M")
+    with pytest.raises(ModelNotFoundError, match="No such model"):
         job.future.result(timeout=TIMEOUT)
