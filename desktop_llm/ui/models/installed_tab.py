@@ -25,6 +25,7 @@ from desktop_llm.ui.models_bridge import ModelsBridge
 
 class InstalledTab(QWidget):
     useRequested = Signal(str)  # model name
+    convertRequested = Signal()  # open the conversion dialog
 
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,11 +53,16 @@ class InstalledTab(QWidget):
         self.show_button.setObjectName("showInFolderButton")
         self.delete_button = QPushButton(tr("Delete…"))
         self.delete_button.setObjectName("deleteModelButton")
+        self.convert_button = QPushButton(tr("Convert…"))
+        self.convert_button.setObjectName("convertButton")
+        self.convert_button.setToolTip(
+            tr("Turn Hugging Face weights into GGUF and quantize them, with a quality table")
+        )
         self.report = QLabel()
         self.report.setObjectName("importReport")
         self.report.setWordWrap(True)
         buttons = QHBoxLayout()
-        for button in (self.import_button, self.scan_button):
+        for button in (self.import_button, self.scan_button, self.convert_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         for button in (self.use_button, self.show_button, self.delete_button):
@@ -68,6 +74,7 @@ class InstalledTab(QWidget):
 
         self.import_button.clicked.connect(self._on_import)
         self.scan_button.clicked.connect(self._on_scan)
+        self.convert_button.clicked.connect(self.convertRequested)
         self.use_button.clicked.connect(self._on_use)
         self.show_button.clicked.connect(self._on_show)
         self.delete_button.clicked.connect(self._on_delete)

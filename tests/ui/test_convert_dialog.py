@@ -1,0 +1,199 @@
+"""The conversion dialog driven by qtbot on the real window: convert, measure, chat, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+)
+from pytestqt.qtbot import QtBot
+
+from desktop_llm.chat.model_manager import ModelManager
+from desktop_llm.paths import AppPaths
+from desktop_llm.ui.main_window import MainWindow
+from desktop_llm.ui.models.convert_dialog import ConvertDialog
+from desktop_llm.ui.models.table import RowTable
+from tests.conversion import conftest as conversion
+from tests.ui.test_model_browser import open_browser
+
+pytestmark = pytest.mark.gui
+CONVERT_MS = 240_000
+# The conversion tests' tiny Llama folder (skipped, with the reason, without the extra).
+tiny_hf_model = conversion.tiny_hf_model
+MISSING_EXTRA = "Converting needs the convert extra: run pip install 'desktop-llm[convert]'."
+
+
+def open_convert_dialog(qtbot: QtBot, window: MainWindow) -> ConvertDialog:
+    browser = open_browser(qtbot, window)
+    browser.tabs.setCurrentWidget(browser.installed)
+    qtbot.mouseClick(browser.findChild(QPushButton, "convertButton"), Qt.MouseButton.LeftButton)
+    dialog = browser.findChild(QDialog, "convertDialog")
+    assert isinstance(dialog, ConvertDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def widget(dialog: ConvertDialog, kind: type[Any], name: str) -> Any:
+    found = dialog.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+def check_quantization(dialog: ConvertDialog, quantization: str) -> None:
+    quants = widget(dialog, QListWidget, "convertQuants")
+    for row in range(quants.count()):
+        if quants.item(row).text().lower().startswith(quantization):
+            quants.item(row).setCheckState(Qt.CheckState.Checked)
+            return
+    raise AssertionError(f"{quantization} is not offered")
+
+
+def start(qtbot: QtBot, dialog: ConvertDialog, source: Path, name: str) -> None:
+    qtbot.keyClicks(widget(dialog, QLineEdit, "convertSource"), str(source))
+    name_box = widget(dialog, QLineEdit, "convertName")
+    assert name_box.text() == source.name  # the name follows the source until edited
+    name_box.clear()
+    qtbot.keyClicks(name_box, name)
+    button = widget(dialog, QPushButton, "convertStart")
+    qtbot.waitUntil(button.isEnabled)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+class WithoutTheExtra:
+    """The real manager, on a machine where the convert extra is not installed."""
+
+    def __init__(self, manager: ModelManager) -> None:
+        self._manager = manager
+
+    def conversion_unavailable(self) -> str:
+        return MISSING_EXTRA
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+def test_missing_extra_says_how_to_add_it_and_start_stays_off(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = open_window(wait_for_model=False)
+    bridge = window.models_bridge
+    dialog = ConvertDialog(bridge, window, manager=WithoutTheExtra(bridge.manager))  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    notice = widget(dialog, QLabel, "convertUnavailable")
+    qtbot.waitUntil(lambda: notice.text() == MISSING_EXTRA)
+    assert notice.isVisible()
+    qtbot.keyClicks(widget(dialog, QLineEdit, "convertSource"), str(tmp_path))
+    assert widget(dialog, QLineEdit, "convertName").text() == tmp_path.name
+    assert not widget(dialog, QPushButton, "convertStart").isEnabled()
+
+
+def converted_files(paths: AppPaths) -> list[str]:
+    """Every file under the models folder's converted/ part, relative to it."""
+    converted = paths.models_dir / "converted"
+    if not converted.exists():
+        return []
+    return sorted(str(p.relative_to(converted)) for p in converted.rglob("*") if p.is_file())
+
+
+def test_convert_measure_and_chat_with_the_result(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], tiny_hf_model: Path, paths: AppPaths
+) -> None:
+    window = open_window()
+    dialog = open_convert_dialog(qtbot, window)
+    seen: list[tuple[int, str]] = []
+    bar = widget(dialog, QProgressBar, "convertProgress")
+    stage = widget(dialog, QLabel, "convertStage")
+    bar.valueChanged.connect(lambda value: seen.append((value, stage.text())))
+
+    check_quantization(dialog, "q8_0")
+    widget(dialog, QCheckBox, "convertEvaluate").setChecked(True)
+    start(qtbot, dialog, tiny_hf_model, "tiny")
+    assert not widget(dialog, QPushButton, "convertStart").isEnabled()
+    assert widget(dialog, QPushButton, "convertCancel").isEnabled()
+    qtbot.waitUntil(lambda: stage.text() == "Done.", timeout=CONVERT_MS)
+    assert widget(dialog, QLabel, "convertError").text() == ""
+    assert any(0 < value < 1000 for value, _text in seen), seen
+
+    quality = widget(dialog, RowTable, "qualityTable")
+    assert quality.column_texts(0) == ["tiny-F16", "tiny-Q8_0"]
+    assert quality.column_texts(1) == ["F16", "Q8_0"]
+    assert all(text.endswith("MB") for text in quality.column_texts(2))
+    assert all(float(text) > 1 for text in quality.column_texts(3))
+    assert quality.column_texts(4)[0] == "+0.0 %"
+    assert quality.column_texts(4)[1].endswith(" %")
+    assert converted_files(paths) == ["tiny/tiny-F16.gguf", "tiny/tiny-Q8_0.gguf"]
+
+    # The installed list and the main window's selector learn about both files.
+    installed = window.model_browser.findChild(RowTable, "installedList")
+    qtbot.waitUntil(lambda: {"tiny-F16", "tiny-Q8_0"} <= set(installed.column_texts(0)))
+    quality.selectRow(1)
+    qtbot.mouseClick(widget(dialog, QPushButton, "convertUse"), Qt.MouseButton.LeftButton)
+    service = window.bridge.service
+    qtbot.waitUntil(
+        lambda: (
+            service.current_model is not None
+            and service.current_model.name == "tiny-Q8_0"
+            and window.model_state.text() == "Ready"
+        ),
+        timeout=60_000,
+    )
+    assert window.model_selector.currentText() == "tiny-Q8_0"
+
+
+def test_cancel_mid_conversion_says_so_and_leaves_no_file(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], tiny_hf_model: Path, paths: AppPaths
+) -> None:
+    window = open_window()
+    dialog = open_convert_dialog(qtbot, window)
+    stage = widget(dialog, QLabel, "convertStage")
+    check_quantization(dialog, "q4_k_m")
+    start(qtbot, dialog, tiny_hf_model, "cancelled")
+    cancel = widget(dialog, QPushButton, "convertCancel")
+    # The converter's child is running once its own progress lines arrive.
+    qtbot.waitUntil(
+        lambda: stage.text().startswith("Converting:") and not stage.text().endswith("Starting"),
+        timeout=CONVERT_MS,
+    )
+    assert cancel.isEnabled()
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: stage.text() == "Cancelled; partial files were removed.", timeout=CONVERT_MS
+    )
+    assert widget(dialog, QLabel, "convertError").text() == ""
+    assert converted_files(paths) == []
+    assert not (paths.models_dir / "converted" / "cancelled").exists()
+    assert widget(dialog, QPushButton, "convertStart").isEnabled()
+    assert widget(dialog, RowTable, "qualityTable").rowCount() == 0
+
+
+def test_an_unsupported_architecture_is_named(
+    qtbot: QtBot,
+    open_window: Callable[..., MainWindow],
+    tiny_hf_model: Path,
+    paths: AppPaths,
+    tmp_path: Path,
+) -> None:
+    folder = conversion.copy_with_architecture(
+        tiny_hf_model, tmp_path / "madeup", "MadeUpForCausalLM"
+    )
+    window = open_window(wait_for_model=False)
+    dialog = open_convert_dialog(qtbot, window)
+    start(qtbot, dialog, folder, "madeup")
+    error = widget(dialog, QLabel, "convertError")
+    qtbot.waitUntil(lambda: error.text() != "", timeout=CONVERT_MS)
+    assert "MadeUpForCausalLM is not an architecture llama.cpp's converter supports" in error.text()
+    assert widget(dialog, QLabel, "convertStage").text() == "Failed."
+    assert widget(dialog, QPushButton, "convertStart").isEnabled()
+    assert converted_files(paths) == []
