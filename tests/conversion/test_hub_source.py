@@ -1,0 +1,56 @@
+"""A Hub repo id as the source: its weights come from the (fake) Hub, then convert as a folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from desktop_llm.chat import ConversionRequest, JobProgress
+from desktop_llm.chat.service import ChatService
+from tests.fake_hub import FakeFile, FakeHub, FakeRepo
+
+REPO = "test-org/Tiny-Llama-HF"
+
+
+@pytest.fixture(autouse=True)
+def isolated_keyring(tmp_path: Path) -> Iterator[None]:
+    """No token from the user's real keyring reaches the fake Hub."""
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_a_repo_id_is_downloaded_then_converted(
+    service: ChatService, tiny_hf_model: Path
+) -> None:
+    files = [
+        FakeFile(p.name, p.read_bytes(), lfs=p.suffix == ".safetensors")
+        for p in sorted(tiny_hf_model.iterdir())
+    ]
+    files.append(FakeFile("README.md", b"# A tiny model\n", lfs=False))
+    repo = FakeRepo(REPO, files, tags=["safetensors"])
+    with FakeHub([repo]) as hub:
+        service.settings = replace(service.settings, hub_endpoint=hub.url)
+        seen: list[JobProgress] = []
+        job = service.models.convert(ConversionRequest(REPO))
+        job.subscribe(seen.append)
+        (model,) = job.future.result(timeout=180).models
+    assert model.name == "Tiny-Llama-HF-F16"
+    assert model.metadata["repo"] == REPO
+    assert model.metadata["revision"] == repo.sha
+    assert model.metadata["converted_from"] == REPO
+    assert seen[0].stage == "download"
+    source = service.models.models_dir / "converted" / ".sources" / "test-org--Tiny-Llama-HF"
+    assert not (source / "README.md").exists()
+    assert json.loads((source / "config.json").read_text())["architectures"] == [
+        "LlamaForCausalLM"
+    ]
