@@ -148,8 +148,18 @@ class ConversionPipeline:
             )
         control.report(JobProgress("download", None, f"Downloading {repo_id} from the Hub"))
         target = self._models_dir / "converted" / ".sources" / repo_id.replace("/", "--")
+
+        def check_space(needed: int) -> None:
+            ensure_free_space(
+                target, needed, what=f"the weights of {repo_id}", disk_usage=self._disk_usage
+            )
+
         commit = download_model_folder(
-            self._hub_config(), repo_id, target, revision=revision or "main"
+            self._hub_config(),
+            repo_id,
+            target,
+            revision=revision or "main",
+            check_space=check_space,
         )
         control.check_cancelled()
         return _Source(target, repo_id, repo_id, commit)

@@ -65,3 +65,24 @@ def test_repo_ids_are_told_from_paths() -> None:
     assert not looks_like_repo_id("/home/me/models/smol")
     assert not looks_like_repo_id("models/smol/extra")
     assert not looks_like_repo_id("smol")
+
+
+def test_the_space_check_sees_the_bytes_still_to_fetch(
+    fake_hub: FakeHub, hf_repo: FakeRepo, tmp_path: Path
+) -> None:
+    config = HubConfig(endpoint=fake_hub.url, timeout=TEST_TIMEOUT)
+    wanted = sum(f.size for f in hf_repo.files if f.path in NEEDED)
+    asked: list[int] = []
+
+    def refuse(needed: int) -> None:
+        asked.append(needed)
+        raise RuntimeError("no space")
+
+    with pytest.raises(RuntimeError):
+        download_model_folder(config, REPO, tmp_path / "source", check_space=refuse)
+    assert asked == [wanted]
+    assert not (tmp_path / "source").exists(), "nothing is fetched after a refusal"
+    download_model_folder(config, REPO, tmp_path / "source", check_space=asked.append)
+    assert asked[-1] == wanted
+    download_model_folder(config, REPO, tmp_path / "source", check_space=asked.append)
+    assert asked[-1] == 0, "files already there are not counted again"
