@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QLabel,
     QLineEdit,
@@ -25,12 +26,13 @@ from desktop_llm.ui.main_window import MainWindow
 from desktop_llm.ui.models.convert_dialog import ConvertDialog
 from desktop_llm.ui.models.table import RowTable
 from tests.conversion import conftest as conversion
-from tests.ui.test_model_browser import open_browser
+from tests.ui.test_model_browser import open_browser, select_row_with
 
 pytestmark = pytest.mark.gui
 CONVERT_MS = 240_000
 # The conversion tests' tiny Llama folder (skipped, with the reason, without the extra).
 tiny_hf_model = conversion.tiny_hf_model
+converted_f16 = conversion.converted_f16
 MISSING_EXTRA = "Converting needs the convert extra: run pip install 'desktop-llm[convert]'."
 
 
@@ -50,11 +52,11 @@ def widget(dialog: ConvertDialog, kind: type[Any], name: str) -> Any:
     return found
 
 
-def check_quantization(dialog: ConvertDialog, quantization: str) -> None:
+def check_quantization(dialog: ConvertDialog, quantization: str, *, on: bool = True) -> None:
     quants = widget(dialog, QListWidget, "convertQuants")
     for row in range(quants.count()):
-        if quants.item(row).text().lower().startswith(quantization):
-            quants.item(row).setCheckState(Qt.CheckState.Checked)
+        if quants.item(row).text().lower().startswith(quantization + " "):
+            quants.item(row).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             return
     raise AssertionError(f"{quantization} is not offered")
 
@@ -197,3 +199,49 @@ def test_an_unsupported_architecture_is_named(
     assert widget(dialog, QLabel, "convertStage").text() == "Failed."
     assert widget(dialog, QPushButton, "convertStart").isEnabled()
     assert converted_files(paths) == []
+
+
+def test_quantize_an_installed_model_and_compare_it_with_its_base(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], converted_f16: Path, paths: AppPaths
+) -> None:
+    window = open_window(wait_for_model=False)
+    browser = open_browser(qtbot, window)
+    browser.tabs.setCurrentWidget(browser.installed)
+    browser.installed.import_paths([converted_f16])
+    installed = browser.findChild(RowTable, "installedList")
+    select_row_with(qtbot, installed, "tiny-F16")
+    qtbot.mouseClick(browser.findChild(QPushButton, "quantizeButton"), Qt.MouseButton.LeftButton)
+    dialog = browser.findChild(QDialog, "convertDialog")
+    assert isinstance(dialog, ConvertDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert widget(dialog, QLineEdit, "convertSource").text() == "tiny-F16"
+    assert not widget(dialog, QComboBox, "convertOuttype").isEnabled()
+    assert not widget(dialog, QLineEdit, "convertName").isEnabled()
+
+    # Nothing to do until a quantization (or a measurement) is chosen.
+    start_button = widget(dialog, QPushButton, "convertStart")
+    check_quantization(dialog, "q4_k_m")
+    qtbot.waitUntil(start_button.isEnabled)
+    check_quantization(dialog, "q4_k_m", on=False)
+    assert not start_button.isEnabled()
+    check_quantization(dialog, "q4_k_m")
+    widget(dialog, QCheckBox, "convertEvaluate").setChecked(True)
+    qtbot.mouseClick(start_button, Qt.MouseButton.LeftButton)
+    stage = widget(dialog, QLabel, "convertStage")
+    qtbot.waitUntil(lambda: stage.text() == "Done.", timeout=CONVERT_MS)
+    assert widget(dialog, QLabel, "convertError").text() == ""
+
+    quality = widget(dialog, RowTable, "qualityTable")
+    assert quality.column_texts(0) == ["tiny-F16", "tiny-Q4_K_M"]
+    assert quality.column_texts(1) == ["F16", "Q4_K_M"]
+    assert all(float(text) > 1 for text in quality.column_texts(3))
+    base, quantized = (float(text) for text in quality.column_texts(3))
+    assert quality.column_texts(4) == ["+0.0 %", f"{(quantized / base - 1) * 100:+.1f} %"]
+    assert converted_files(paths) == ["tiny/tiny-Q4_K_M.gguf"]
+    qtbot.waitUntil(lambda: "tiny-Q4_K_M" in installed.column_texts(0))
+
+    # Convert… afterwards starts from an empty, editable source again.
+    qtbot.mouseClick(browser.findChild(QPushButton, "convertButton"), Qt.MouseButton.LeftButton)
+    source = widget(dialog, QLineEdit, "convertSource")
+    assert source.text() == "" and not source.isReadOnly()
+    assert widget(dialog, QComboBox, "convertOuttype").isEnabled()

@@ -40,6 +40,7 @@ class ModelBrowser(QDialog):
         self.discover.downloadRequested.connect(self._on_download_requested)
         self.installed.useRequested.connect(self.useRequested)
         self.installed.convertRequested.connect(self.open_convert_dialog)
+        self.installed.quantizeRequested.connect(self.open_quantize_dialog)
         self.downloads.tokenNeeded.connect(self.ask_for_token)
         bridge.start_downloads()
 
@@ -49,12 +50,25 @@ class ModelBrowser(QDialog):
         self.tabs.setCurrentWidget(self.settings)
         self.settings.token.setFocus()
         self.settings.note.setText(
-            tr("This model needs a Hugging Face token: paste it here and press Save, then "
-               "resume the download.")
+            tr(
+                "This model needs a Hugging Face token: paste it here and press Save, then "
+                "resume the download."
+            )
         )
 
     @Slot()
     def open_convert_dialog(self) -> ConvertDialog:
+        dialog = self._conversion_dialog()
+        dialog.convert_folder()
+        return dialog
+
+    @Slot(str)
+    def open_quantize_dialog(self, model_name: str) -> ConvertDialog:
+        dialog = self._conversion_dialog()
+        dialog.quantize_model(model_name)
+        return dialog
+
+    def _conversion_dialog(self) -> ConvertDialog:
         """One dialog, kept: closing it while a conversion runs leaves the job going."""
         if self.convert_dialog is None:
             self.convert_dialog = ConvertDialog(self.bridge, self)

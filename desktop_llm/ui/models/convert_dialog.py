@@ -1,15 +1,19 @@
 """Convert Hugging Face weights to GGUF, quantize, and measure what each quantization costs.
 
-The conversion runs in a child process owned by the core's ``ConversionJob``; this dialog only
-starts it (off the GUI thread), listens to its progress and shows its result. The job calls
-its listener and its future's callbacks on its own thread, so both only emit signals here.
+The work runs in child processes owned by the core's ``ConversionJob``; this dialog only starts
+jobs (off the GUI thread), listens to their progress and shows their results. A job calls its
+listener and its future's callbacks on its own thread, so both only emit signals here.
+
+Converting a folder is one job. Quantizing an installed model is a chain of jobs (one per
+quantization, then one measurement per model), run one after the other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import PurePath
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -36,6 +40,7 @@ from desktop_llm.chat import (
     ConversionRequest,
     ConversionResult,
     JobProgress,
+    QualityRow,
 )
 from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.errors import ConversionCancelled
@@ -73,6 +78,9 @@ QUANT_HINTS = {
 }
 
 _CHECKED = Qt.ItemDataRole.UserRole
+NOTHING = ConversionResult((), ())
+# One job of a chain, started from what the chain has made so far.
+Step = Callable[[ConversionResult], ConversionJob]
 
 
 def quant_label(quantization: str) -> str:
@@ -97,6 +105,24 @@ def stage_text(progress: JobProgress) -> str:
     }
     label = labels.get(verb, progress.stage).format(what).strip()
     return f"{label}: {progress.message}" if progress.message else label
+
+
+def merged(first: ConversionResult, second: ConversionResult) -> ConversionResult:
+    return ConversionResult(first.models + second.models, first.quality + second.quality)
+
+
+def with_changes(rows: tuple[QualityRow, ...]) -> tuple[QualityRow, ...]:
+    """Fill in the change against the first (base) row where the core could not know it:
+    models measured one by one have no base of their own."""
+    base = rows[0].perplexity if rows else None
+    if not base:
+        return rows
+    return tuple(
+        row
+        if row.change is not None or row.perplexity is None
+        else replace(row, change=(row.perplexity / base - 1.0) * 100.0)
+        for row in rows
+    )
 
 
 class ConvertDialog(QDialog):
@@ -125,6 +151,10 @@ class ConvertDialog(QDialog):
         # cancel pressed then is applied as soon as the job exists.
         self._starting = False
         self._cancel_wanted = False
+        self._steps: list[Step] = []
+        self._so_far = NOTHING
+        # Set when quantizing an installed model rather than converting a folder.
+        self._model: str | None = None
         self._unavailable: str | None = None
         self._checked = False
         self._name_edited = False
@@ -179,12 +209,15 @@ class ConvertDialog(QDialog):
         )
         self.use = QPushButton(tr("Chat with it"))
         self.use.setObjectName("convertUse")
+        self.mode = QLabel()
+        self.mode.setObjectName("convertMode")
 
         source_row = QHBoxLayout()
         source_row.addWidget(self.source, 1)
         source_row.addWidget(self.browse)
         form = QFormLayout()
         form.addRow(tr("Source"), source_row)
+        form.addRow("", self.mode)
         form.addRow(tr("Output type"), self.outtype)
         form.addRow(tr("Quantize to"), self.quants)
         form.addRow(tr("Output name"), self.name)
@@ -213,6 +246,9 @@ class ConvertDialog(QDialog):
         self.cancel.clicked.connect(self._on_cancel)
         self.use.clicked.connect(self._on_use)
         self.quality.itemSelectionChanged.connect(self._update_buttons)
+        # What is checked decides whether a quantization has anything to do.
+        self.quants.itemChanged.connect(lambda _item: self._update_buttons())
+        self.evaluate.toggled.connect(lambda _on: self._update_buttons())
         self._progressed.connect(self._on_progress)
         self._ended.connect(self._on_ended)
         self._update_buttons()
@@ -221,6 +257,37 @@ class ConvertDialog(QDialog):
     @property
     def running(self) -> bool:
         return self._starting or self._job is not None
+
+    def convert_folder(self) -> None:
+        """Back to converting a folder or Hub repo (unless a job is running)."""
+        if self.running or self._model is None:
+            return
+        self._model = None
+        self.setWindowTitle(tr("Convert a model to GGUF"))
+        self.source.setReadOnly(False)
+        self.source.clear()
+        self._show_mode()
+
+    def quantize_model(self, name: str) -> None:
+        """Quantize (and or measure) an installed model instead (unless a job is running)."""
+        if self.running:
+            return
+        self._model = name
+        self.setWindowTitle(tr("Quantize {0}").format(name))
+        self.source.setText(name)
+        self.source.setReadOnly(True)
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        quantizing = self._model is not None
+        self.browse.setVisible(not quantizing)
+        self.mode.setText(
+            tr("Quantizing an installed model: its new files are named after it.")
+            if quantizing
+            else ""
+        )
+        self.mode.setVisible(quantizing)
+        self._update_buttons()
 
     def quantizations(self) -> tuple[str, ...]:
         return tuple(
@@ -253,11 +320,15 @@ class ConvertDialog(QDialog):
     def _update_buttons(self) -> None:
         idle = not self.running
         can_start = self._checked and self._unavailable is None and bool(self.source.text().strip())
+        if self._model is not None:
+            can_start = can_start and bool(self.quantizations() or self.evaluate.isChecked())
         self.start.setEnabled(idle and can_start)
         self.cancel.setEnabled(not idle)
-        inputs = (self.source, self.browse, self.outtype, self.quants, self.name, self.evaluate)
-        for widget in inputs:
+        for widget in (self.source, self.browse, self.quants, self.evaluate):
             widget.setEnabled(idle)
+        # The output type and name belong to a conversion; a quantization derives them.
+        for widget in (self.outtype, self.name):
+            widget.setEnabled(idle and self._model is None)
         self.use.setEnabled(self.quality.selected_data() is not None)
 
     @Slot()
@@ -269,7 +340,7 @@ class ConvertDialog(QDialog):
     @Slot(str)
     def _on_source_changed(self, text: str) -> None:
         # The name follows the source until the user writes their own.
-        if not self._name_edited:
+        if not self._name_edited and self._model is None:
             self.name.setText(PurePath(text.strip().rstrip("/\\")).name if text.strip() else "")
         self._update_buttons()
 
@@ -277,16 +348,40 @@ class ConvertDialog(QDialog):
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
 
+    def _plan(self) -> list[Step]:
+        manager = self._manager
+        if self._model is None:
+            request = self.request()
+            return [lambda _so_far: manager.convert(request)]
+        model = self._model
+        targets = self.quantizations()
+        steps: list[Step] = [
+            lambda _so_far, target=target: manager.quantize(model, target) for target in targets
+        ]
+        if self.evaluate.isChecked():
+            # The base first: every other row's change is measured against it.
+            steps.append(lambda _so_far: manager.evaluate(model))
+            steps += [
+                lambda so_far, index=index: manager.evaluate(so_far.models[index].name)
+                for index in range(len(targets))
+            ]
+        return steps
+
     @Slot()
     def _on_start(self) -> None:
-        request = self.request()
+        self._steps = self._plan()
+        self._so_far = NOTHING
         self.error.clear()
         self.quality.setRowCount(0)
         self.stage.setText(tr("Starting…"))
         self.progress.setRange(0, 0)
         self._job = None
-        self._starting = True
         self._cancel_wanted = False
+        self._next_step()
+
+    def _next_step(self) -> None:
+        step, so_far = self._steps.pop(0), self._so_far
+        self._starting = True
         self._update_buttons()
 
         def failed(sentence: str) -> None:
@@ -294,7 +389,7 @@ class ConvertDialog(QDialog):
             self.error.setText(sentence)
 
         # Starting may check the source (or reach the Hub) before the child process runs.
-        self._bridge.run(lambda: self._manager.convert(request), self._on_started, failed)
+        self._bridge.run(lambda: step(so_far), self._on_started, failed)
 
     def _on_started(self, job: ConversionJob) -> None:
         self._starting = False
@@ -332,11 +427,14 @@ class ConvertDialog(QDialog):
     def _on_ended(self, future: Future[ConversionResult]) -> None:
         error = future.exception()
         if error is None:
-            result = future.result()
-            self._show_result(result)
+            self._so_far = merged(self._so_far, future.result())
+            if self._steps and not self._cancel_wanted:
+                self._job = None
+                self._next_step()
+                return
+            self._show_result(self._so_far)
             self._finish(tr("Done."))
             self.progress.setValue(1000)
-            self._bridge.installedChanged.emit()
         elif isinstance(error, ConversionCancelled):
             self._finish(tr("Cancelled; partial files were removed."))
         else:
@@ -344,6 +442,11 @@ class ConvertDialog(QDialog):
             self.error.setText(describe_failure(error))
 
     def _finish(self, stage: str) -> None:
+        if self._so_far.models:
+            # Earlier steps of a chain made models that stay even if a later one failed.
+            self._bridge.installedChanged.emit()
+        self._so_far = NOTHING
+        self._steps = []
         self._job = None
         self._starting = False
         self.progress.setRange(0, 1000)
@@ -352,27 +455,34 @@ class ConvertDialog(QDialog):
         self._update_buttons()
 
     def _show_result(self, result: ConversionResult) -> None:
-        quality = {row.name: row for row in result.quality}
-        for row, model in enumerate(result.models):
-            measured = quality.get(model.name)
-            perplexity = measured.perplexity if measured else None
+        """One row per model: measured ones first (base, then the others), in their order."""
+        measured = with_changes(result.quality)
+        known = {row.name for row in measured}
+        rows = [
+            (row.name, row.quantization, row.size_bytes, row.perplexity, row.change)
+            for row in measured
+        ] + [
+            (m.name, m.metadata.get("quantization") or "", m.size_bytes, None, None)
+            for m in result.models
+            if m.name not in known
+        ]
+        for index, (name, quantization, size, perplexity, change) in enumerate(rows):
             self.quality.set_row(
-                row,
-                model,
+                index,
+                name,
                 [
-                    model.name,
-                    measured.quantization if measured else model.metadata.get("quantization", ""),
-                    human_size(measured.size_bytes if measured else model.size_bytes),
+                    name,
+                    quantization,
+                    human_size(size),
                     "" if perplexity is None else f"{perplexity:.2f}",
-                    change_text(measured.change if measured else None),
+                    change_text(change),
                 ],
-                tooltip=str(model.path),
             )
-        if result.models:
+        if rows:
             self.quality.selectRow(0)
 
     @Slot()
     def _on_use(self) -> None:
-        model: Any = self.quality.selected_data()
-        if model is not None:
-            self.useRequested.emit(model.name)
+        name: str | None = self.quality.selected_data()
+        if name is not None:
+            self.useRequested.emit(name)
