@@ -152,15 +152,22 @@ class ConversionJob:
         self.name = name
         self.future: Future[ConversionResult] = Future()
         self._listeners: list[Callable[[JobProgress], None]] = []
-        self._listeners_lock = threading.Lock()
+        # The last report of each stage so far, for listeners that subscribe late: the job
+        # starts at once, so its first reports can come before anyone has subscribed.
+        self._stages: dict[str, JobProgress] = {}
+        self._listeners_lock = threading.RLock()
         self._control = JobControl(self._emit)
         self._work = work
         self._thread = threading.Thread(target=self._run, name=f"conversion-{name}", daemon=True)
         self._thread.start()
 
     def subscribe(self, listener: Callable[[JobProgress], None]) -> None:
-        """``listener`` is called on the job's thread with every progress update."""
+        """``listener`` is called on the job's thread with every progress update; first, on
+        the caller's thread, with the last update of each stage reported before it came."""
         with self._listeners_lock:
+            # Under the lock, so no update slips between the replay and the live ones.
+            for progress in list(self._stages.values()):
+                listener(progress)
             self._listeners.append(listener)
 
     def cancel(self) -> None:
@@ -173,9 +180,11 @@ class ConversionJob:
 
     def _emit(self, progress: JobProgress) -> None:
         with self._listeners_lock:
+            self._stages[progress.stage] = progress
             listeners = list(self._listeners)
-        for listener in listeners:
-            listener(progress)
+            # Delivered under the lock too: a subscriber's replay never overtakes these.
+            for listener in listeners:
+                listener(progress)
 
     def _run(self) -> None:
         if not self.future.set_running_or_notify_cancel():
