@@ -135,7 +135,12 @@ class ConversionPipeline:
         for output in outputs:
             output.provenance = {**provenance, "quantization": output.quantization}
         quality = self._quality(outputs, control) if request.evaluate else ()
-        return ConversionResult(self._register(outputs, control), quality)
+        records = self._register(outputs, control)
+        if source.repo is not None:
+            # The downloaded weights were only a means; the Hub keeps them. (After a failure
+            # or a cancel they stay, so trying again does not fetch them again.)
+            shutil.rmtree(source.folder, ignore_errors=True)
+        return ConversionResult(records, quality)
 
     def _source(self, source: str, control: JobControl) -> _Source:
         folder = Path(source).expanduser()
