@@ -33,7 +33,11 @@ CONVERT_MS = 240_000
 # The conversion tests' tiny Llama folder (skipped, with the reason, without the extra).
 tiny_hf_model = conversion.tiny_hf_model
 converted_f16 = conversion.converted_f16
-MISSING_EXTRA = "Converting needs the convert extra: run pip install 'desktop-llm[convert]'."
+# The core's sentence on a machine without torch.
+MISSING_EXTRA = (
+    "Converting Hugging Face models needs the optional converter (torch missing). "
+    "Add it with: pip install 'desktop-llm[convert]'"
+)
 
 
 def open_convert_dialog(qtbot: QtBot, window: MainWindow) -> ConvertDialog:
@@ -90,7 +94,8 @@ def test_missing_extra_says_how_to_add_it_and_start_stays_off(
 ) -> None:
     window = open_window(wait_for_model=False)
     bridge = window.models_bridge
-    dialog = ConvertDialog(bridge, window, manager=WithoutTheExtra(bridge.manager))  # type: ignore[arg-type]
+    without = WithoutTheExtra(bridge.manager)
+    dialog = ConvertDialog(bridge, window, manager=without)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.show()
     notice = widget(dialog, QLabel, "convertUnavailable")
@@ -119,9 +124,13 @@ def test_convert_measure_and_chat_with_the_result(
     stage = widget(dialog, QLabel, "convertStage")
     bar.valueChanged.connect(lambda value: seen.append((value, stage.text())))
 
+    quants = widget(dialog, QListWidget, "convertQuants")
+    # Each target says what it costs before anyone spends minutes on it.
+    assert quants.item(0).text() == "Q4_K_M — ~4.8 bits/weight, good balance"
     check_quantization(dialog, "q8_0")
     widget(dialog, QCheckBox, "convertEvaluate").setChecked(True)
     start(qtbot, dialog, tiny_hf_model, "tiny")
+    assert not widget(dialog, QLabel, "convertUnavailable").isVisible()
     assert not widget(dialog, QPushButton, "convertStart").isEnabled()
     assert widget(dialog, QPushButton, "convertCancel").isEnabled()
     qtbot.waitUntil(lambda: stage.text() == "Done.", timeout=CONVERT_MS)
