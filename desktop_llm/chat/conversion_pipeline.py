@@ -41,11 +41,15 @@ from desktop_llm.converter.availability import (
     conversion_unavailable,
     supported_architectures,
 )
-from desktop_llm.errors import ConversionError, DesktopLLMError
+from desktop_llm.errors import ConversionCancelled, ConversionError, DesktopLLMError
 from desktop_llm.hub import HubConfig
 from desktop_llm.hub.disk_space import DiskUsageFunction
-from desktop_llm.hub.model_folder import download_model_folder, looks_like_repo_id
-from desktop_llm.model_files import read_gguf_info
+from desktop_llm.hub.model_folder import (
+    FolderDownloadStopped,
+    download_model_folder,
+    looks_like_repo_id,
+)
+from desktop_llm.model_files import human_size, read_gguf_info
 from desktop_llm.resources import EVALUATION_TEXT
 from desktop_llm.storage import ModelRecord
 
@@ -159,13 +163,25 @@ class ConversionPipeline:
                 target, needed, what=f"the weights of {repo_id}", disk_usage=self._disk_usage
             )
 
-        commit = download_model_folder(
-            self._hub_config(),
-            repo_id,
-            target,
-            revision=revision or "main",
-            check_space=check_space,
-        )
+        def on_bytes(done: int, total: int) -> None:
+            fraction = done / total if total else None
+            message = f"{human_size(done)} of {human_size(total)}"
+            control.report(JobProgress("download", fraction, message))
+
+        try:
+            commit = download_model_folder(
+                self._hub_config(),
+                repo_id,
+                target,
+                revision=revision or "main",
+                check_space=check_space,
+                on_progress=on_bytes,
+                should_stop=lambda: control.cancelled,
+            )
+        except FolderDownloadStopped as stopped:
+            raise ConversionCancelled(
+                "Cancelled; what was downloaded stays for the next try."
+            ) from stopped
         control.check_cancelled()
         return _Source(target, repo_id, repo_id, commit)
 

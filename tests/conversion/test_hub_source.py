@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +14,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from desktop_llm.chat import ConversionRequest, JobProgress
 from desktop_llm.chat.service import ChatService
+from desktop_llm.errors import ConversionCancelled
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo
 
 REPO = "test-org/Tiny-Llama-HF"
@@ -51,3 +54,23 @@ def test_a_repo_id_is_downloaded_then_converted(
     assert not hub.file_requests(REPO, "README.md"), "only what conversion needs is fetched"
     sources = service.models.models_dir / "converted" / ".sources"
     assert not (sources / "test-org--Tiny-Llama-HF").exists(), "the download is removed after"
+
+
+def test_cancel_during_the_download(service: ChatService, tmp_path: Path) -> None:
+    weights = FakeFile("model.safetensors", os.urandom(30 * 1024 * 1024))
+    config = FakeFile("config.json", b'{"architectures": ["LlamaForCausalLM"]}', lfs=False)
+    with FakeHub([FakeRepo("test-org/Big-HF", [config, weights])]) as hub:
+        service.settings = replace(service.settings, hub_endpoint=hub.url)
+        job = service.models.convert(ConversionRequest("test-org/Big-HF"))
+        downloading = threading.Event()
+        job.subscribe(
+            lambda p: downloading.set() if p.stage == "download" and p.fraction else None
+        )
+        assert downloading.wait(60)
+        job.cancel()
+        with pytest.raises(ConversionCancelled):
+            job.future.result(timeout=60)
+    converted = service.models.models_dir / "converted"
+    assert not (converted / "Big-HF").exists()
+    # Stopped midway: the weights never arrived whole (their partial stays for a retry).
+    assert not (converted / ".sources" / "test-org--Big-HF" / "model.safetensors").exists()

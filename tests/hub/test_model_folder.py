@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from desktop_llm.errors import HubNotFoundError
 from desktop_llm.hub import HubConfig
-from desktop_llm.hub.model_folder import download_model_folder, looks_like_repo_id
+from desktop_llm.hub.model_folder import (
+    FolderDownloadStopped,
+    download_model_folder,
+    looks_like_repo_id,
+)
 from tests.fake_hub import FakeFile, FakeHub
 from tests.fake_hub.server import FakeRepo
 from tests.hub.conftest import TEST_TIMEOUT
@@ -86,3 +91,32 @@ def test_the_space_check_sees_the_bytes_still_to_fetch(
     assert asked[-1] == wanted
     download_model_folder(config, REPO, tmp_path / "source", check_space=asked.append)
     assert asked[-1] == 0, "files already there are not counted again"
+
+
+def test_progress_is_reported_and_a_stop_ends_the_download(
+    fake_hub: FakeHub, tmp_path: Path
+) -> None:
+    big = FakeFile("model.safetensors", os.urandom(25 * 1024 * 1024))
+    fake_hub.add_repo(FakeRepo("test-org/Big-HF", [FakeFile("config.json", b"{}", lfs=False), big]))
+    config = HubConfig(endpoint=fake_hub.url, timeout=TEST_TIMEOUT)
+    reports: list[tuple[int, int]] = []
+    download_model_folder(
+        config, "test-org/Big-HF", tmp_path / "whole", on_progress=lambda *r: reports.append(r)
+    )
+    assert reports and reports[-1] == (big.size + 2, big.size + 2)
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+
+    stop = [False]
+
+    def first_piece(done: int, total: int) -> None:
+        stop[0] = True
+
+    with pytest.raises(FolderDownloadStopped):
+        download_model_folder(
+            config,
+            "test-org/Big-HF",
+            tmp_path / "stopped",
+            on_progress=first_piece,
+            should_stop=lambda: stop[0],
+        )
+    assert not (tmp_path / "stopped" / "model.safetensors").exists()
