@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -254,3 +255,21 @@ def test_quantize_an_installed_model_and_compare_it_with_its_base(
     source = widget(dialog, QLineEdit, "convertSource")
     assert source.text() == "" and not source.isReadOnly()
     assert widget(dialog, QComboBox, "convertOuttype").isEnabled()
+
+
+def test_closing_the_window_mid_conversion_stops_it_and_leaves_no_file(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], tiny_hf_model: Path, paths: AppPaths
+) -> None:
+    window = open_window(wait_for_model=False)
+    dialog = open_convert_dialog(qtbot, window)
+    stage = widget(dialog, QLabel, "convertStage")
+    start(qtbot, dialog, tiny_hf_model, "closed")
+    qtbot.waitUntil(lambda: stage.text().startswith("Converting:"), timeout=CONVERT_MS)
+    window.close()
+    # Closing waited for the job's clean-up; its thread (and so its child) ends with it.
+    assert converted_files(paths) == []
+    assert not (paths.models_dir / "converted" / "closed").exists()
+    qtbot.waitUntil(
+        lambda: not [t for t in threading.enumerate() if t.name.startswith("conversion-")],
+        timeout=10_000,
+    )
