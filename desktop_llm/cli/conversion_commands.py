@@ -85,10 +85,9 @@ def _evaluate(args: argparse.Namespace, paths: AppPaths) -> int:
 def _run(
     paths: AppPaths, as_json: bool, start: Callable[[ModelManager], ConversionJob]
 ) -> int:
+    # Only convert needs the convert extra (quantize and eval use llama.cpp alone); without
+    # it, the job's failure is the sentence saying how to add it.
     with open_service(paths) as service:
-        unavailable = service.models.conversion_unavailable()
-        if unavailable:
-            return fail(unavailable)
         job = start(service.models)
         result = _wait(job, quiet=as_json)
         if result is None:

