@@ -174,6 +174,7 @@ class ConversionPipeline:
                 repo_id,
                 target,
                 revision=revision or "main",
+                check_config=lambda config: _check_architecture(config.parent),
                 check_space=check_space,
                 on_progress=on_bytes,
                 should_stop=lambda: control.cancelled,
@@ -382,6 +383,16 @@ def _check_folder(folder: Path) -> ParameterCount:
         raise ConversionError(
             f"{folder} has no config.json: it is not a Hugging Face model folder."
         )
+    _check_architecture(folder)
+    if not weight_files(folder):
+        raise ConversionError(
+            f"{folder} has no weights (*.safetensors or pytorch_model*.bin files)."
+        )
+    return count_parameters(folder)
+
+
+def _check_architecture(folder: Path) -> None:
+    """Refuse, before any heavy work, an architecture the converter does not list."""
     try:
         architecture = architecture_of(folder)
     except (OSError, ValueError) as error:
@@ -394,11 +405,6 @@ def _check_folder(folder: Path) -> ParameterCount:
             f"{architecture} is not an architecture llama.cpp's converter supports (it converts "
             f"{_EXAMPLE_FAMILIES} and about {len(known)} text architectures in all)."
         )
-    if not weight_files(folder):
-        raise ConversionError(
-            f"{folder} has no weights (*.safetensors or pytorch_model*.bin files)."
-        )
-    return count_parameters(folder)
 
 
 def _strip_type(name: str, quantization: str) -> str:

@@ -54,6 +54,7 @@ def download_model_folder(
     target: Path,
     *,
     revision: str = "main",
+    check_config: Callable[[Path], None] | None = None,
     check_space: Callable[[int], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -61,14 +62,16 @@ def download_model_folder(
     """Fetch what conversion needs into ``target``; returns the commit it came from.
 
     The revision is pinned to a commit first, so every file comes from the same one (and the
-    provenance records which). ``check_space(bytes)`` is called with the size of the files to
+    provenance records which). ``check_config(path)`` is called with config.json, fetched
+    alone first, so an unsupported model is refused before its weights are downloaded;
+    ``check_space(bytes)`` is called with the size of the files to
     fetch before any is, and may refuse by raising; ``on_progress(bytes done, bytes in all)``
     as the data arrives. When ``should_stop()`` turns true the download ends with
     :class:`FolderDownloadStopped` at its next piece. A repeated call reuses the files already
     in ``target`` (and resumes partial ones).
     """
     prepare_environment(config)
-    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 
     token: str | bool = config.token or False
     with translated_errors(
@@ -77,6 +80,16 @@ def download_model_folder(
         api = HfApi(endpoint=config.endpoint, token=token)
         info = api.model_info(repo_id, revision=revision, files_metadata=True)
         commit = info.sha or revision
+        if check_config is not None:
+            config_path = hf_hub_download(
+                repo_id,
+                "config.json",
+                revision=commit,
+                local_dir=target,
+                endpoint=config.endpoint,
+                token=token,
+            )
+            check_config(Path(config_path))
         missing = _missing_bytes(info.siblings or [], target)
         if check_space is not None:
             check_space(missing)

@@ -14,7 +14,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from desktop_llm.chat import ConversionRequest, JobProgress
 from desktop_llm.chat.service import ChatService
-from desktop_llm.errors import ConversionCancelled
+from desktop_llm.errors import ConversionCancelled, ConversionError
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo
 
 REPO = "test-org/Tiny-Llama-HF"
@@ -74,3 +74,16 @@ def test_cancel_during_the_download(service: ChatService, tmp_path: Path) -> Non
     assert not (converted / "Big-HF").exists()
     # Stopped midway: the weights never arrived whole (their partial stays for a retry).
     assert not (converted / ".sources" / "test-org--Big-HF" / "model.safetensors").exists()
+
+
+def test_an_unsupported_repo_is_refused_before_its_weights_are_fetched(
+    service: ChatService,
+) -> None:
+    weights = FakeFile("model.safetensors", os.urandom(1024 * 1024))
+    config = FakeFile("config.json", b'{"architectures": ["MadeUpForCausalLM"]}', lfs=False)
+    with FakeHub([FakeRepo("test-org/MadeUp", [config, weights])]) as hub:
+        service.settings = replace(service.settings, hub_endpoint=hub.url)
+        job = service.models.convert(ConversionRequest("test-org/MadeUp"))
+        with pytest.raises(ConversionError, match="MadeUpForCausalLM is not an architecture"):
+            job.future.result(timeout=60)
+        assert hub.bytes_served("test-org/MadeUp", "model.safetensors") == 0
