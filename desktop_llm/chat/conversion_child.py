@@ -64,6 +64,7 @@ def run_child_stage(
     reader.start()
     result: dict[str, Any] | None = None
     refusal: str | None = None
+    failure: str | None = None
     try:
         assert child.stdout is not None
         for raw in child.stdout:
@@ -79,6 +80,8 @@ def run_child_stage(
                 result = event
             elif kind == "error":
                 refusal = str(event.get("message", ""))
+            elif kind == "failed":
+                failure = str(event.get("message", ""))
         code = child.wait()
     finally:
         ended()
@@ -93,6 +96,11 @@ def run_child_stage(
         raise ConversionCancelled("Cancelled; the partial files were removed.")
     if refusal is not None:
         raise ConversionError(refusal)
+    if failure is not None:
+        logger.error("%s failed; last lines:\n%s", what, "\n".join(tail))
+        raise ConversionError(
+            f"The {what} failed ({failure}); the app is fine, and the details are in the log."
+        )
     if code != 0 or result is None:
         logger.error("%s: child ended with %s; last lines:\n%s", what, code, "\n".join(tail))
         raise ConversionError(

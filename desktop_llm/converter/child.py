@@ -8,11 +8,13 @@ Stages: ``convert`` (a Hugging Face folder to a GGUF, with llama.cpp's converter
     {"event": "progress", "fraction": 0.42, "message": "..."}   fraction may be null
     {"event": "result", ...}                                    the stage's answer
     {"event": "error", "message": "..."}                        a refusal a user can act on
+    {"event": "failed", "message": "..."}                       an unforeseen exception
 
-A refusal exits with ``EXIT_REFUSED``; any other non-zero exit (or a signal) is a crash, whose
-traceback is on stderr, which the parent copies into the app's log. The converter, torch and
-llama.cpp may print to stdout themselves, so fd 1 is pointed at stderr and the events go to a
-private copy of the original stdout.
+A refusal exits with ``EXIT_REFUSED``, an exception with ``EXIT_FAILED``; any other end (a
+signal, an abort in C code) is a crash. Tracebacks and the tools' own messages are on stderr,
+which the parent copies into the app's log. The converter, torch and llama.cpp may print to
+stdout themselves, so fd 1 is pointed at stderr and the events go to a private copy of the
+original stdout.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_REFUSED = 3
+EXIT_FAILED = 1
+# A failure's message is shown to a person on one line.
+_MESSAGE_LIMIT = 300
 # At most this many progress lines per second: enough for a smooth bar.
 _PROGRESS_INTERVAL = 0.1
 
@@ -224,6 +230,12 @@ def main(argv: list[str]) -> int:
     except Refused as refusal:
         reporter.send("error", message=str(refusal))
         return EXIT_REFUSED
+    except Exception as error:
+        # The converter or llama.cpp failed in a way nobody foresaw (a damaged weights file,
+        # say): the traceback goes to the log, its last line to the user.
+        traceback.print_exc(file=sys.stderr)
+        reporter.send("failed", message=f"{type(error).__name__}: {error}"[:_MESSAGE_LIMIT])
+        return EXIT_FAILED
     reporter.send("result", **result)
     return 0
 

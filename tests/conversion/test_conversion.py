@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -141,7 +144,7 @@ def test_cancel_mid_conversion_leaves_no_file(service: ChatService, tiny_hf_mode
     assert "cancelled-F16" not in {m.name for m in service.installed_models()}
 
 
-def test_a_crashing_child_is_reported_and_the_app_carries_on(
+def test_a_failing_child_is_reported_and_the_app_carries_on(
     service: ChatService, tiny_hf_model: Path, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken"
@@ -153,9 +156,11 @@ def test_a_crashing_child_is_reported_and_the_app_carries_on(
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])
 
     job = service.models.convert(ConversionRequest(str(broken), name="broken"))
-    with pytest.raises(ConversionError) as crashed:
+    with pytest.raises(ConversionError) as failed:
         job.future.result(timeout=TIMEOUT)
-    assert "crashed" in str(crashed.value) and "the app is fine" in str(crashed.value)
+    message = str(failed.value)
+    assert message.startswith("The conversion failed (") and "the app is fine" in message
+    assert "\n" not in message
     assert _leftovers(service.models.models_dir) == []
     # The parent still works: the same service converts the intact folder.
     good = service.models.convert(ConversionRequest(str(tiny_hf_model), name="after"))
@@ -236,4 +241,42 @@ def test_a_listed_architecture_the_converter_cannot_load_is_refused_by_the_child
         refused.value
     )
     assert "crashed" not in str(refused.value)
+    assert _leftovers(service.models.models_dir) == []
+
+
+def _child_processes(marker: str) -> list[int]:
+    """Process ids of running conversion children whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "desktop_llm.converter.child" in command and marker in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="finds the child in /proc")
+def test_a_child_killed_from_outside_is_a_crash_the_app_survives(
+    service: ChatService, tiny_hf_model: Path
+) -> None:
+    job = service.models.convert(ConversionRequest(str(tiny_hf_model), name="killed"))
+    converting = threading.Event()
+    job.subscribe(lambda p: converting.set() if p.stage == "convert" else None)
+    assert converting.wait(TIMEOUT)
+    deadline = time.monotonic() + 30
+    while not (children := _child_processes("killed-F16.gguf.part")):
+        assert time.monotonic() < deadline, "the conversion child never showed up"
+        time.sleep(0.05)
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    with pytest.raises(ConversionError) as crashed:
+        job.future.result(timeout=TIMEOUT)
+    assert str(crashed.value) == (
+        "The conversion process crashed (killed by signal SIGKILL); the app is fine, and the "
+        "details are in the log."
+    )
     assert _leftovers(service.models.models_dir) == []
