@@ -39,10 +39,13 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 # The convert extra (llama.cpp's converter, torch, transformers) is installed for the tests so
 # CI runs the conversion tests; `make run` stays light. torch is pinned and installed first:
 # left to the resolver, it picks the newest release, whose Linux wheel pulls GBs of CUDA.
+# Where no CPU wheel is at hand (PyPI's Linux torch bundles CUDA), point pip at PyTorch's CPU
+# index: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_VERSION ?= 2.13.0
+TORCH_PIP_ARGS ?=
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
 	$(BIN)/python -m pip install --quiet -e ".[test,convert]"
 	@touch $@ $(VENV)/.installed-run
 
