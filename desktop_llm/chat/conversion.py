@@ -163,7 +163,9 @@ class ConversionJob:
 
     def subscribe(self, listener: Callable[[JobProgress], None]) -> None:
         """``listener`` is called on the job's thread with every progress update; first, on
-        the caller's thread, with the last update of each stage reported before it came."""
+        the caller's thread, with the last update of each stage reported before it came.
+        Listeners must return quickly and never wait for another thread (hand the update
+        over, as a queued Qt signal does): updates are delivered under the job's lock."""
         with self._listeners_lock:
             # Under the lock, so no update slips between the replay and the live ones.
             for progress in list(self._stages.values()):
