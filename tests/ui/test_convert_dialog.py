@@ -90,7 +90,7 @@ class WithoutTheExtra:
         return getattr(self._manager, name)
 
 
-def test_missing_extra_says_how_to_add_it_and_start_stays_off(
+def test_missing_extra_says_how_to_add_it_and_only_converting_waits_for_it(
     qtbot: QtBot, open_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
     window = open_window(wait_for_model=False)
@@ -104,6 +104,16 @@ def test_missing_extra_says_how_to_add_it_and_start_stays_off(
     assert notice.isVisible()
     qtbot.keyClicks(widget(dialog, QLineEdit, "convertSource"), str(tmp_path))
     assert widget(dialog, QLineEdit, "convertName").text() == tmp_path.name
+    assert not widget(dialog, QPushButton, "convertStart").isEnabled()
+
+    # Quantizing an installed model needs llama.cpp only, not the extra.
+    dialog.quantize_model("tiny-F16")
+    assert not notice.isVisible()
+    check_quantization(dialog, "q4_k_m")
+    assert widget(dialog, QPushButton, "convertStart").isEnabled()
+    dialog.convert_folder()
+    qtbot.keyClicks(widget(dialog, QLineEdit, "convertSource"), str(tmp_path))
+    assert notice.isVisible()
     assert not widget(dialog, QPushButton, "convertStart").isEnabled()
 
 

@@ -287,6 +287,8 @@ class ConvertDialog(QDialog):
             else ""
         )
         self.mode.setVisible(quantizing)
+        # Quantizing and measuring use llama.cpp alone: only converting needs the extra.
+        self.unavailable.setVisible(bool(self._unavailable) and not quantizing)
         self._update_buttons()
 
     def quantizations(self) -> tuple[str, ...]:
@@ -311,16 +313,17 @@ class ConvertDialog(QDialog):
             self._checked = True
             self._unavailable = sentence
             self.unavailable.setText(sentence or "")
-            self.unavailable.setVisible(bool(sentence))
-            self._update_buttons()
+            self._show_mode()
 
         self._bridge.run(self._manager.conversion_unavailable, checked, self.error.setText)
 
     @Slot()
     def _update_buttons(self) -> None:
         idle = not self.running
-        can_start = self._checked and self._unavailable is None and bool(self.source.text().strip())
-        if self._model is not None:
+        can_start = self._checked and bool(self.source.text().strip())
+        if self._model is None:
+            can_start = can_start and self._unavailable is None
+        else:
             can_start = can_start and bool(self.quantizations() or self.evaluate.isChecked())
         self.start.setEnabled(idle and can_start)
         self.cancel.setEnabled(not idle)
