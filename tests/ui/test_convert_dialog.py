@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ from desktop_llm.ui.main_window import MainWindow
 from desktop_llm.ui.models.convert_dialog import ConvertDialog
 from desktop_llm.ui.models.table import RowTable
 from tests.conversion import conftest as conversion
+from tests.fake_hub import FakeFile, FakeHub, FakeRepo
 from tests.ui.test_model_browser import open_browser, select_row_with
 
 pytestmark = pytest.mark.gui
@@ -66,12 +68,14 @@ def check_quantization(dialog: ConvertDialog, quantization: str, *, on: bool = T
     raise AssertionError(f"{quantization} is not offered")
 
 
-def start(qtbot: QtBot, dialog: ConvertDialog, source: Path, name: str) -> None:
+def start(qtbot: QtBot, dialog: ConvertDialog, source: Path | str, name: str) -> None:
     qtbot.keyClicks(widget(dialog, QLineEdit, "convertSource"), str(source))
     name_box = widget(dialog, QLineEdit, "convertName")
-    assert name_box.text() == source.name  # the name follows the source until edited
-    name_box.clear()
-    qtbot.keyClicks(name_box, name)
+    # The name follows the source (a folder, or a repo id) until edited.
+    assert name_box.text() == str(source).replace("\\", "/").split("/")[-1]
+    if name != name_box.text():
+        name_box.clear()
+        qtbot.keyClicks(name_box, name)
     button = widget(dialog, QPushButton, "convertStart")
     qtbot.waitUntil(button.isEnabled)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -283,3 +287,26 @@ def test_closing_the_window_mid_conversion_stops_it_and_leaves_no_file(
         lambda: not [t for t in threading.enumerate() if t.name.startswith("conversion-")],
         timeout=10_000,
     )
+
+
+def test_a_hub_repo_id_is_fetched_then_converted(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], tiny_hf_model: Path, paths: AppPaths
+) -> None:
+    repo_id = "test-org/Tiny-Llama-HF"
+    files = [
+        FakeFile(p.name, p.read_bytes(), lfs=p.suffix == ".safetensors")
+        for p in sorted(tiny_hf_model.iterdir())
+    ]
+    with FakeHub([FakeRepo(repo_id, files, tags=["safetensors"])]) as hub:
+        settings = json.dumps({"hub_endpoint": hub.url})
+        paths.settings_file.write_text(settings, encoding="utf-8")
+        window = open_window(wait_for_model=False)
+        dialog = open_convert_dialog(qtbot, window)
+        start(qtbot, dialog, repo_id, "Tiny-Llama-HF")
+        stage = widget(dialog, QLabel, "convertStage")
+        qtbot.waitUntil(lambda: stage.text() in ("Done.", "Failed."), timeout=CONVERT_MS)
+    assert widget(dialog, QLabel, "convertError").text() == ""
+    assert stage.text() == "Done."
+    assert widget(dialog, RowTable, "qualityTable").column_texts(0) == ["Tiny-Llama-HF-F16"]
+    # The fetched weights are gone once converted; only the GGUF stays.
+    assert converted_files(paths) == ["Tiny-Llama-HF/Tiny-Llama-HF-F16.gguf"]
