@@ -1,6 +1,6 @@
 # Two commands for a fresh machine with Python 3.10+, a C compiler and CMake:
 #   make run   set up .venv, fetch the bundled model, open the app
-#   make test  the same with the test extras, then ruff and the whole test suite
+#   make test  the same with the test and convert extras, then ruff and the whole test suite
 # CMAKE_ARGS="-DGGML_CUDA=on" (or -DGGML_METAL=on) builds llama.cpp for a GPU: see README.
 
 PYTHON ?= python3
@@ -22,6 +22,7 @@ lint: setup-test
 
 bench: setup-test model
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/convert.py
 
 setup: $(VENV)/.installed-run
 setup-test: $(VENV)/.installed-test
@@ -35,8 +36,17 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
+# The convert extra (llama.cpp's converter, torch, transformers) is installed for the tests so
+# CI runs the conversion tests; `make run` stays light. torch is pinned and installed first:
+# left to the resolver, it picks the newest release, whose Linux wheel pulls GBs of CUDA.
+# Where no CPU wheel is at hand (PyPI's Linux torch bundles CUDA), point pip at PyTorch's CPU
+# index: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+TORCH_VERSION ?= 2.13.0
+TORCH_PIP_ARGS ?=
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
+	$(BIN)/python -m pip install --quiet -e ".[test,convert]"
 	@touch $@ $(VENV)/.installed-run
 
 # Checked every time (a sha256 of 98 MB takes a fraction of a second), so a damaged copy

@@ -54,3 +54,13 @@ class HubOfflineError(HubError):
 class DownloadError(HubError):
     """A download could not start, continue or finish: no space, an unsafe file name, a damaged
     file (its sha256 differs from the Hub's), or the connection failed too many times in a row."""
+
+
+class ConversionError(DesktopLLMError):
+    """Converting Hugging Face weights to GGUF, quantizing or measuring a model failed: an
+    architecture the converter does not support, the convert extra missing, too little disk
+    space, or the child process doing the work crashed (the app itself is unaffected)."""
+
+
+class ConversionCancelled(ConversionError):
+    """The user cancelled a conversion, quantization or evaluation; partial files are gone."""

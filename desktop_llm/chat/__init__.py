@@ -1,5 +1,14 @@
 """The chat service and the plain types its clients (the window, the command line) use."""
 
+from desktop_llm.chat.conversion import (
+    OUTTYPES,
+    QUANT_TARGETS,
+    ConversionJob,
+    ConversionRequest,
+    ConversionResult,
+    JobProgress,
+    QualityRow,
+)
 from desktop_llm.engine.types import (
     BackendInfo,
     GenerationParams,
@@ -11,15 +20,22 @@ from desktop_llm.hub import ModelFile, RepoFiles, RepoSummary
 from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord
 
 __all__ = [
+    "OUTTYPES",
+    "QUANT_TARGETS",
     "BackendInfo",
     "ConversationRecord",
+    "ConversionJob",
+    "ConversionRequest",
+    "ConversionResult",
     "GenerationParams",
     "GenerationResult",
+    "JobProgress",
     "LoadSettings",
     "LoadedModel",
     "MessageRecord",
     "ModelFile",
     "ModelRecord",
+    "QualityRow",
     "RepoFiles",
     "RepoSummary",
 ]

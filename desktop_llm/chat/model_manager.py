@@ -6,15 +6,21 @@ The window's model browser and the ``desktop-llm models`` commands both use it.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections.abc import Callable
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from desktop_llm.chat.conversion import ConversionJob, ConversionRequest
+from desktop_llm.chat.conversion_pipeline import ConversionPipeline
 from desktop_llm.chat.library import ModelLibrary, ScanReport
+from desktop_llm.converter.availability import conversion_unavailable
 from desktop_llm.engine.devices import total_ram, total_vram
-from desktop_llm.errors import DesktopLLMError
+from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
+from desktop_llm.hub.disk_space import DiskUsageFunction
 from desktop_llm.hub.downloads import DownloadJob, DownloadManager, DownloadSnapshot
 from desktop_llm.model_files import (
     GGUFInfo,
@@ -49,6 +55,8 @@ class ModelManager:
         paths: AppPaths,
         settings: Callable[[], Settings],
         tokens: TokenStore | None = None,
+        *,
+        disk_usage: DiskUsageFunction = shutil.disk_usage,
     ) -> None:
         self.library = library
         self._paths = paths
@@ -57,6 +65,10 @@ class ModelManager:
         self._downloads: DownloadManager | None = None
         self._downloads_dir: Path | None = None
         self._downloads_lock = threading.Lock()
+        # How free space is measured before a conversion writes (tests pass a fake disk).
+        self._disk_usage = disk_usage
+        self._conversions: set[ConversionJob] = set()
+        self._conversions_lock = threading.Lock()
 
     @property
     def models_dir(self) -> Path:
@@ -129,11 +141,18 @@ class ModelManager:
         )
 
     def close(self) -> None:
-        """Pause running downloads (their partial files stay for next time)."""
+        """Pause running downloads (their partial files stay for next time); cancel running
+        conversions (their child processes would otherwise outlive the app)."""
         with self._downloads_lock:
             downloads, self._downloads = self._downloads, None
         if downloads is not None:
             downloads.shutdown()
+        with self._conversions_lock:
+            conversions = list(self._conversions)
+        for job in conversions:
+            job.cancel()
+        # Let them remove their partial files before the database closes under them.
+        wait_for([job.future for job in conversions], timeout=_CLOSE_WAIT_SECONDS)
 
     def search(
         self, query: str, *, sort: str = "downloads", author: str | None = None
@@ -142,6 +161,68 @@ class ModelManager:
 
     def repo_files(self, repo_id: str) -> RepoFiles:
         return self.hub().repo_files(repo_id)
+
+    # Conversion -----------------------------------------------------------------------------
+
+    def conversion_unavailable(self) -> str | None:
+        """None when the converter is installed; else the sentence saying how to add it."""
+        return conversion_unavailable()
+
+    def _pipeline(self) -> ConversionPipeline:
+        return ConversionPipeline(
+            self.library, self.models_dir, self.hub_config, disk_usage=self._disk_usage
+        )
+
+    # Every failure of these three, even an unknown model name, comes out of the job's future.
+
+    def convert(self, request: ConversionRequest) -> ConversionJob:
+        """Convert a Hugging Face folder or Hub repo to GGUF (then quantize, then measure)."""
+        pipeline = self._pipeline()
+        return self._track(
+            ConversionJob(
+                f"convert {request.source}", lambda control: pipeline.convert(request, control)
+            )
+        )
+
+    def quantize(self, model_name: str, quantization: str) -> ConversionJob:
+        """Quantize an installed F16/BF16/F32 (or Q8_0) model to another type."""
+        pipeline = self._pipeline()
+        return self._track(
+            ConversionJob(
+                f"quantize {model_name}",
+                lambda control: pipeline.quantize(
+                    self._record(model_name), quantization, control
+                ),
+            )
+        )
+
+    def evaluate(self, model_name: str, text: Path | None = None) -> ConversionJob:
+        """Perplexity of an installed model on ``text`` (the bundled one by default)."""
+        pipeline = self._pipeline()
+        return self._track(
+            ConversionJob(
+                f"evaluate {model_name}",
+                lambda control: pipeline.evaluate(self._record(model_name), text, control),
+            )
+        )
+
+    def _track(self, job: ConversionJob) -> ConversionJob:
+        """Remember a running job, so close() can stop its child process."""
+        with self._conversions_lock:
+            self._conversions.add(job)
+        job.future.add_done_callback(lambda _future: self._forget(job))
+        return job
+
+    def _forget(self, job: ConversionJob) -> None:
+        with self._conversions_lock:
+            self._conversions.discard(job)
+
+    def _record(self, model_name: str) -> ModelRecord:
+        choice = self.library.resolve(model_name)
+        record = next((m for m in self.installed() if m.path == choice.path), None)
+        if record is None:
+            raise ModelNotFoundError(f"{model_name} is not an installed model: import it first.")
+        return record
 
     # Fit ------------------------------------------------------------------------------------
 
@@ -195,6 +276,8 @@ class ModelManager:
 
 
 _VERDICTS = ("fits", "tight", "does_not_fit")
+# A killed child ends at once; this only bounds the wait should the file system hang.
+_CLOSE_WAIT_SECONDS = 10.0
 
 
 def _with_weights(estimate: MemoryEstimate, weight_bytes: int) -> MemoryEstimate:

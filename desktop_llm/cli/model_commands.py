@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop_llm.cli import conversion_commands
 from desktop_llm.cli.output import EXIT_INTERRUPTED, fail, open_service, print_json
 from desktop_llm.cli.progress import ProgressLine
 from desktop_llm.errors import DesktopLLMError
@@ -61,6 +62,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("--keep-file", action="store_true", help="only forget it; keep the file")
     remove.set_defaults(handler=_remove)
 
+    conversion_commands.add_actions(actions)
+
 
 def model_to_dict(record: ModelRecord) -> dict[str, Any]:
     return {
@@ -81,6 +84,8 @@ def model_to_dict(record: ModelRecord) -> dict[str, Any]:
                 "chat_template_present",
                 "repo",
                 "revision",
+                "converted_from",
+                "outtype",
                 "warnings",
             )
         },

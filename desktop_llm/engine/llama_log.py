@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 
 import llama_cpp
 
@@ -41,6 +42,20 @@ class LlamaLog:
         self._last_level = logging.INFO
         self._partial = b""
         self._total = 0
+        self._listeners: list[Callable[[bytes], None]] = []
+
+    def listen(self, listener: Callable[[bytes], None]) -> Callable[[], None]:
+        """Call ``listener`` with every complete line from now on (on llama.cpp's thread);
+        returns the function that stops it. Quantization reads its progress this way."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return stop
 
     def mark(self) -> int:
         """A position to read from later, so one load's lines are told apart from the last."""
@@ -85,12 +100,17 @@ class LlamaLog:
             self._partial += text
             if not self._partial.endswith(b"\n"):
                 return
-            for line in self._partial.splitlines():
+            lines = self._partial.splitlines()
+            for line in lines:
                 self._lines.append(line)
                 self._total += 1
                 if logger.isEnabledFor(log_level):
                     logger.log(log_level, "%s", line.decode("utf-8", "replace"))
             self._partial = b""
+            listeners = list(self._listeners)
+        for listener in listeners:
+            for line in lines:
+                listener(line)
 
 
 LLAMA_LOG = LlamaLog()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_llm.chat import ModelFile
+from desktop_llm.ui.models.convert_dialog import ConvertDialog
 from desktop_llm.ui.models.discover_tab import DiscoverTab
 from desktop_llm.ui.models.downloads_tab import DownloadsTab
 from desktop_llm.ui.models.formatting import tr
@@ -23,6 +24,7 @@ class ModelBrowser(QDialog):
         self.setWindowTitle(tr("Models"))
         self.resize(980, 640)
         self.bridge = bridge
+        self.convert_dialog: ConvertDialog | None = None
         self.discover = DiscoverTab(bridge)
         self.downloads = DownloadsTab(bridge)
         self.installed = InstalledTab(bridge)
@@ -37,6 +39,8 @@ class ModelBrowser(QDialog):
 
         self.discover.downloadRequested.connect(self._on_download_requested)
         self.installed.useRequested.connect(self.useRequested)
+        self.installed.convertRequested.connect(self.open_convert_dialog)
+        self.installed.quantizeRequested.connect(self.open_quantize_dialog)
         self.downloads.tokenNeeded.connect(self.ask_for_token)
         bridge.start_downloads()
 
@@ -46,9 +50,32 @@ class ModelBrowser(QDialog):
         self.tabs.setCurrentWidget(self.settings)
         self.settings.token.setFocus()
         self.settings.note.setText(
-            tr("This model needs a Hugging Face token: paste it here and press Save, then "
-               "resume the download.")
+            tr(
+                "This model needs a Hugging Face token: paste it here and press Save, then "
+                "resume the download."
+            )
         )
+
+    @Slot()
+    def open_convert_dialog(self) -> ConvertDialog:
+        dialog = self._conversion_dialog()
+        dialog.convert_folder()
+        return dialog
+
+    @Slot(str)
+    def open_quantize_dialog(self, model_name: str) -> ConvertDialog:
+        dialog = self._conversion_dialog()
+        dialog.quantize_model(model_name)
+        return dialog
+
+    def _conversion_dialog(self) -> ConvertDialog:
+        """One dialog, kept: closing it while a conversion runs leaves the job going."""
+        if self.convert_dialog is None:
+            self.convert_dialog = ConvertDialog(self.bridge, self)
+            self.convert_dialog.useRequested.connect(self.useRequested)
+        self.convert_dialog.show()
+        self.convert_dialog.raise_()
+        return self.convert_dialog
 
     @Slot(str, object)
     def _on_download_requested(self, repo_id: str, model: ModelFile) -> None:

@@ -25,6 +25,8 @@ from desktop_llm.ui.models_bridge import ModelsBridge
 
 class InstalledTab(QWidget):
     useRequested = Signal(str)  # model name
+    convertRequested = Signal()  # open the conversion dialog
+    quantizeRequested = Signal(str)  # an installed model's name, to quantize or measure
 
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,14 +54,26 @@ class InstalledTab(QWidget):
         self.show_button.setObjectName("showInFolderButton")
         self.delete_button = QPushButton(tr("Delete…"))
         self.delete_button.setObjectName("deleteModelButton")
+        self.convert_button = QPushButton(tr("Convert…"))
+        self.convert_button.setObjectName("convertButton")
+        self.convert_button.setToolTip(
+            tr("Turn Hugging Face weights into GGUF and quantize them, with a quality table")
+        )
+        self.quantize_button = QPushButton(tr("Quantize…"))
+        self.quantize_button.setObjectName("quantizeButton")
         self.report = QLabel()
         self.report.setObjectName("importReport")
         self.report.setWordWrap(True)
         buttons = QHBoxLayout()
-        for button in (self.import_button, self.scan_button):
+        for button in (self.import_button, self.scan_button, self.convert_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        for button in (self.use_button, self.show_button, self.delete_button):
+        for button in (
+            self.use_button,
+            self.quantize_button,
+            self.show_button,
+            self.delete_button,
+        ):
             buttons.addWidget(button)
         column = QVBoxLayout(self)
         column.addWidget(self.table, 1)
@@ -68,7 +82,9 @@ class InstalledTab(QWidget):
 
         self.import_button.clicked.connect(self._on_import)
         self.scan_button.clicked.connect(self._on_scan)
+        self.convert_button.clicked.connect(self.convertRequested)
         self.use_button.clicked.connect(self._on_use)
+        self.quantize_button.clicked.connect(self._on_quantize)
         self.show_button.clicked.connect(self._on_show)
         self.delete_button.clicked.connect(self._on_delete)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -119,7 +135,12 @@ class InstalledTab(QWidget):
     @Slot()
     def _update_buttons(self) -> None:
         chosen = self.table.selected_data() is not None
-        for button in (self.use_button, self.show_button, self.delete_button):
+        for button in (
+            self.use_button,
+            self.quantize_button,
+            self.show_button,
+            self.delete_button,
+        ):
             button.setEnabled(chosen)
 
     @Slot()
@@ -141,6 +162,12 @@ class InstalledTab(QWidget):
         model = self.table.selected_data()
         if model is not None:
             self.useRequested.emit(model.name)
+
+    @Slot()
+    def _on_quantize(self) -> None:
+        model = self.table.selected_data()
+        if model is not None:
+            self.quantizeRequested.emit(model.name)
 
     @Slot()
     def _on_show(self) -> None:

@@ -1,0 +1,491 @@
+"""Convert Hugging Face weights to GGUF, quantize, and measure what each quantization costs.
+
+The work runs in child processes owned by the core's ``ConversionJob``; this dialog only starts
+jobs (off the GUI thread), listens to their progress and shows their results. A job calls its
+listener and its future's callbacks on its own thread, so both only emit signals here.
+
+Converting a folder is one job. Quantizing an installed model is a chain of jobs (one per
+quantization, then one measurement per model), run one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import PurePath
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.chat import (
+    OUTTYPES,
+    QUANT_TARGETS,
+    ConversionJob,
+    ConversionRequest,
+    ConversionResult,
+    JobProgress,
+    QualityRow,
+)
+from desktop_llm.chat.model_manager import ModelManager
+from desktop_llm.errors import ConversionCancelled
+from desktop_llm.model_files import human_size
+from desktop_llm.ui.background import describe_failure
+from desktop_llm.ui.models.formatting import tr
+from desktop_llm.ui.models.table import RowTable
+from desktop_llm.ui.models_bridge import ModelsBridge
+
+# What a quantization costs, as llama.cpp's quantize tool describes it, so that users choose
+# knowing the trade before they spend minutes on a conversion.
+QUANT_HINTS = {
+    "f16": "16 bits/weight, the reference",
+    "bf16": "16 bits/weight, the reference",
+    "q8_0": "~8.5 bits/weight, nearly lossless",
+    "q6_k": "~6.6 bits/weight, very small loss",
+    "q5_k_m": "~5.7 bits/weight, small loss",
+    "q5_k_s": "~5.5 bits/weight, small loss",
+    "q5_1": "~6.0 bits/weight, small loss (older format)",
+    "q5_0": "~5.5 bits/weight, small loss (older format)",
+    "q4_k_m": "~4.8 bits/weight, good balance",
+    "q4_k_s": "~4.6 bits/weight, some loss",
+    "q4_1": "~5.0 bits/weight, some loss (older format)",
+    "q4_0": "~4.5 bits/weight, some loss (older format)",
+    "iq4_xs": "~4.3 bits/weight, some loss, slower on CPU",
+    "iq4_nl": "~4.5 bits/weight, some loss, slower on CPU",
+    "q3_k_l": "~4.3 bits/weight, noticeable loss",
+    "q3_k_m": "~3.9 bits/weight, noticeable loss",
+    "q3_k_s": "~3.5 bits/weight, large loss",
+    "iq3_m": "~3.7 bits/weight, noticeable loss, slower on CPU",
+    "iq3_s": "~3.4 bits/weight, large loss, slower on CPU",
+    "iq3_xs": "~3.3 bits/weight, large loss, slower on CPU",
+    "iq3_xxs": "~3.1 bits/weight, large loss, slower on CPU",
+    "q2_k": "~3.0 bits/weight, large loss, smallest",
+}
+
+_CHECKED = Qt.ItemDataRole.UserRole
+NOTHING = ConversionResult((), ())
+# One job of a chain, started from what the chain has made so far.
+Step = Callable[[ConversionResult], ConversionJob]
+
+
+def quant_label(quantization: str) -> str:
+    hint = QUANT_HINTS.get(quantization.lower())
+    return f"{quantization.upper()} — {tr(hint)}" if hint else quantization.upper()
+
+
+def change_text(change: float | None) -> str:
+    """A perplexity change against the base, already in percent (3.1): "+3.1 %"."""
+    return "" if change is None else f"{change:+.1f} %"
+
+
+def stage_text(progress: JobProgress) -> str:
+    """ "quantize Q4_K_M" + "Tensor 3 of 20" -> "Quantizing to Q4_K_M: Tensor 3 of 20"."""
+    verb, _, what = progress.stage.partition(" ")
+    labels = {
+        "download": tr("Downloading"),
+        "check": tr("Checking"),
+        "convert": tr("Converting"),
+        "quantize": tr("Quantizing to {0}"),
+        "evaluate": tr("Measuring {0}"),
+    }
+    label = labels.get(verb, progress.stage).format(what).strip()
+    return f"{label}: {progress.message}" if progress.message else label
+
+
+def merged(first: ConversionResult, second: ConversionResult) -> ConversionResult:
+    return ConversionResult(first.models + second.models, first.quality + second.quality)
+
+
+def with_changes(rows: tuple[QualityRow, ...]) -> tuple[QualityRow, ...]:
+    """Fill in the change against the first (base) row where the core could not know it:
+    models measured one by one have no base of their own."""
+    base = rows[0].perplexity if rows else None
+    if not base:
+        return rows
+    return tuple(
+        row
+        if row.change is not None or row.perplexity is None
+        else replace(row, change=(row.perplexity / base - 1.0) * 100.0)
+        for row in rows
+    )
+
+
+class ConvertDialog(QDialog):
+    useRequested = Signal(str)  # a converted model's name, to chat with
+    _progressed = Signal(object)  # JobProgress, from the job's thread
+    _ended = Signal(object)  # the job's Future, from the job's thread
+
+    def __init__(
+        self,
+        bridge: ModelsBridge,
+        parent: QWidget | None = None,
+        *,
+        manager: ModelManager | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("convertDialog")
+        self.setWindowTitle(tr("Convert a model to GGUF"))
+        self.setModal(False)
+        self.resize(720, 600)
+        self._bridge = bridge
+        # The manager can be given, so that a test (or another caller) can offer one whose
+        # conversion support differs from this machine's.
+        self._manager = manager if manager is not None else bridge.manager
+        self._job: ConversionJob | None = None
+        # Between Start and the job's arrival from the worker thread: already busy, and a
+        # cancel pressed then is applied as soon as the job exists.
+        self._starting = False
+        self._cancel_wanted = False
+        self._steps: list[Step] = []
+        self._so_far = NOTHING
+        # Set when quantizing an installed model rather than converting a folder.
+        self._model: str | None = None
+        self._unavailable: str | None = None
+        self._checked = False
+        self._name_edited = False
+
+        self.unavailable = QLabel()
+        self.unavailable.setObjectName("convertUnavailable")
+        self.unavailable.setWordWrap(True)
+        self.unavailable.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.unavailable.setStyleSheet(
+            "background: #fef3c7; color: #92400e; padding: 8px; border-radius: 4px;"
+        )
+        self.unavailable.hide()
+        self.source = QLineEdit()
+        self.source.setObjectName("convertSource")
+        self.source.setPlaceholderText(
+            tr("A folder with config.json and weights, or a Hub repo id")
+        )
+        self.browse = QPushButton(tr("Browse…"))
+        self.browse.setObjectName("convertBrowse")
+        self.outtype = QComboBox()
+        self.outtype.setObjectName("convertOuttype")
+        for outtype in OUTTYPES:
+            self.outtype.addItem(outtype.upper(), outtype)
+        self.quants = QListWidget()
+        self.quants.setObjectName("convertQuants")
+        for quantization in QUANT_TARGETS:
+            item = QListWidgetItem(quant_label(quantization))
+            item.setData(_CHECKED, quantization)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.quants.addItem(item)
+        self.name = QLineEdit()
+        self.name.setObjectName("convertName")
+        self.evaluate = QCheckBox(tr("Measure quality (perplexity)"))
+        self.evaluate.setObjectName("convertEvaluate")
+        self.start = QPushButton(tr("Start"))
+        self.start.setObjectName("convertStart")
+        self.cancel = QPushButton(tr("Cancel"))
+        self.cancel.setObjectName("convertCancel")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("convertProgress")
+        self.progress.setRange(0, 1000)
+        self.stage = QLabel()
+        self.stage.setObjectName("convertStage")
+        self.error = QLabel()
+        self.error.setObjectName("convertError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.quality = RowTable(
+            "qualityTable",
+            [tr("Name"), tr("Quantization"), tr("Size"), tr("Perplexity"), tr("Change vs base")],
+        )
+        self.use = QPushButton(tr("Chat with it"))
+        self.use.setObjectName("convertUse")
+        self.mode = QLabel()
+        self.mode.setObjectName("convertMode")
+
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(self.browse)
+        form = QFormLayout()
+        form.addRow(tr("Source"), source_row)
+        form.addRow("", self.mode)
+        form.addRow(tr("Output type"), self.outtype)
+        form.addRow(tr("Quantize to"), self.quants)
+        form.addRow(tr("Output name"), self.name)
+        form.addRow("", self.evaluate)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start)
+        buttons.addWidget(self.cancel)
+        buttons.addStretch(1)
+        result_buttons = QHBoxLayout()
+        result_buttons.addStretch(1)
+        result_buttons.addWidget(self.use)
+        column = QVBoxLayout(self)
+        column.addWidget(self.unavailable)
+        column.addLayout(form)
+        column.addLayout(buttons)
+        column.addWidget(self.progress)
+        column.addWidget(self.stage)
+        column.addWidget(self.error)
+        column.addWidget(self.quality, 1)
+        column.addLayout(result_buttons)
+
+        self.browse.clicked.connect(self._on_browse)
+        self.source.textChanged.connect(self._on_source_changed)
+        self.name.textEdited.connect(self._on_name_edited)
+        self.start.clicked.connect(self._on_start)
+        self.cancel.clicked.connect(self._on_cancel)
+        self.use.clicked.connect(self._on_use)
+        self.quality.itemSelectionChanged.connect(self._update_buttons)
+        # What is checked decides whether a quantization has anything to do.
+        self.quants.itemChanged.connect(lambda _item: self._update_buttons())
+        self.evaluate.toggled.connect(lambda _on: self._update_buttons())
+        self._progressed.connect(self._on_progress)
+        self._ended.connect(self._on_ended)
+        self._update_buttons()
+        self._check_available()
+
+    @property
+    def running(self) -> bool:
+        return self._starting or self._job is not None
+
+    def convert_folder(self) -> None:
+        """Back to converting a folder or Hub repo (unless a job is running)."""
+        if self.running or self._model is None:
+            return
+        self._model = None
+        self.setWindowTitle(tr("Convert a model to GGUF"))
+        self.source.setReadOnly(False)
+        self.source.clear()
+        self._show_mode()
+
+    def quantize_model(self, name: str) -> None:
+        """Quantize (and or measure) an installed model instead (unless a job is running)."""
+        if self.running:
+            return
+        self._model = name
+        self.setWindowTitle(tr("Quantize {0}").format(name))
+        self.source.setText(name)
+        self.source.setReadOnly(True)
+        self._show_mode()
+
+    def _show_mode(self) -> None:
+        quantizing = self._model is not None
+        self.browse.setVisible(not quantizing)
+        self.mode.setText(
+            tr("Quantizing an installed model: its new files are named after it.")
+            if quantizing
+            else ""
+        )
+        self.mode.setVisible(quantizing)
+        # Quantizing and measuring use llama.cpp alone: only converting needs the extra.
+        self.unavailable.setVisible(bool(self._unavailable) and not quantizing)
+        self._update_buttons()
+
+    def quantizations(self) -> tuple[str, ...]:
+        return tuple(
+            self.quants.item(row).data(_CHECKED)
+            for row in range(self.quants.count())
+            if self.quants.item(row).checkState() == Qt.CheckState.Checked
+        )
+
+    def request(self) -> ConversionRequest:
+        return ConversionRequest(
+            source=self.source.text().strip(),
+            outtype=self.outtype.currentData(),
+            quantizations=self.quantizations(),
+            name=self.name.text().strip() or None,
+            evaluate=self.evaluate.isChecked(),
+        )
+
+    def _check_available(self) -> None:
+        # Finding out may import the converter's packages: not on the GUI thread.
+        def checked(sentence: str | None) -> None:
+            self._checked = True
+            self._unavailable = sentence
+            self.unavailable.setText(sentence or "")
+            self._show_mode()
+
+        self._bridge.run(self._manager.conversion_unavailable, checked, self.error.setText)
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        idle = not self.running
+        can_start = self._checked and bool(self.source.text().strip())
+        if self._model is None:
+            can_start = can_start and self._unavailable is None
+        else:
+            can_start = can_start and bool(self.quantizations() or self.evaluate.isChecked())
+        self.start.setEnabled(idle and can_start)
+        self.cancel.setEnabled(not idle)
+        for widget in (self.source, self.browse, self.quants, self.evaluate):
+            widget.setEnabled(idle)
+        # The output type and name belong to a conversion; a quantization derives them.
+        for widget in (self.outtype, self.name):
+            widget.setEnabled(idle and self._model is None)
+        self.use.setEnabled(self.quality.selected_data() is not None)
+
+    @Slot()
+    def _on_browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, tr("A folder of Hugging Face weights"))
+        if folder:
+            self.source.setText(folder)
+
+    @Slot(str)
+    def _on_source_changed(self, text: str) -> None:
+        # The name follows the source until the user writes their own.
+        if not self._name_edited and self._model is None:
+            self.name.setText(PurePath(text.strip().rstrip("/\\")).name if text.strip() else "")
+        self._update_buttons()
+
+    @Slot(str)
+    def _on_name_edited(self, text: str) -> None:
+        self._name_edited = bool(text)
+
+    def _plan(self) -> list[Step]:
+        manager = self._manager
+        if self._model is None:
+            request = self.request()
+            return [lambda _so_far: manager.convert(request)]
+        model = self._model
+        targets = self.quantizations()
+        steps: list[Step] = [
+            lambda _so_far, target=target: manager.quantize(model, target) for target in targets
+        ]
+        if self.evaluate.isChecked():
+            # The base first: every other row's change is measured against it.
+            steps.append(lambda _so_far: manager.evaluate(model))
+            steps += [
+                lambda so_far, index=index: manager.evaluate(so_far.models[index].name)
+                for index in range(len(targets))
+            ]
+        return steps
+
+    @Slot()
+    def _on_start(self) -> None:
+        self._steps = self._plan()
+        self._so_far = NOTHING
+        self.error.clear()
+        self.quality.setRowCount(0)
+        self.stage.setText(tr("Starting…"))
+        self.progress.setRange(0, 0)
+        self._job = None
+        self._cancel_wanted = False
+        self._next_step()
+
+    def _next_step(self) -> None:
+        step, so_far = self._steps.pop(0), self._so_far
+        self._starting = True
+        self._update_buttons()
+
+        def failed(sentence: str) -> None:
+            self._finish(tr("Failed."))
+            self.error.setText(sentence)
+
+        # Starting may check the source (or reach the Hub) before the child process runs.
+        self._bridge.run(lambda: step(so_far), self._on_started, failed)
+
+    def _on_started(self, job: ConversionJob) -> None:
+        self._starting = False
+        self._job = job
+        self._update_buttons()
+        job.subscribe(self._progressed.emit)
+        job.future.add_done_callback(self._ended.emit)
+        if self._cancel_wanted:
+            self._on_cancel()
+
+    @Slot()
+    def _on_cancel(self) -> None:
+        self.cancel.setEnabled(False)
+        self.stage.setText(tr("Cancelling…"))
+        self._cancel_wanted = True
+        job = self._job
+        if job is None:
+            return
+        # Stopping waits for the child to exit and its files to go: off the GUI thread. The
+        # future then ends with ConversionCancelled, which _on_ended reports.
+        self._bridge.run(job.cancel, lambda _done: None, self.error.setText)
+
+    @Slot(object)
+    def _on_progress(self, progress: JobProgress) -> None:
+        if self._job is None or self._cancel_wanted:
+            return  # a late report from a job that ended or is being stopped
+        self.stage.setText(stage_text(progress))
+        if progress.fraction is None:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(progress.fraction * 1000))
+
+    @Slot(object)
+    def _on_ended(self, future: Future[ConversionResult]) -> None:
+        error = future.exception()
+        if error is None:
+            self._so_far = merged(self._so_far, future.result())
+            if self._steps and not self._cancel_wanted:
+                self._job = None
+                self._next_step()
+                return
+            self._show_result(self._so_far)
+            self._finish(tr("Done."))
+            self.progress.setValue(1000)
+        elif isinstance(error, ConversionCancelled):
+            self._finish(tr("Cancelled; partial files were removed."))
+        else:
+            self._finish(tr("Failed."))
+            self.error.setText(describe_failure(error))
+
+    def _finish(self, stage: str) -> None:
+        if self._so_far.models:
+            # Earlier steps of a chain made models that stay even if a later one failed.
+            self._bridge.installedChanged.emit()
+        self._so_far = NOTHING
+        self._steps = []
+        self._job = None
+        self._starting = False
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.stage.setText(stage)
+        self._update_buttons()
+
+    def _show_result(self, result: ConversionResult) -> None:
+        """One row per model: measured ones first (base, then the others), in their order."""
+        measured = with_changes(result.quality)
+        known = {row.name for row in measured}
+        rows = [
+            (row.name, row.quantization, row.size_bytes, row.perplexity, row.change)
+            for row in measured
+        ] + [
+            (m.name, m.metadata.get("quantization") or "", m.size_bytes, None, None)
+            for m in result.models
+            if m.name not in known
+        ]
+        for index, (name, quantization, size, perplexity, change) in enumerate(rows):
+            self.quality.set_row(
+                index,
+                name,
+                [
+                    name,
+                    quantization,
+                    human_size(size),
+                    "" if perplexity is None else f"{perplexity:.2f}",
+                    change_text(change),
+                ],
+            )
+        if rows:
+            self.quality.selectRow(0)
+
+    @Slot()
+    def _on_use(self) -> None:
+        name: str | None = self.quality.selected_data()
+        if name is not None:
+            self.useRequested.emit(name)
