@@ -39,8 +39,8 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 # The convert extra (llama.cpp's converter, torch, transformers) is installed for the tests so
 # CI runs the conversion tests; `make run` stays light. torch is pinned and installed first:
 # left to the resolver, it picks the newest release, whose Linux wheel pulls GBs of CUDA.
-# Where no CPU wheel is at hand (PyPI's Linux torch bundles CUDA), point pip at PyTorch's CPU
-# index: make test TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+# Where no CPU wheel is at hand (PyPI's Linux torch bundles CUDA), TORCH_PIP_ARGS can point pip
+# at a CPU-only torch index.
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from desktop_llm.chat import ConversationRecord
 
@@ -25,6 +33,7 @@ class ConversationList(QListWidget):
         self.itemActivated.connect(self._on_item_activated)
         self.itemChanged.connect(self._on_item_changed)
         self._populating = False
+        self._deferred: tuple[list[ConversationRecord], int | None] | None = None
 
         self.rename_action = QAction(self.tr("Rename"), self)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
@@ -39,6 +48,11 @@ class ConversationList(QListWidget):
     def set_conversations(
         self, conversations: list[ConversationRecord], current: int | None
     ) -> None:
+        if self.state() == QAbstractItemView.State.EditingState:
+            # Rebuilding the items now would drop the title being typed: wait for the editor.
+            self._deferred = (conversations, current)
+            return
+        self._deferred = None
         self._populating = True
         try:
             self.clear()
@@ -52,6 +66,15 @@ class ConversationList(QListWidget):
                     self.setCurrentItem(item)
         finally:
             self._populating = False
+        self._deferred: tuple[list[ConversationRecord], int | None] | None = None
+
+    def closeEditor(
+        self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint
+    ) -> None:
+        super().closeEditor(editor, hint)
+        if self._deferred is not None:
+            conversations, current = self._deferred
+            self.set_conversations(conversations, self.current_id() or current)
 
     def select_id(self, conversation_id: int) -> None:
         for row in range(self.count()):
