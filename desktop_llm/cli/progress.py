@@ -25,21 +25,24 @@ def describe(snapshot: DownloadSnapshot) -> str:
     return ", ".join(parts)
 
 
-class ProgressLine:
+class _TerminalLine:
+    """One line redrawn in place on a terminal; nothing at all when output is not a terminal."""
+
+    BAR_WIDTH = 24
+
     def __init__(self, stream: TextIO, *, enabled: bool = True) -> None:
         self._stream = stream
         self._live = enabled and stream.isatty()
         self._shown = False
 
-    def show(self, snapshot: DownloadSnapshot) -> None:
-        if not self._live:
-            return
+    def _draw(self, fraction: float | None, text: str) -> None:
+        if fraction is None:
+            bar = "[" + "~" * self.BAR_WIDTH + "]    ...  "
+        else:
+            filled = int(self.BAR_WIDTH * fraction)
+            bar = f"[{'#' * filled}{'.' * (self.BAR_WIDTH - filled)}] {fraction:6.1%} "
         width = max(20, shutil.get_terminal_size().columns - 1)
-        bar_width = 24
-        filled = int(bar_width * snapshot.fraction)
-        line = f"[{'#' * filled}{'.' * (bar_width - filled)}] {snapshot.fraction:6.1%} "
-        line += describe(snapshot)
-        self._stream.write("\r" + line[:width].ljust(width))
+        self._stream.write("\r" + (bar + text)[:width].ljust(width))
         self._stream.flush()
         self._shown = True
 
@@ -49,33 +52,25 @@ class ProgressLine:
             self._stream.flush()
 
 
-class StageProgressLine:
-    """A conversion's stage and percentage on one line (nothing when not on a terminal)."""
+class ProgressLine(_TerminalLine):
+    """A download: bar, bytes, speed and time left."""
+
+    def show(self, snapshot: DownloadSnapshot) -> None:
+        if self._live:
+            self._draw(snapshot.fraction, describe(snapshot))
+
+
+class StageProgressLine(_TerminalLine):
+    """A conversion's stage and percentage; each finished stage keeps its own line."""
 
     def __init__(self, stream: TextIO, *, enabled: bool = True) -> None:
-        self._stream = stream
-        self._live = enabled and stream.isatty()
-        self._shown = False
+        super().__init__(stream, enabled=enabled)
         self._stage = ""
 
     def show(self, progress: JobProgress) -> None:
         if not self._live:
             return
         if self._shown and progress.stage != self._stage:
-            self._stream.write("\n")  # each finished stage keeps its own line
-        self._stage = progress.stage
-        width = max(20, shutil.get_terminal_size().columns - 1)
-        if progress.fraction is None:
-            bar = "[" + "~" * 24 + "]    ...  "
-        else:
-            filled = int(24 * progress.fraction)
-            bar = f"[{'#' * filled}{'.' * (24 - filled)}] {progress.fraction:6.1%} "
-        line = f"{bar}{progress.stage}: {progress.message}"
-        self._stream.write("\r" + line[:width].ljust(width))
-        self._stream.flush()
-        self._shown = True
-
-    def finish(self) -> None:
-        if self._shown:
             self._stream.write("\n")
-            self._stream.flush()
+        self._stage = progress.stage
+        self._draw(progress.fraction, f"{progress.stage}: {progress.message}")
