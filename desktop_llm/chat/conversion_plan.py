@@ -18,11 +18,9 @@ from pathlib import Path
 
 from desktop_llm.errors import ConversionError
 from desktop_llm.hub import quant_type
-from desktop_llm.hub.disk_space import DiskUsageFunction
+from desktop_llm.hub.disk_space import DiskUsageFunction, free_space_shortfall
 from desktop_llm.model_files import human_size
 
-# Room left over for the database, the log and whatever else writes meanwhile.
-FREE_SPACE_MARGIN = 64 * 1024 * 1024
 # Metadata, tokenizer and alignment padding on top of the tensors.
 _FILE_OVERHEAD = 1024 * 1024
 # K-quant and IQ files come out 10-17% larger than their nominal bits per weight say.
@@ -104,11 +102,9 @@ def estimated_size(parameters: ParameterCount, type_name: str) -> int:
 def ensure_free_space(
     folder: Path, needed: int, *, what: str, disk_usage: DiskUsageFunction = shutil.disk_usage
 ) -> None:
-    if needed <= 0:
-        return
-    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
-    free = disk_usage(existing).free
-    if free < needed + FREE_SPACE_MARGIN:
+    shortfall = free_space_shortfall(folder, needed, disk_usage=disk_usage)
+    if shortfall is not None:
+        existing, free = shortfall
         raise ConversionError(
             f"Not enough free space for {what}: it needs about {human_size(needed)}, and "
             f"{existing} has only {human_size(free)} free. Free some space or choose another "

@@ -30,6 +30,22 @@ class Usage(NamedTuple):
 DiskUsageFunction = Callable[[Path], DiskUsage]
 
 
+def free_space_shortfall(
+    folder: Path,
+    needed: int,
+    *,
+    disk_usage: DiskUsageFunction = shutil.disk_usage,
+    margin: int = FREE_SPACE_MARGIN,
+) -> tuple[Path, int] | None:
+    """(the folder measured, its free bytes) when its disk can't take ``needed`` more bytes
+    plus ``margin``; None when it can. Each caller words its own refusal."""
+    if needed <= 0:
+        return None
+    existing = _nearest_existing(folder)
+    free = disk_usage(existing).free
+    return (existing, free) if free < needed + margin else None
+
+
 def ensure_free_space(
     folder: Path,
     needed: int,
@@ -39,11 +55,9 @@ def ensure_free_space(
     margin: int = FREE_SPACE_MARGIN,
 ) -> None:
     """Raise DownloadError when ``folder``'s disk can't take ``needed`` more bytes (+ margin)."""
-    if needed <= 0:
-        return
-    existing = _nearest_existing(folder)
-    free = disk_usage(existing).free
-    if free < needed + margin:
+    shortfall = free_space_shortfall(folder, needed, disk_usage=disk_usage, margin=margin)
+    if shortfall is not None:
+        existing, free = shortfall
         raise DownloadError(
             f"Not enough free space to download {what}: it needs {human_size(needed)} more, "
             f"and {existing} has only {human_size(free)} free. "
