@@ -369,7 +369,6 @@ class MainWindow(QMainWindow):
         if request_id != self._active_request:
             return
         self._set_generating(None)
-        self.transcript.flush()
         self.status.show_reply(message)
         if message.conversation_id == self._conversation_id:
             self.bridge.open_conversation(message.conversation_id)

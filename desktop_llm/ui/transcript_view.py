@@ -1,20 +1,18 @@
 """The conversation as it reads: saved messages, then the reply streaming in.
 
-Streamed text is buffered and appended about thirty times a second, so the window stays
-smooth however fast tokens arrive.
+Streamed text arrives already batched (about thirty times a second, by the chat bridge), so
+each piece is appended as it comes.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QTextBlockFormat, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop_llm.chat import MessageRecord
-
-FLUSH_INTERVAL_MS = 33
 
 _ROLE_COLOURS = {"user": "#2563eb", "assistant": "#059669", "system": "#6b7280"}
 
@@ -50,10 +48,6 @@ class TranscriptView(QTextBrowser):
         self.setPlaceholderText(
             self.tr("Ask the model anything. Everything stays on this computer.")
         )
-        self._pending: list[str] = []
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
-        self._flush_timer.timeout.connect(self.flush)
 
     def _heading(self, role: str, note: str = "") -> str:
         label = {"user": self.tr("You"), "assistant": self.tr("Assistant"),
@@ -81,14 +75,11 @@ class TranscriptView(QTextBrowser):
         return self._heading(message.role, note) + body
 
     def show_messages(self, messages: list[MessageRecord]) -> None:
-        self._flush_timer.stop()
-        self._pending.clear()
         self.setHtml("".join(self._message_html(m) for m in messages))
         self._scroll_to_end()
 
     def begin_exchange(self, question: str) -> None:
         """Show the question at once and open an empty reply for the stream to fill."""
-        self.flush()
         cursor = self._end_cursor()
         fragments = (
             self._heading("user"),
@@ -106,16 +97,6 @@ class TranscriptView(QTextBrowser):
 
     @Slot(str)
     def append_reply_text(self, text: str) -> None:
-        self._pending.append(text)
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
-
-    @Slot()
-    def flush(self) -> None:
-        if not self._pending:
-            self._flush_timer.stop()
-            return
-        text, self._pending = "".join(self._pending), []
         bar = self.verticalScrollBar()
         following = bar.value() >= bar.maximum() - 4
         self._end_cursor().insertText(text, QTextCharFormat())
