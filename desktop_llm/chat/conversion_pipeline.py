@@ -195,29 +195,16 @@ class ConversionPipeline:
         parameters: ParameterCount,
         control: JobControl,
     ) -> None:
-        stage = "convert"
         output.path.parent.mkdir(parents=True, exist_ok=True)
         control.making(output.path.parent)
-        ensure_free_space(
-            output.path.parent,
+        self._produce(
+            output,
             estimated_size(parameters, output.quantization),
-            what=output.path.name,
-            disk_usage=self._disk_usage,
-        )
-        part = control.making(part_path(output.path))
-        self._child(
-            {
-                "stage": "convert",
-                "source": str(folder),
-                "output": str(part),
-                "outtype": outtype,
-                "model_name": name,
-            },
-            stage,
+            {"stage": "convert", "source": str(folder), "outtype": outtype, "model_name": name},
+            "convert",
             control,
             what="conversion",
         )
-        os.replace(part, control.making(output.path))
 
     def _run_quantize(
         self,
@@ -228,28 +215,41 @@ class ConversionPipeline:
         *,
         allow_requantize: bool = False,
     ) -> None:
-        stage = f"quantize {output.quantization}"
         output.path.parent.mkdir(parents=True, exist_ok=True)
         if parameters is not None:
             needed = estimated_size(parameters, output.quantization)
         else:
             needed = source.stat().st_size
+        self._produce(
+            output,
+            needed,
+            {
+                "stage": "quantize",
+                "source": str(source),
+                "type": output.quantization,
+                "allow_requantize": allow_requantize,
+            },
+            f"quantize {output.quantization}",
+            control,
+            what="quantization",
+        )
+
+    def _produce(
+        self,
+        output: _Output,
+        needed: int,
+        request: dict[str, Any],
+        stage: str,
+        control: JobControl,
+        *,
+        what: str,
+    ) -> None:
+        """Check the space, let a child write ``output`` as a .part, then put it in place."""
         ensure_free_space(
             output.path.parent, needed, what=output.path.name, disk_usage=self._disk_usage
         )
         part = control.making(part_path(output.path))
-        self._child(
-            {
-                "stage": "quantize",
-                "source": str(source),
-                "output": str(part),
-                "type": output.quantization,
-                "allow_requantize": allow_requantize,
-            },
-            stage,
-            control,
-            what="quantization",
-        )
+        self._child({**request, "output": str(part)}, stage, control, what=what)
         os.replace(part, control.making(output.path))
 
     # Quantize an installed model ----------------------------------------------------------
