@@ -131,9 +131,12 @@ class JobControl:
         self._made.clear()
 
     def remove_made(self) -> None:
-        for path in reversed(self._made):
+        for path in reversed(self._made):  # files before the folders made for them
             try:
-                path.unlink(missing_ok=True)
+                if path.is_dir():
+                    path.rmdir()  # a folder this job made: empty once its files are gone
+                else:
+                    path.unlink(missing_ok=True)
             except OSError as error:
                 logger.warning("could not remove %s: %s", path, error)
         folders = {path.parent for path in self._made}
