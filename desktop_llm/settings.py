@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,9 @@ class Settings:
     models_dir: str | None = None
     # A mirror of the Hugging Face Hub may stand here; the token lives in the keyring.
     hub_endpoint: str = DEFAULT_HUB_ENDPOINT
+    # Set when a crash proved this machine's CPU needs llama.cpp's safe mode:
+    # {"cpu": engine.machine.cpu_fingerprint(), "reason": "..."}; see LoadSettings.safe_mode.
+    safe_mode_detected: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +44,7 @@ class Settings:
             "system_prompt": self.system_prompt,
             "models_dir": self.models_dir,
             "hub_endpoint": self.hub_endpoint,
+            "safe_mode_detected": self.safe_mode_detected,
         }
 
     @classmethod
@@ -51,6 +57,7 @@ class Settings:
             system_prompt=data.get("system_prompt", defaults.system_prompt),
             models_dir=data.get("models_dir", defaults.models_dir),
             hub_endpoint=data.get("hub_endpoint") or defaults.hub_endpoint,
+            safe_mode_detected=_string_dict(data.get("safe_mode_detected")),
         )
 
     def with_default_model(self, name: str | None) -> Settings:
@@ -75,9 +82,30 @@ def load_settings(path: Path) -> Settings:
         return Settings()
 
 
+def _string_dict(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(key): str(item) for key, item in value.items()}
+
+
+# Writers of the settings file serialize here, each through a temporary file of its own.
+_WRITE_LOCK = threading.Lock()
+
+
 def save_settings(settings: Settings, path: Path) -> None:
-    """Write atomically, so a crash mid-write leaves the previous settings in place."""
+    """Write atomically, so a crash mid-write leaves the previous settings in place.
+
+    Each write has a temporary file of its own: two writers never share (and rename away)
+    one half-written file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(json.dumps(settings.to_dict(), indent=2), encoding="utf-8")
-    os.replace(partial, path)
+    data = json.dumps(settings.to_dict(), indent=2)
+    with _WRITE_LOCK:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as partial:
+                partial.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
