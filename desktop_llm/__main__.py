@@ -7,6 +7,13 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    from desktop_llm.engine.protocol import FROZEN_HOST_FLAG
+
+    if args == [FROZEN_HOST_FLAG]:
+        # A frozen app has no ``python -m``: its own executable becomes the engine process.
+        from desktop_llm.engine.host import main as engine_main
+
+        return engine_main()
     if not args:
         from desktop_llm.app import run_app
 

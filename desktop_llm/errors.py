@@ -23,6 +23,10 @@ class NoModelLoadedError(DesktopLLMError):
     """A generation was asked for while no model is loaded."""
 
 
+class EngineStoppedError(DesktopLLMError):
+    """The engine process ended (a crash in llama.cpp, a kill, or the app shutting down)."""
+
+
 class GenerationError(DesktopLLMError):
     """llama.cpp failed while producing a reply."""
 

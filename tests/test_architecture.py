@@ -88,19 +88,41 @@ def test_imports_follow_the_layers(path: Path) -> None:
     assert not problems, f"{path.relative_to(PACKAGE_ROOT)}: " + "; ".join(problems)
 
 
-def test_core_and_command_line_run_without_qt() -> None:
-    """Import the whole core, run a command, and check PySide6 was never loaded."""
+def test_core_and_command_line_run_without_qt_or_llama_cpp() -> None:
+    """Import the whole core, run a command, and check PySide6 was never loaded, nor llama_cpp
+    (the engine process loads it; this one only talks to it)."""
     probe = (
         "import sys\n"
         "import desktop_llm.cli, desktop_llm.chat.service, desktop_llm.storage\n"
-        "import desktop_llm.engine.worker, desktop_llm.settings\n"
+        "import desktop_llm.engine.client, desktop_llm.settings\n"
         "code = desktop_llm.cli.main(['info', '--json'])\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'PySide6')\n"
-        "print('PYSIDE6:', loaded)\n"
+        "for package in ('PySide6', 'llama_cpp'):\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] == package)\n"
+        "    print(package, loaded)\n"
         "sys.exit(code)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert "PYSIDE6: []" in done.stdout
+    assert "PySide6 []" in done.stdout
+    assert "llama_cpp []" in done.stdout
+    assert '"backend": "CPU"' in done.stdout  # asked of the engine process
+
+
+# The engine modules the app itself imports: they talk to the engine process and must never
+# pull llama_cpp into the app (checked at run time above, and here for every module).
+APP_SIDE_ENGINE_MODULES = {"__init__", "client", "protocol", "machine", "types", "model_file"}
+
+
+def test_the_app_side_of_the_engine_never_imports_llama_cpp() -> None:
+    engine = PACKAGE_ROOT / "engine"
+    for name in sorted(APP_SIDE_ENGINE_MODULES):
+        imported = _imports(engine / f"{name}.py")
+        app_side = {f"desktop_llm.engine.{m}" for m in APP_SIDE_ENGINE_MODULES}
+        engine_only = {
+            module for module in imported
+            if module.startswith("desktop_llm.engine.") and module not in app_side
+        }
+        assert not {m for m in imported if m.split(".")[0] == "llama_cpp"}, name
+        assert not engine_only, f"engine/{name}.py imports {engine_only}"

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 
 from desktop_llm import __version__
+from desktop_llm.engine.host import FAULT_VARIABLE
+from desktop_llm.engine.machine import default_threads
 from tests.gguf_files import truncated_copy
 
 QUESTION = "What is the capital of France?"
@@ -134,6 +136,8 @@ def test_info_json_describes_backend_and_folders(home: Path) -> None:
     assert Path(info["data_folder"]) == root
     assert Path(info["models_folder"]) == root / "models"
     assert Path(info["database"]) == root / "history.sqlite3"
+    assert info["threads"] == default_threads()
+    assert info["safe_mode"] == {"on": False, "setting": "auto", "reason": None}
 
 
 def test_info_plain_text_has_one_line_per_fact(home: Path) -> None:
@@ -295,6 +299,28 @@ def test_conversations_list_and_show(home: Path) -> None:
 
 
 # --------------------------------------------------------------------------- failures
+
+
+def test_an_engine_crash_fails_in_one_line_and_keeps_the_history(home: Path) -> None:
+    # Safe mode turned off by hand, so the crash (made on purpose: this machine has no AMX)
+    # is not retried and reaches the command line.
+    settings = home / "config" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"load": {"safe_mode": "off"}}), encoding="utf-8")
+    env = {**_env(home), FAULT_VARIABLE: "crash-on-reply-unless-safe"}
+    done = subprocess.run(
+        [*PYTHON_M, "chat", "--max-tokens", "8", "Hello"],
+        env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False,
+    )
+    line = assert_one_line_failure(done)
+    assert line == (
+        "desktop-llm: The engine stopped unexpectedly (segmentation fault) before this reply "
+        "began."
+    )
+    ((conversation_id, _title),) = saved_conversations(home)
+    question, reply = show(home, conversation_id)["messages"]
+    assert question["content"] == "Hello"
+    assert reply["finish_reason"] == "error" and reply["error"] == line.split(": ", 1)[1]
 
 
 def test_unknown_model_name_fails_in_one_line(home: Path) -> None:

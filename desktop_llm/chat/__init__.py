@@ -9,6 +9,9 @@ from desktop_llm.chat.conversion import (
     JobProgress,
     QualityRow,
 )
+from desktop_llm.chat.safe_mode import SafeModeStatus
+from desktop_llm.engine.client import EngineEvent
+from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.types import (
     BackendInfo,
     GenerationParams,
@@ -27,6 +30,7 @@ __all__ = [
     "ConversionJob",
     "ConversionRequest",
     "ConversionResult",
+    "EngineEvent",
     "GenerationParams",
     "GenerationResult",
     "JobProgress",
@@ -38,4 +42,6 @@ __all__ = [
     "QualityRow",
     "RepoFiles",
     "RepoSummary",
+    "SafeModeStatus",
+    "default_threads",
 ]

@@ -17,7 +17,7 @@ from desktop_llm.chat.conversion import ConversionJob, ConversionRequest
 from desktop_llm.chat.conversion_pipeline import ConversionPipeline
 from desktop_llm.chat.library import ModelLibrary, ScanReport
 from desktop_llm.converter.availability import conversion_unavailable
-from desktop_llm.engine.devices import total_ram, total_vram
+from desktop_llm.engine.machine import DeviceMemory, ram_bytes, system_ram, vram_bytes
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
 from desktop_llm.hub.disk_space import DiskUsageFunction
@@ -57,6 +57,7 @@ class ModelManager:
         tokens: TokenStore | None = None,
         *,
         disk_usage: DiskUsageFunction = shutil.disk_usage,
+        device_memory: Callable[[], tuple[DeviceMemory, ...]] | None = None,
     ) -> None:
         self.library = library
         self._paths = paths
@@ -69,6 +70,9 @@ class ModelManager:
         self._disk_usage = disk_usage
         self._conversions: set[ConversionJob] = set()
         self._conversions_lock = threading.Lock()
+        # RAM and VRAM as llama.cpp sees them, asked of the engine process (blocks until it
+        # has started): this process never loads llama.cpp.
+        self._device_memory = device_memory or _system_memory_only
 
     @property
     def models_dir(self) -> Path:
@@ -242,12 +246,13 @@ class ModelManager:
         """
         load = self._settings().load
         n_ctx = n_ctx or load.n_ctx
-        vram = total_vram()
+        devices = self._device_memory()
+        vram = vram_bytes(devices)
         layers = (load.n_gpu_layers if n_gpu_layers is None else n_gpu_layers) if vram else 0
         estimate = estimate_memory(info, n_ctx=n_ctx, n_gpu_layers=layers)
         if weight_bytes is not None and estimate.weights_bytes:
             estimate = _with_weights(estimate, weight_bytes)
-        ram = total_ram()
+        ram = ram_bytes(devices)
         verdict = fit_verdict(estimate.cpu_bytes, ram)
         if vram and estimate.gpu_bytes:
             verdict = max(verdict, fit_verdict(estimate.gpu_bytes, vram), key=_VERDICTS.index)
@@ -273,6 +278,10 @@ class ModelManager:
 
     def local_fit(self, record: ModelRecord, *, n_ctx: int | None = None) -> FitEstimate:
         return self.fit(read_gguf_info(record.path), n_ctx=n_ctx)
+
+
+def _system_memory_only() -> tuple[DeviceMemory, ...]:
+    return (DeviceMemory("CPU", "cpu", system_ram(), system_ram()),)
 
 
 _VERDICTS = ("fits", "tight", "does_not_fit")

@@ -16,7 +16,8 @@ FLUSH_INTERVAL = 0.5
 
 
 class ReplyWriter:
-    """Receives the reply's text on the engine thread and writes it through at intervals."""
+    """Receives the reply's text (on the engine's reader thread) and writes it through at
+    intervals."""
 
     def __init__(
         self,

@@ -1,12 +1,13 @@
 """ChatService: history -> engine -> storage. The GUI and the command line both use it.
 
 Storage calls are quick and synchronous (the GUI runs them off its thread); generation runs
-on the engine worker thread and reports through callbacks that are called on that thread.
+in the engine process and reports through callbacks called on the engine's reader thread.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ from pathlib import Path
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
 from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.chat.reply_writer import ReplyWriter
+from desktop_llm.chat.safe_mode import SafeModeStatus, remember_safe_mode, safe_mode_status
 from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
-from desktop_llm.engine.backend import backend_info
+from desktop_llm.engine.client import EngineEvent, EngineProcess, Generation
+from desktop_llm.engine.machine import DeviceMemory
 from desktop_llm.engine.types import (
     BackendInfo,
     ChatTurn,
@@ -25,13 +28,15 @@ from desktop_llm.engine.types import (
     LoadedModel,
     LoadSettings,
 )
-from desktop_llm.engine.worker import EngineWorker, Generation
 from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import ConversationRecord, HistoryStore, MessageRecord, ModelRecord
 
 logger = logging.getLogger(__name__)
+
+# How long a caller may wait for the engine process to start and describe itself.
+ENGINE_START_TIMEOUT = 120.0
 
 
 @dataclass
@@ -52,28 +57,35 @@ class ChatService:
     def __init__(
         self,
         store: HistoryStore,
-        worker: EngineWorker,
+        engine: EngineProcess,
         paths: AppPaths,
         settings: Settings | None = None,
     ) -> None:
         self._store = store
-        self._worker = worker
+        self._engine = engine
         self.paths = paths
         self.library = ModelLibrary(store)
         self.settings = settings if settings is not None else load_settings(paths.settings_file)
-        self.models = ModelManager(self.library, paths, lambda: self.settings)
+        self._settings_lock = threading.Lock()
+        self.models = ModelManager(
+            self.library, paths, lambda: self.settings, device_memory=self.device_memory
+        )
         self._model: ModelChoice | None = None
+        self._engine_listeners: list[Callable[[EngineEvent], None]] = []
+        self._apply_safe_mode()
+        engine.add_listener(self._on_engine_event)
 
     @classmethod
     def open(cls, paths: AppPaths) -> ChatService:
-        """Open the history, mark replies a crash cut off, and start the engine thread."""
+        """Open the history and mark replies a crash cut off. The engine process starts at
+        the first request that needs it (a load, the backend's description)."""
         paths.ensure()
         store = HistoryStore.open(paths.database)
         try:
             recovered = store.recover_interrupted()
             if recovered:
                 logger.warning("marked %d reply(ies) cut off by a crash as interrupted", recovered)
-            service = cls(store, EngineWorker(), paths)
+            service = cls(store, EngineProcess(), paths)
             service.library.register_bundled()
         except BaseException:
             store.close()
@@ -89,14 +101,43 @@ class ChatService:
     def close(self) -> None:
         """Stop any reply and download, free the model, close the database. Safe twice."""
         self.models.close()
-        self._worker.shutdown()
+        self._engine.shutdown()
         self._store.close()
 
     # Settings -------------------------------------------------------------------------------
 
-    def save_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        save_settings(settings, self.paths.settings_file)
+    def update_settings(self, change: Callable[[Settings], Settings]) -> Settings:
+        """Change the settings as one operation: threads changing different fields never
+        undo each other. Returns the settings saved."""
+        with self._settings_lock:
+            self.settings = change(self.settings)
+            save_settings(self.settings, self.paths.settings_file)
+            self._apply_safe_mode()
+            return self.settings
+
+    # The engine -------------------------------------------------------------------------------
+
+    def safe_mode(self) -> SafeModeStatus:
+        return safe_mode_status(self.settings)
+
+    def add_engine_listener(self, listener: Callable[[EngineEvent], None]) -> None:
+        """``listener`` hears of crashes and safe mode, on the engine's reader thread."""
+        self._engine_listeners.append(listener)
+
+    @property
+    def engine_pid(self) -> int | None:
+        return self._engine.pid
+
+    def _apply_safe_mode(self) -> None:
+        status = safe_mode_status(self.settings)
+        self._engine.set_safe_mode(status.on, retry_in_safe_mode=status.retry_on_crash)
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        if event.kind == "safe_mode":
+            # Proved by a crash and a working retry: remembered for this machine's CPU.
+            self.update_settings(lambda settings: remember_safe_mode(settings, event.message))
+        for listener in list(self._engine_listeners):
+            listener(event)
 
     # Conversations ----------------------------------------------------------------------------
 
@@ -110,9 +151,10 @@ class ChatService:
         return self._store.list_messages(conversation_id)
 
     def new_conversation(self, *, system_prompt: str | None = None) -> ConversationRecord:
+        model = self._model
         return self._store.create_conversation(
             DEFAULT_TITLE,
-            model=self._model.name if self._model else None,
+            model=model.name if model else None,
             system_prompt=self.settings.system_prompt if system_prompt is None else system_prompt,
             settings=self.settings.generation.to_dict(),
         )
@@ -128,8 +170,12 @@ class ChatService:
 
     # Models -----------------------------------------------------------------------------------
 
-    def backend_info(self) -> BackendInfo:
-        return backend_info()
+    def backend_info(self) -> Future[BackendInfo]:
+        """What the llama.cpp build can do, from the engine process (started if need be)."""
+        return self._engine.backend_info()
+
+    def device_memory(self) -> tuple[DeviceMemory, ...]:
+        return self._engine.devices().result(timeout=ENGINE_START_TIMEOUT)
 
     def installed_models(self) -> list[ModelRecord]:
         return self.library.models()
@@ -141,7 +187,7 @@ class ChatService:
 
     @property
     def loaded_model(self) -> LoadedModel | None:
-        return self._worker.loaded
+        return self._engine.loaded
 
     def default_model(self) -> ModelChoice | None:
         return self.library.default(self.settings.default_model)
@@ -151,7 +197,7 @@ class ChatService:
     ) -> Future[LoadedModel]:
         choice = self.library.resolve(str(name_or_path))
         self._model = choice
-        loading = self._worker.load(choice.path, settings or self.settings.load)
+        loading = self._engine.load(choice.path, settings or self.settings.load)
         # Our own future settles only after the state below is updated: a caller woken by
         # ``.result()`` must already see a failed model forgotten.
         settled: Future[LoadedModel] = Future()
@@ -181,14 +227,17 @@ class ChatService:
         system_prompt: str | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> Reply:
-        """Save the question, then queue the reply; ``on_text`` runs on the engine thread.
+        """Save the question, then queue the reply; ``on_text`` runs on the engine's reader
+        thread.
 
         ``conversation_id=None`` starts a conversation (with ``system_prompt``, or the
         default one from the settings).
         """
         if not text.strip():
             raise DesktopLLMError("The message is empty.")
-        if self._model is None:
+        # Read once: a failed load clears it from the engine's thread at any moment.
+        model = self._model
+        if model is None:
             raise NoModelLoadedError("No model is loaded. Choose a model first.")
         conversation = (
             self.new_conversation(system_prompt=system_prompt) if conversation_id is None
@@ -201,11 +250,11 @@ class ChatService:
         if conversation.title == DEFAULT_TITLE:
             self._store.rename_conversation(conversation.id, title_from_message(text))
         conversation = self._store.update_conversation(
-            conversation.id, model=self._model.name, settings=params.to_dict()
+            conversation.id, model=model.name, settings=params.to_dict()
         )
-        reply = self._store.start_reply(conversation.id, model=self._model.name)
+        reply = self._store.start_reply(conversation.id, model=model.name)
         writer = ReplyWriter(self._store, reply.id, forward=on_text)
-        generation = self._worker.generate(turns, params, writer.on_text)
+        generation = self._engine.generate(turns, params, writer.on_text)
         done: Future[MessageRecord] = Future()
         generation.future.add_done_callback(
             lambda finished: self._finish(reply.id, writer, finished, done)
@@ -214,7 +263,7 @@ class ChatService:
 
     def stop(self) -> None:
         """Stop the reply being generated; returns at once, from any thread."""
-        self._worker.stop()
+        self._engine.stop()
 
     def _turns(self, conversation: ConversationRecord) -> list[ChatTurn]:
         system = conversation.system_prompt

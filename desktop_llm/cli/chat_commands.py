@@ -43,14 +43,21 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop_llm.engine.backend import backend_info
+    from desktop_llm.chat.service import ENGINE_START_TIMEOUT
+    from desktop_llm.engine.machine import default_threads
 
-    backend = backend_info()
-    data = {
+    with open_service(paths) as service:
+        # Asked of the engine process: this one never loads llama.cpp.
+        backend = service.backend_info().result(timeout=ENGINE_START_TIMEOUT)
+        safe_mode = service.safe_mode()
+        threads = service.settings.load.n_threads or default_threads()
+    data: dict[str, object] = {
         "version": __version__,
         "backend": backend.backend,
         "gpu_offload": backend.gpu_offload_supported,
         "llama_cpp_python": backend.llama_cpp_python_version,
+        "threads": threads,
+        "safe_mode": safe_mode.to_dict(),
         "data_folder": str(paths.data_dir),
         "models_folder": str(paths.models_dir),
         "database": str(paths.database),
@@ -60,6 +67,9 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.json:
         print_json(data)
     else:
+        data["safe_mode"] = (
+            f"on ({safe_mode.reason})" if safe_mode.on else f"off (setting: {safe_mode.choice})"
+        )
         width = max(len(key) for key in data)
         for key, value in data.items():
             print(f"{key.replace('_', ' '):<{width}}  {value}")

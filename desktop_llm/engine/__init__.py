@@ -1,7 +1,8 @@
-"""The only package that imports llama_cpp.
+"""The only package that imports llama_cpp, and only inside the engine process.
 
-Importing this package stays cheap: llama_cpp is loaded by ``engine.worker`` and
-``engine.llama_session``, which callers import when they really need a model.
+Two sides: the engine process (``host``, ``worker``, ``llama_session`` and the modules that
+call llama.cpp) and the app's side of it (``client``, ``protocol``, ``machine``, ``types``,
+``model_file``), which never loads llama_cpp: a crash in llama.cpp ends only the engine.
 """
 
 from desktop_llm.engine.types import (

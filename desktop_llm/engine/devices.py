@@ -8,27 +8,18 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 import llama_cpp
+
+from desktop_llm.engine.machine import DeviceMemory, system_ram
 
 logger = logging.getLogger(__name__)
 
 # enum ggml_backend_dev_type: CPU, GPU, ACCEL (BLAS and the like), IGPU.
 _DEVICE_KINDS = {0: "cpu", 1: "gpu", 2: "accel", 3: "gpu"}
-
-
-@dataclass(frozen=True)
-class DeviceMemory:
-    name: str
-    kind: Literal["cpu", "gpu", "accel"]
-    free_bytes: int
-    total_bytes: int
 
 
 def _ggml_library() -> ctypes.CDLL | None:
@@ -56,7 +47,7 @@ def _ggml_library() -> ctypes.CDLL | None:
 def devices() -> tuple[DeviceMemory, ...]:
     library = _ggml_library()
     if library is None:
-        return (DeviceMemory("CPU", "cpu", _system_ram(), _system_ram()),)
+        return (DeviceMemory("CPU", "cpu", system_ram(), system_ram()),)
     found = []
     for index in range(library.ggml_backend_dev_count()):
         device = library.ggml_backend_dev_get(index)
@@ -66,21 +57,3 @@ def devices() -> tuple[DeviceMemory, ...]:
         name = (library.ggml_backend_dev_name(device) or b"?").decode("utf-8", "replace")
         found.append(DeviceMemory(name, kind, free.value, total.value))  # type: ignore[arg-type]
     return tuple(found)
-
-
-def total_ram() -> int:
-    cpu = next((d for d in devices() if d.kind == "cpu" and d.total_bytes), None)
-    return cpu.total_bytes if cpu else _system_ram()
-
-
-def total_vram() -> int | None:
-    """All GPU memory together, or None on a machine (or build) with no GPU."""
-    gpus = [d.total_bytes for d in devices() if d.kind == "gpu"]
-    return sum(gpus) if gpus else None
-
-
-def _system_ram() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from desktop_llm.engine.cancel import CancelToken
 from desktop_llm.engine.context_window import fit_to_context
 from desktop_llm.engine.llama_log import LLAMA_LOG
+from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.model_file import check_model_file
 from desktop_llm.engine.types import (
     ChatTurn,
@@ -90,13 +90,31 @@ def _template_warnings(path: Path, info: GGUFInfo) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def default_threads() -> int:
-    """Half the logical CPUs: about the physical cores, where llama.cpp is fastest.
+@contextmanager
+def without_extra_buffer_types(safe_mode: bool) -> Iterator[None]:
+    """While ``Llama()`` runs in safe mode, load without llama.cpp's extra buffer types.
 
-    More threads than cores make llama.cpp's spinning workers fight the GUI and each other,
-    which on a busy machine costs far more than it gains (measured: 2-8x slower).
+    Those are the CPU kernels for repacked weights (AMX on recent Xeons, AVX2/AVX512 repacking
+    of Q4_0 and friends); on some CPUs their first batched decode segfaults (an upstream bug).
+    llama-cpp-python has no argument for it, but builds its parameters by calling
+    ``llama_model_default_params`` on its module at that moment: the stand-in below turns the
+    flag off, and ``finally`` puts the original back (only the engine thread loads).
     """
-    return max(1, (os.cpu_count() or 2) // 2)
+    if not safe_mode:
+        yield
+        return
+    original = llama_cpp.llama_cpp.llama_model_default_params
+
+    def safe_defaults() -> llama_cpp.llama_model_params:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    llama_cpp.llama_cpp.llama_model_default_params = safe_defaults  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        llama_cpp.llama_cpp.llama_model_default_params = original  # type: ignore[assignment]
 
 
 def _memory_hint(settings: LoadSettings) -> str:
@@ -121,6 +139,7 @@ class _TokenCounter:
         self.first_at: float | None = None
         self.last_at: float | None = None
         self.cut_short = False
+        self.after_stop = 0  # tokens sampled after the stop arrived
 
     def __call__(self, tokens: Sized, _logits: object) -> bool:
         if len(tokens) > self._seen_length:
@@ -130,6 +149,8 @@ class _TokenCounter:
                 self.first_at = now
             self.last_at = now
             self.sampled += 1
+            if self._cancel.set_at is not None and now > self._cancel.set_at:
+                self.after_stop += 1
             # The token just sampled is dropped when this says stop.
             self.cut_short = self._cancel.is_set()
         return self.cut_short
@@ -157,12 +178,14 @@ class LlamaSession:
         )
 
     @classmethod
-    def load(cls, path: Path, settings: LoadSettings) -> LlamaSession:
+    def load(cls, path: Path, settings: LoadSettings, *, safe_mode: bool = False) -> LlamaSession:
+        """Load and run one small decode, so a kernel that crashes does so during the load
+        (where the app retries in safe mode) rather than in the user's first reply."""
         info = check_model_file(path)
         warnings = _template_warnings(path, info)
         mark = LLAMA_LOG.mark()
         try:
-            with _tolerate_broken_templates(bool(warnings)):
+            with _tolerate_broken_templates(bool(warnings)), without_extra_buffer_types(safe_mode):
                 llm = llama_cpp.Llama(
                     model_path=str(path),
                     n_ctx=settings.n_ctx,
@@ -196,7 +219,15 @@ class LlamaSession:
             metadata=metadata,
             info=info,
             warnings=warnings,
+            safe_mode=safe_mode,
         )
+        try:
+            _warm_up(llm)
+        except (RuntimeError, ValueError) as error:
+            llm.close()
+            raise ModelLoadError(
+                f"llama.cpp loaded {path.name} but could not run it: {error}"
+            ) from error
         for warning in warnings:
             logger.warning("%s", warning)
         logger.info(
@@ -287,7 +318,18 @@ class LlamaSession:
             tokens_per_second=counter.decode_rate(),
             n_ctx=n_ctx,
             error=error,
+            tokens_after_stop=counter.after_stop if cancel.is_set() else None,
         )
+
+
+def _warm_up(llm: llama_cpp.Llama) -> None:
+    """Decode a few tokens in one batch and forget them: the first batched decode is where a
+    broken CPU kernel crashes, and it also pages in the weights before the first question."""
+    tokens = llm.tokenize(b"Hello, how are you today?", add_bos=True, special=False)
+    try:
+        llm.eval(tokens[:8])
+    finally:
+        llm.reset()
 
 
 def _explain_refusal(path: Path, settings: LoadSettings, mark: int, error: Exception) -> str:

@@ -11,7 +11,9 @@ pinned 0.3 series) so that logits are computed only for the scored half: the pub
 ``logits_all=True`` would keep n_ctx x n_vocab floats twice (a GB for a 256k vocabulary).
 
 Runs in the conversion child process: a model load plus a few seconds of evaluation, with its
-memory returned when the child exits.
+memory returned when the child exits. It always loads in safe mode (no extra buffer types):
+the repacked-weight kernels crash on some CPUs, and a measurement of quality gains nothing from
+their speed; base and quantized files are measured the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 from llama_cpp import Llama
 
 import desktop_llm.engine.llama_log  # noqa: F401  (routes llama.cpp's log before loading)
+from desktop_llm.engine.llama_session import without_extra_buffer_types
 from desktop_llm.engine.model_file import check_model_file
 
 N_CTX = 512
@@ -44,14 +47,15 @@ def perplexity(
     check_model_file(model_path)
     # logits only for the scored rows (logits_all=False, flags set per token below): with a
     # large vocabulary (256k for Gemma) all rows would cost n_ctx x n_vocab floats twice.
-    llm = Llama(
-        model_path=str(model_path),
-        n_ctx=n_ctx,
-        n_batch=n_ctx,
-        n_ubatch=n_ctx,
-        logits_all=False,
-        verbose=False,
-    )
+    with without_extra_buffer_types(True):
+        llm = Llama(
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_batch=n_ctx,
+            n_ubatch=n_ctx,
+            logits_all=False,
+            verbose=False,
+        )
     try:
         add_bos = llm._model.add_bos_token()
         tokens = llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=False)

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from desktop_llm.model_files import GGUFInfo
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
+# "auto": safe mode when a crash proved this machine needs it; "on" / "off": the user's word.
+SafeModeChoice = Literal["auto", "on", "off"]
+SAFE_MODE_CHOICES: tuple[SafeModeChoice, ...] = ("auto", "on", "off")
 
 
 def _known_fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -29,13 +32,19 @@ class LoadSettings:
     n_threads: int | None = None
     flash_attn: bool = False
     use_mmap: bool = True
+    # Safe mode loads without llama.cpp's extra buffer types (AMX and repacked-weight CPU
+    # kernels, which crash on some CPUs); the app decides what "auto" means on this machine.
+    safe_mode: SafeModeChoice = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadSettings:
-        return cls(**_known_fields(cls, data))
+        known = _known_fields(cls, data)
+        if known.get("safe_mode") not in SAFE_MODE_CHOICES:
+            known.pop("safe_mode", None)
+        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ class LoadedModel:
     metadata: dict[str, str] = field(default_factory=dict)
     info: GGUFInfo | None = None  # what the file's header says, checked before loading
     warnings: tuple[str, ...] = ()  # problems the model loaded despite, for the user to see
+    # Loaded without llama.cpp's extra buffer types (AMX, repacked weights): see engine/safe_mode.
+    safe_mode: bool = False
 
     @property
     def on_cpu_only(self) -> bool:
@@ -105,6 +116,8 @@ class GenerationResult:
     tokens_per_second: float | None
     n_ctx: int
     error: str | None = None
+    # For a stopped reply: tokens llama.cpp sampled after the stop arrived (0 or 1 expected).
+    tokens_after_stop: int | None = None
 
     @property
     def context_used(self) -> int:

@@ -65,8 +65,10 @@ class EngineWorker:
         """The model in memory now; read from any thread (a reference swap is atomic)."""
         return self._loaded
 
-    def load(self, path: Path, settings: LoadSettings | None = None) -> Future[LoadedModel]:
-        return self._submit(lambda: self._load(path, settings or LoadSettings()))
+    def load(
+        self, path: Path, settings: LoadSettings | None = None, *, safe_mode: bool = False
+    ) -> Future[LoadedModel]:
+        return self._submit(lambda: self._load(path, settings or LoadSettings(), safe_mode))
 
     def unload(self) -> Future[None]:
         return self._submit(self._unload)
@@ -138,9 +140,9 @@ class EngineWorker:
             raise NoModelLoadedError("No model is loaded. Choose a model first.")
         return self._session
 
-    def _load(self, path: Path, settings: LoadSettings) -> LoadedModel:
+    def _load(self, path: Path, settings: LoadSettings, safe_mode: bool) -> LoadedModel:
         self._unload()
-        session = LlamaSession.load(path, settings)
+        session = LlamaSession.load(path, settings, safe_mode=safe_mode)
         self._session, self._loaded = session, session.loaded
         return session.loaded
 

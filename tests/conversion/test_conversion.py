@@ -14,8 +14,8 @@ import pytest
 from desktop_llm.chat import ConversionRequest, JobProgress
 from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.chat.service import ChatService
+from desktop_llm.engine.client import EngineProcess
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
-from desktop_llm.engine.worker import EngineWorker
 from desktop_llm.errors import ConversionCancelled, ConversionError, ModelNotFoundError
 from desktop_llm.hub.disk_space import Usage
 from desktop_llm.paths import AppPaths
@@ -60,7 +60,7 @@ def test_convert_quantize_load_and_reply(service: ChatService, tiny_hf_model: Pa
     fractions = [p.fraction for p in seen if p.stage == "quantize Q4_K_M" and p.fraction]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
-    worker = EngineWorker()
+    worker = EngineProcess()
     try:
         worker.load(q4.path, LoadSettings(n_ctx=512)).result(timeout=60)
         reply = worker.generate(

@@ -1,4 +1,8 @@
-"""The engine worker on the real llama.cpp and the real default model."""
+"""The engine process (the app's local engine) on the real llama.cpp and the default model.
+
+Everything here goes through the pipe to ``python -m desktop_llm.engine.host``, as the app
+does; the crash and recovery cases are in test_engine_crashes.py.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
-from llama_cpp import llama_chat_format
 
+from desktop_llm.engine.client import EngineProcess
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
-from desktop_llm.engine.worker import EngineWorker
 from desktop_llm.errors import ModelLoadError, NoModelLoadedError
 from tests.gguf_files import copy_with_metadata, truncated_copy
 
@@ -19,15 +23,17 @@ STORY = [ChatTurn("user", "Write a very long story about a dragon who learns to 
 
 
 @pytest.fixture(scope="module")
-def worker(model_path: Path) -> Iterator[EngineWorker]:
-    engine = EngineWorker()
+def worker(model_path: Path) -> Iterator[EngineProcess]:
+    engine = EngineProcess()
     engine.load(model_path, LoadSettings(n_ctx=2048)).result(timeout=60)
     yield engine
+    pid = engine.pid
     engine.shutdown()
-    assert not engine._thread.is_alive()
+    assert pid is not None and not psutil.pid_exists(pid)  # asked to exit, and reaped
+    assert not [t for t in threading.enumerate() if t.name.startswith("engine-")]
 
 
-def test_load_reports_what_llama_cpp_did(worker: EngineWorker, model_path: Path) -> None:
+def test_load_reports_what_llama_cpp_did(worker: EngineProcess, model_path: Path) -> None:
     loaded = worker.loaded
     assert loaded is not None
     assert loaded.path == model_path
@@ -39,7 +45,7 @@ def test_load_reports_what_llama_cpp_did(worker: EngineWorker, model_path: Path)
     assert "<|im_start|>" in (loaded.chat_template or "")
 
 
-def test_reply_streams_in_pieces_that_add_up(worker: EngineWorker) -> None:
+def test_reply_streams_in_pieces_that_add_up(worker: EngineProcess) -> None:
     pieces: list[str] = []
     threads: set[str] = set()
 
@@ -56,17 +62,19 @@ def test_reply_streams_in_pieces_that_add_up(worker: EngineWorker) -> None:
     assert 0 < outcome.completion_tokens <= 48
     assert outcome.tokens_per_second and outcome.tokens_per_second > 1
     assert outcome.time_to_first_token is not None and outcome.time_to_first_token > 0
-    assert threads == {"llama-worker"}  # the Llama is only touched by its own thread
+    assert threads == {"engine-reader"}  # text arrives from the pipe's one reader
+    # Batched (about thirty messages a second), not one message per token.
+    assert len(pieces) < outcome.completion_tokens
 
 
-def test_same_seed_gives_same_reply(worker: EngineWorker) -> None:
+def test_same_seed_gives_same_reply(worker: EngineProcess) -> None:
     params = GenerationParams(seed=42, max_tokens=24)
     first = worker.generate(QUESTION, params, lambda _p: None).future.result(timeout=60)
     second = worker.generate(QUESTION, params, lambda _p: None).future.result(timeout=60)
     assert first.text == second.text
 
 
-def test_max_tokens_ends_with_length(worker: EngineWorker) -> None:
+def test_max_tokens_ends_with_length(worker: EngineProcess) -> None:
     outcome = worker.generate(
         STORY, GenerationParams(seed=1, max_tokens=12), lambda _p: None
     ).future.result(timeout=60)
@@ -74,41 +82,34 @@ def test_max_tokens_ends_with_length(worker: EngineWorker) -> None:
     assert outcome.completion_tokens == 12
 
 
-def test_stop_takes_effect_within_one_token(worker: EngineWorker) -> None:
+def test_stop_takes_effect_within_one_token(worker: EngineProcess) -> None:
     pieces: list[str] = []
-    enough = threading.Event()
-    release = threading.Event()
+    started = threading.Event()
 
     def receive(piece: str) -> None:
         pieces.append(piece)
-        if len(pieces) == 8:
-            enough.set()
-            # Hold the worker until the click has happened, so the count below is exact.
-            release.wait(5)
+        started.set()
 
     generation = worker.generate(STORY, GenerationParams(seed=3, max_tokens=1000), receive)
-    assert enough.wait(30)
+    assert started.wait(30)
     worker.stop()  # what the Stop button calls, from another thread
-    release.set()
     outcome = generation.future.result(timeout=30)
     assert outcome.finish_reason == "cancelled"
-    assert outcome.completion_tokens <= 8 + 1
+    assert outcome.completion_tokens < 1000
+    # Counted by the engine against the moment the stop reached it: at most the one token
+    # that was being sampled then.
+    assert outcome.tokens_after_stop is not None and outcome.tokens_after_stop <= 1
     assert outcome.text == "".join(pieces)
 
 
-def test_a_queued_reply_that_is_stopped_never_starts(worker: EngineWorker) -> None:
+def test_a_queued_reply_that_is_stopped_never_starts(worker: EngineProcess) -> None:
     busy = threading.Event()
-    release = threading.Event()
-
-    def hold(_piece: str) -> None:
-        busy.set()
-        release.wait(5)
-
-    running = worker.generate(STORY, GenerationParams(seed=5, max_tokens=200), hold)
+    running = worker.generate(
+        STORY, GenerationParams(seed=5, max_tokens=400), lambda _piece: busy.set()
+    )
     assert busy.wait(30)
     queued = worker.generate(STORY, GenerationParams(seed=5), lambda _p: None)
     worker.stop()
-    release.set()
     assert running.future.result(timeout=30).finish_reason == "cancelled"
     skipped = queued.future.result(timeout=30)
     assert skipped.finish_reason == "cancelled"
@@ -116,7 +117,7 @@ def test_a_queued_reply_that_is_stopped_never_starts(worker: EngineWorker) -> No
 
 
 def test_long_history_is_trimmed_to_the_context(model_path: Path) -> None:
-    engine = EngineWorker()
+    engine = EngineProcess()
     try:
         engine.load(model_path, LoadSettings(n_ctx=512)).result(timeout=60)
         history = []
@@ -134,7 +135,7 @@ def test_long_history_is_trimmed_to_the_context(model_path: Path) -> None:
 
 
 def test_a_message_longer_than_the_context_is_explained(model_path: Path) -> None:
-    engine = EngineWorker()
+    engine = EngineProcess()
     try:
         engine.load(model_path, LoadSettings(n_ctx=256)).result(timeout=60)
         huge = [ChatTurn("user", "word " * 2000)]
@@ -147,7 +148,7 @@ def test_a_message_longer_than_the_context_is_explained(model_path: Path) -> Non
 
 
 def test_generating_without_a_model_is_an_error_result() -> None:
-    engine = EngineWorker()
+    engine = EngineProcess()
     try:
         outcome = engine.generate(QUESTION, GenerationParams(), lambda _p: None).future.result(10)
         assert outcome.finish_reason == "error"
@@ -159,8 +160,8 @@ def test_generating_without_a_model_is_an_error_result() -> None:
 
 
 @pytest.fixture(scope="class")
-def engine() -> Iterator[EngineWorker]:
-    engine = EngineWorker()
+def engine() -> Iterator[EngineProcess]:
+    engine = EngineProcess()
     yield engine
     engine.shutdown()
 
@@ -168,30 +169,30 @@ def engine() -> Iterator[EngineWorker]:
 class TestRefusedFiles:
     """Bad files give a sentence that names the problem, and the worker keeps working."""
 
-    def _refusal(self, engine: EngineWorker, path: Path) -> str:
+    def _refusal(self, engine: EngineProcess, path: Path) -> str:
         with pytest.raises(ModelLoadError) as refused:
             engine.load(path).result(timeout=60)
         assert engine.loaded is None
         return str(refused.value)
 
-    def test_missing_file(self, engine: EngineWorker, tmp_path: Path) -> None:
+    def test_missing_file(self, engine: EngineProcess, tmp_path: Path) -> None:
         assert "does not exist" in self._refusal(engine, tmp_path / "gone.gguf")
 
-    def test_folder(self, engine: EngineWorker, tmp_path: Path) -> None:
+    def test_folder(self, engine: EngineProcess, tmp_path: Path) -> None:
         assert "is a folder" in self._refusal(engine, tmp_path)
 
-    def test_not_a_gguf(self, engine: EngineWorker, tmp_path: Path) -> None:
+    def test_not_a_gguf(self, engine: EngineProcess, tmp_path: Path) -> None:
         fake = tmp_path / "notes.gguf"
         fake.write_text("these are my notes, not a model " * 10)
         assert "not a GGUF model file" in self._refusal(engine, fake)
 
-    def test_empty_file(self, engine: EngineWorker, tmp_path: Path) -> None:
+    def test_empty_file(self, engine: EngineProcess, tmp_path: Path) -> None:
         empty = tmp_path / "empty.gguf"
         empty.write_bytes(b"")
         assert "empty or was cut off" in self._refusal(engine, empty)
 
     def test_truncated_download(
-        self, engine: EngineWorker, model_path: Path, tmp_path: Path
+        self, engine: EngineProcess, model_path: Path, tmp_path: Path
     ) -> None:
         cut = truncated_copy(model_path, tmp_path / "cut.gguf", 0.5)
         message = self._refusal(engine, cut)
@@ -199,7 +200,7 @@ class TestRefusedFiles:
         assert "Traceback" not in message
 
     def test_broken_chat_template(
-        self, engine: EngineWorker, model_path: Path, tmp_path: Path
+        self, engine: EngineProcess, model_path: Path, tmp_path: Path
     ) -> None:
         # A template that does not parse is the file's only fault: the model loads with a
         # warning and a generic template, instead of not loading at all.
@@ -212,8 +213,6 @@ class TestRefusedFiles:
             "The chat template inside broken-template.gguf does not parse (unexpected '}'); "
             "using a generic ChatML template instead.",
         )
-        # The stand-in formatter was only there during the load.
-        assert llama_chat_format.Jinja2ChatFormatter.__qualname__ == "Jinja2ChatFormatter"
         outcome = engine.generate(
             QUESTION, GenerationParams(seed=1, max_tokens=8), lambda _p: None
         ).future.result(timeout=60)
@@ -221,7 +220,7 @@ class TestRefusedFiles:
         assert outcome.completion_tokens > 0
         engine.unload().result(timeout=60)
 
-    def test_out_of_memory(self, engine: EngineWorker, model_path: Path) -> None:
+    def test_out_of_memory(self, engine: EngineProcess, model_path: Path) -> None:
         # A KV cache for 40 million tokens needs close to a terabyte: no machine has it.
         with pytest.raises(ModelLoadError) as refused:
             engine.load(model_path, LoadSettings(n_ctx=40_000_000)).result(timeout=120)
@@ -230,7 +229,7 @@ class TestRefusedFiles:
         assert "shorter context length" in message
 
     def test_worker_still_answers_after_refusals(
-        self, engine: EngineWorker, model_path: Path, tmp_path: Path
+        self, engine: EngineProcess, model_path: Path, tmp_path: Path
     ) -> None:
         self._refusal(engine, tmp_path / "missing.gguf")
         engine.load(model_path).result(timeout=60)

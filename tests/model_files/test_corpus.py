@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_llm.engine.client import EngineProcess
 from desktop_llm.engine.model_file import check_model_file
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
-from desktop_llm.engine.worker import EngineWorker
 from desktop_llm.errors import ModelLoadError
 from desktop_llm.model_files import GGUFError, limits, parse_gguf_header, read_gguf_info
 from tests.model_files.corpus import CASES, Case
@@ -94,22 +94,22 @@ def test_the_real_model_is_accepted(model_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Iterator[EngineWorker]:
-    worker = EngineWorker()
+def engine() -> Iterator[EngineProcess]:
+    worker = EngineProcess()
     yield worker
     worker.shutdown()
 
 
-_THROUGH_THE_WORKER = [
+_THROUGH_THE_ENGINE = [
     "unknown-architecture",
     "absurd-tensor-count",
     "more-experts-used-than-exist",
 ]
 
 
-@pytest.mark.parametrize("case_id", _THROUGH_THE_WORKER)
-def test_the_worker_refuses_them_before_llama_cpp(
-    engine: EngineWorker, case_id: str, tmp_path: Path
+@pytest.mark.parametrize("case_id", _THROUGH_THE_ENGINE)
+def test_the_engine_refuses_them_before_llama_cpp(
+    engine: EngineProcess, case_id: str, tmp_path: Path
 ) -> None:
     case = next(case for case in CASES if case.id == case_id)
     path = _write(tmp_path / f"{case.id}.gguf", case.make())
@@ -121,8 +121,8 @@ def test_the_worker_refuses_them_before_llama_cpp(
     assert engine.loaded is None
 
 
-def test_the_worker_refuses_a_cut_download_and_keeps_working(
-    engine: EngineWorker, model_path: Path, tmp_path: Path
+def test_the_engine_refuses_a_cut_download_and_keeps_working(
+    engine: EngineProcess, model_path: Path, tmp_path: Path
 ) -> None:
     half = _cut_copy(model_path, tmp_path / "half.gguf", model_path.stat().st_size // 2)
     with pytest.raises(ModelLoadError) as refused:
