@@ -15,7 +15,7 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
     service = ChatService.open(paths)
     try:
         bridge = ChatBridge(service)
-        window = MainWindow(bridge, service.backend_info(), paths.window_state_file)
+        window = MainWindow(bridge, paths.window_state_file)
     except BaseException:
         service.close()
         raise

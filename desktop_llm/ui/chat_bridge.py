@@ -1,8 +1,9 @@
 """The GUI's side of the chat service: work off the GUI thread, results back as signals.
 
 Storage calls run one at a time on a background thread (like Anki's task manager), replies
-run on the engine worker thread, and everything they report reaches the GUI through
-queued signals. Nothing here blocks the GUI thread.
+are written by the engine process, and everything they report reaches the GUI through
+queued signals. Streamed text arrives already batched by the engine (about thirty pieces a
+second), so each piece is one signal. Nothing here blocks the GUI thread.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
@@ -18,8 +18,8 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_llm.chat import LoadedModel, LoadSettings, MessageRecord
-from desktop_llm.chat.service import ChatService, Reply
+from desktop_llm.chat import BackendInfo, EngineEvent, LoadedModel, LoadSettings, MessageRecord
+from desktop_llm.chat.service import ENGINE_START_TIMEOUT, ChatService, Reply
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ class ChatBridge(QObject):
     replyFinished = Signal(int, object)  # request id, MessageRecord
     replyFailed = Signal(int, str)
     failed = Signal(str)
+    backendReady = Signal(object)  # BackendInfo, once the engine process has described it
+    engineStopped = Signal(str)  # a sentence: the engine crashed or was restarted
+    safeModeChanged = Signal(object)  # SafeModeStatus
 
     def __init__(self, service: ChatService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +53,22 @@ class ChatBridge(QObject):
         self._stop_requested: set[int] = set()
         self._lock = threading.Lock()
         self._closed = False
+        service.add_engine_listener(self._on_engine_event)
+
+    def describe_backend(self) -> None:
+        """Ask the engine process what it runs on; ``backendReady`` answers."""
+
+        def work() -> BackendInfo:
+            return self.service.backend_info().result(timeout=ENGINE_START_TIMEOUT)
+
+        self.run_in_background(work, self.backendReady.emit)
+
+    def _on_engine_event(self, event: EngineEvent) -> None:
+        # On the engine's reader thread: signals cross to the GUI thread queued.
+        if event.kind == "stopped":
+            self.engineStopped.emit(event.message)
+        elif event.kind == "safe_mode":
+            self.safeModeChanged.emit(self.service.safe_mode())
 
     def run_in_background(
         self,
@@ -103,9 +122,14 @@ class ChatBridge(QObject):
     def apply_load_settings(self, load: LoadSettings) -> None:
         """Save new load settings and reload the current model with them."""
         current = self.service.current_model
+        def saved(_settings: object) -> None:
+            self.safeModeChanged.emit(self.service.safe_mode())
+            if current is not None:
+                self.load_model(current.name)
+
         self.run_in_background(
-            lambda: self.service.save_settings(replace(self.service.settings, load=load)),
-            lambda _saved: self.load_model(current.name) if current is not None else None,
+            lambda: self.service.update_settings(lambda settings: replace(settings, load=load)),
+            saved,
         )
 
     def _model_done(self, name: str, done: Future[LoadedModel]) -> None:
@@ -115,9 +139,8 @@ class ChatBridge(QObject):
             self.modelFailed.emit(describe_failure(error))
             return
         self.modelLoaded.emit(loaded)
-        settings = self.service.settings
-        if settings.default_model != name:
-            self.service.save_settings(settings.with_default_model(name))
+        if self.service.settings.default_model != name:
+            self.service.update_settings(lambda settings: settings.with_default_model(name))
 
     # Replies ------------------------------------------------------------------------------
 
@@ -126,9 +149,10 @@ class ChatBridge(QObject):
         request_id = next(self._request_ids)
 
         def start() -> Reply:
-            relay = _TextRelay(lambda text: self.replyText.emit(request_id, text))
-            reply = self.service.send(conversation_id, text, on_text=relay.add)
-            reply.done.add_done_callback(lambda done: self._reply_done(request_id, done, relay))
+            reply = self.service.send(
+                conversation_id, text, on_text=lambda piece: self.replyText.emit(request_id, piece)
+            )
+            reply.done.add_done_callback(lambda done: self._reply_done(request_id, done))
             with self._lock:
                 if request_id in self._stop_requested:
                     reply.cancel()
@@ -149,9 +173,8 @@ class ChatBridge(QObject):
         self.service.stop()
 
     def _reply_done(
-        self, request_id: int, done: Future[MessageRecord], relay: _TextRelay
+        self, request_id: int, done: Future[MessageRecord]
     ) -> None:
-        relay.flush()
         with self._lock:
             self._stop_requested.discard(request_id)
         try:
@@ -171,31 +194,3 @@ class ChatBridge(QObject):
         self.service.stop()
         self._tasks.shutdown()
         self.service.close()
-
-
-class _TextRelay:
-    """Hands streamed text to the GUI about thirty times a second, not once per token.
-
-    Every cross-thread signal wakes the GUI thread, which then competes with the engine for
-    the interpreter; batching here keeps the decode rate within a percent of bare llama.cpp.
-    Used from the engine thread only; ``flush`` runs there too, when the reply is done.
-    """
-
-    INTERVAL = 1 / 30
-
-    def __init__(self, emit: Callable[[str], None]) -> None:
-        self._emit = emit
-        self._pieces: list[str] = []
-        self._last = 0.0
-
-    def add(self, piece: str) -> None:
-        self._pieces.append(piece)
-        now = time.monotonic()
-        if now - self._last >= self.INTERVAL:
-            self._last = now
-            self.flush()
-
-    def flush(self) -> None:
-        if self._pieces:
-            text, self._pieces = "".join(self._pieces), []
-            self._emit(text)

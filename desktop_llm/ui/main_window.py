@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, Slot
+from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -43,9 +45,15 @@ from desktop_llm.ui.transcript_view import TranscriptView
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: ChatBridge, backend: BackendInfo, state_file: Path) -> None:
+    # Emitted on the GUI thread once closing has stopped the engine and closed the history.
+    shutDown = Signal()
+    _shutdownDone = Signal()
+
+    def __init__(self, bridge: ChatBridge, state_file: Path) -> None:
         super().__init__()
-        self._backend = backend
+        self._backend: BackendInfo | None = None
+        self._shutdown_thread: threading.Thread | None = None
+        self._shut_down = False
         self.models_bridge = ModelsBridge(bridge.service, self)
         self.model_browser: ModelBrowser | None = None
         self.setAcceptDrops(True)
@@ -94,7 +102,7 @@ class MainWindow(QMainWindow):
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setObjectName("stopButton")
         self.stop_button.setEnabled(False)
-        self.status = ChatStatusBar(backend)
+        self.status = ChatStatusBar()
         self.setStatusBar(self.status)
         self._lay_out()
         self._connect()
@@ -102,6 +110,8 @@ class MainWindow(QMainWindow):
         self.message_input.setFocus()
         bridge.refresh_conversations()
         bridge.refresh_models()
+        bridge.describe_backend()
+        self.status.show_safe_mode(bridge.service.safe_mode())
 
     def _lay_out(self) -> None:
         sidebar = QWidget()
@@ -166,6 +176,10 @@ class MainWindow(QMainWindow):
         bridge.replyFinished.connect(self._on_reply_finished)
         bridge.replyFailed.connect(self._on_reply_failed)
         bridge.failed.connect(self.show_error)
+        bridge.backendReady.connect(self._on_backend_ready)
+        bridge.engineStopped.connect(self.status.show_engine_problem)
+        bridge.safeModeChanged.connect(self.status.show_safe_mode)
+        self._shutdownDone.connect(self._on_shutdown_done)
 
     # State ----------------------------------------------------------------------------------
 
@@ -304,9 +318,17 @@ class MainWindow(QMainWindow):
 
         self.models_bridge.import_paths(paths, done)
 
+    @Slot(object)
+    def _on_backend_ready(self, backend: BackendInfo) -> None:
+        self._backend = backend
+        self.status.show_backend(backend)
+
     @Slot()
     def edit_load_settings(self) -> None:
-        dialog = LoadSettingsDialog(self.bridge.service.settings.load, self._backend, self)
+        service = self.bridge.service
+        dialog = LoadSettingsDialog(
+            service.settings.load, self._backend, service.safe_mode(), self
+        )
         dialog.accepted.connect(lambda: self.bridge.apply_load_settings(dialog.settings()))
         dialog.open()
 
@@ -323,6 +345,7 @@ class MainWindow(QMainWindow):
         self.model_state.setText(self.tr("Ready"))
         self.model_state.setToolTip(str(loaded.path))
         self.status.show_model(loaded)
+        self.status.clear_engine_problem()
         self.error_banner.hide()
 
     @Slot(str)
@@ -370,6 +393,8 @@ class MainWindow(QMainWindow):
             return
         self._set_generating(None)
         self.status.show_reply(message)
+        if message.finish_reason != "error":
+            self.status.clear_engine_problem()  # the engine is back and answering
         if message.conversation_id == self._conversation_id:
             self.bridge.open_conversation(message.conversation_id)
         self.bridge.refresh_conversations()
@@ -391,10 +416,42 @@ class MainWindow(QMainWindow):
     # Closing --------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Hide at once; stop the reply, the engine and the history off the GUI thread (the
+        engine may take seconds to exit), then close for good and emit ``shutDown``."""
+        if self._shut_down:
+            event.accept()
+            return
+        event.ignore()
+        if self._shutdown_thread is not None:
+            return
         self._save_state()
-        self.models_bridge.shutdown()
-        self.bridge.shutdown()
-        event.accept()
+        self.hide()
+        self._shutdown_thread = threading.Thread(
+            target=self._shut_down_services, name="app-shutdown", daemon=True
+        )
+        self._shutdown_thread.start()
+
+    def wait_for_shutdown(self, timeout: float | None = None) -> bool:
+        """For tests and the command line: True once closing has finished its work."""
+        thread = self._shutdown_thread
+        if thread is None:
+            return self._shut_down
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def _shut_down_services(self) -> None:
+        try:
+            self.models_bridge.shutdown()
+            self.bridge.shutdown()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the window itself is already gone
+                self._shutdownDone.emit()
+
+    @Slot()
+    def _on_shutdown_done(self) -> None:
+        self._shut_down = True
+        self.close()
+        self.shutDown.emit()
 
 
 def _dropped_models(mime: QMimeData) -> list[Path]:

@@ -72,8 +72,9 @@ class ModelsBridge(QObject):
         """Save the endpoint and folder (settings file) and the token (keyring only)."""
 
         def save() -> str:
-            settings = replace(self.service.settings, hub_endpoint=endpoint, models_dir=models_dir)
-            self.service.save_settings(settings)
+            self.service.update_settings(
+                lambda settings: replace(settings, hub_endpoint=endpoint, models_dir=models_dir)
+            )
             if token is not None:
                 self.manager.tokens.set(token)
             self.manager.hub_settings_changed()

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from desktop_llm.chat import BackendInfo, LoadedModel, MessageRecord
+from desktop_llm.chat import BackendInfo, LoadedModel, MessageRecord, SafeModeStatus
+
+_WARNING_STYLE = "color: #b45309; font-weight: bold;"
 
 
 class ChatStatusBar(QStatusBar):
-    def __init__(self, backend: BackendInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatStatusBar")
-        self._backend = backend
+        self._backend: BackendInfo | None = None
+        self.engine_label = QLabel(self)
+        self.engine_label.setObjectName("engineLabel")
+        self.engine_label.setWordWrap(False)
+        self.engine_label.setStyleSheet(_WARNING_STYLE)
+        self.engine_label.hide()
+        self.addWidget(self.engine_label, 1)
+        self.safe_mode_label = QLabel(self.tr("Safe mode"), self)
+        self.safe_mode_label.setObjectName("safeModeLabel")
+        self.safe_mode_label.setStyleSheet(_WARNING_STYLE)
+        self.safe_mode_label.hide()
         self.backend_label = QLabel(self)
         self.backend_label.setObjectName("backendLabel")
         self.gpu_label = QLabel(self)
@@ -20,18 +32,46 @@ class ChatStatusBar(QStatusBar):
         self.speed_label.setObjectName("speedLabel")
         self.context_label = QLabel(self)
         self.context_label.setObjectName("contextLabel")
-        for label in (self.backend_label, self.gpu_label, self.speed_label, self.context_label):
+        labels = (
+            self.safe_mode_label, self.backend_label, self.gpu_label, self.speed_label,
+            self.context_label,
+        )
+        for label in labels:
             label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
+        self.backend_label.setText(self.tr("Backend: starting…"))
+        self._n_ctx: int | None = None
+        self._loaded: LoadedModel | None = None
+        self.show_model(None)
+
+    def show_backend(self, backend: BackendInfo) -> None:
+        self._backend = backend
         offload = self.tr("GPU offload available") if backend.gpu_offload_supported else self.tr(
             "no GPU offload in this build"
         )
         self.backend_label.setText(self.tr("Backend: {0}").format(backend.backend))
         self.backend_label.setToolTip(f"{offload}\n{backend.system_info}")
-        self._n_ctx: int | None = None
-        self.show_model(None)
+        if self._loaded is not None:
+            self.show_model(self._loaded)  # the CPU-fallback warning needs the backend
+
+    def show_safe_mode(self, status: SafeModeStatus) -> None:
+        self.safe_mode_label.setVisible(status.on)
+        self.safe_mode_label.setToolTip(
+            self.tr("llama.cpp runs without its optimized CPU kernels: {0}").format(status.reason)
+            if status.reason else ""
+        )
+
+    def show_engine_problem(self, message: str) -> None:
+        """A crash or restart of the engine, until the next model is ready."""
+        self.engine_label.setText(message)
+        self.engine_label.setToolTip(message)
+        self.engine_label.show()
+
+    def clear_engine_problem(self) -> None:
+        self.engine_label.hide()
 
     def show_model(self, loaded: LoadedModel | None) -> None:
+        self._loaded = loaded
         self._n_ctx = loaded.n_ctx if loaded else None
         if loaded is None:
             self.gpu_label.setText(self.tr("GPU layers: –"))
@@ -40,10 +80,11 @@ class ChatStatusBar(QStatusBar):
         total = loaded.n_layers if loaded.n_layers is not None else "?"
         text = self.tr("GPU layers: {0}/{1}").format(loaded.gpu_layers or 0, total)
         wanted_gpu = loaded.settings.n_gpu_layers != 0
-        if self._backend.gpu_offload_supported and wanted_gpu and not loaded.gpu_layers:
+        gpu_build = self._backend is not None and self._backend.gpu_offload_supported
+        if gpu_build and wanted_gpu and not loaded.gpu_layers:
             # The complaint users of every other app file most: a silent fall back to the CPU.
             text += self.tr(" (running on the CPU)")
-            self.gpu_label.setStyleSheet("color: #b45309; font-weight: bold;")
+            self.gpu_label.setStyleSheet(_WARNING_STYLE)
         else:
             self.gpu_label.setStyleSheet("")
         self.gpu_label.setText(text)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -28,7 +29,8 @@ def open_window(
     def build(*, wait_for_model: bool = True) -> MainWindow:
         window = create_main_window(paths)
         windows.append(window)
-        qtbot.addWidget(window)
+        # Not handed to qtbot, which would close it and delete it at once, under the
+        # shutdown that closing starts: close_window below closes it as a user does.
         window.show()
         if wait_for_model:
             qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=MODEL_READY_MS)
@@ -36,8 +38,24 @@ def open_window(
 
     yield build
     for window in windows:
-        window.close()
-    assert not [t for t in threading.enumerate() if t.name == "llama-worker" and t.is_alive()]
+        close_window(window)
+    leftover = [t.name for t in threading.enumerate() if t.name.startswith(APP_THREADS)]
+    assert not leftover
+
+
+# Threads the window's services start: the engine's pipe readers and the shutdown.
+APP_THREADS = ("engine-", "app-shutdown")
+
+
+def close_window(window: MainWindow) -> None:
+    """Close as a user does; the window hides at once, then its services stop off the GUI
+    thread. Waits for that, and checks the engine process went with them."""
+    engine_pid = window.bridge.service.engine_pid
+    window.close()
+    assert window.isHidden()
+    assert window.wait_for_shutdown(60)
+    if engine_pid is not None:
+        assert not psutil.pid_exists(engine_pid)
 
 
 def saved_messages(paths: AppPaths, conversation_id: int) -> list[MessageRecord]:

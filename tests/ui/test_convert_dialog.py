@@ -29,6 +29,7 @@ from desktop_llm.ui.models.convert_dialog import ConvertDialog
 from desktop_llm.ui.models.table import RowTable
 from tests.conversion import conftest as conversion
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo
+from tests.ui.conftest import close_window
 from tests.ui.test_model_browser import open_browser, select_row_with
 
 pytestmark = pytest.mark.gui
@@ -279,7 +280,7 @@ def test_closing_the_window_mid_conversion_stops_it_and_leaves_no_file(
     stage = widget(dialog, QLabel, "convertStage")
     start(qtbot, dialog, tiny_hf_model, "closed")
     qtbot.waitUntil(lambda: stage.text().startswith("Converting:"), timeout=CONVERT_MS)
-    window.close()
+    close_window(window)
     # Closing waited for the job's clean-up; its thread (and so its child) ends with it.
     assert converted_files(paths) == []
     assert not (paths.models_dir / "converted" / "closed").exists()

@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
 from desktop_llm.ui.main_window import MainWindow
-from tests.ui.conftest import REPLY_MS, saved_messages
+from tests.ui.conftest import REPLY_MS, close_window, saved_messages
 
 pytestmark = pytest.mark.gui
 
@@ -38,7 +38,7 @@ def transcript(window: MainWindow) -> str:
 
 
 def test_widgets_are_named_for_tests_and_accessibility(
-    open_window: Callable[..., MainWindow],
+    qtbot: QtBot, open_window: Callable[..., MainWindow],
 ) -> None:
     window = open_window()
     assert window.findChild(QListWidget, "conversationList") is not None
@@ -49,7 +49,7 @@ def test_widgets_are_named_for_tests_and_accessibility(
     selector = window.findChild(QComboBox, "modelSelector")
     assert selector.currentText() == "SmolLM2 135M Instruct (Q4_1)"
     assert window.findChild(QPlainTextEdit, "messageInput").hasFocus()
-    assert "Backend: CPU" in window.status.backend_label.text()
+    qtbot.waitUntil(lambda: "Backend: CPU" in window.status.backend_label.text())
     assert window.status.gpu_label.text() == "GPU layers: 0/31"
 
 
@@ -78,7 +78,7 @@ def test_chat_streams_stops_and_survives_a_restart(
     assert window.findChild(QPushButton, "sendButton").isEnabled()
     qtbot.waitUntil(lambda: "stopped" in transcript(window))
 
-    window.close()
+    close_window(window)
     reopened = open_window()
     conversations = reopened.findChild(QListWidget, "conversationList")
     qtbot.waitUntil(lambda: conversations.count() == 1)
@@ -166,7 +166,7 @@ def test_closing_during_a_reply_stops_it_cleanly(
     qtbot.waitUntil(lambda: window.conversation_id is not None, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: len(transcript(window)) > len(LONG_STORY) + 100, timeout=REPLY_MS)
     conversation_id = window.conversation_id
-    window.close()  # waits for the worker to stop; the fixture checks no thread is left
+    close_window(window)  # hidden at once; the reply and the engine stop behind it
     reply = saved_messages(paths, conversation_id)[-1]
     assert reply.finish_reason == "cancelled"
     assert reply.content.strip()
@@ -194,7 +194,7 @@ def test_window_geometry_is_restored(
     sizes = settled_splitter_sizes(qtbot, window)
     size = window.size()
     assert size.width() == 790 and 120 < sizes[0] < 200  # moved away from the default 240
-    window.close()
+    close_window(window)
     reopened = open_window(wait_for_model=False)
     assert reopened.size() == size
     assert reopened.splitter.sizes() == sizes
@@ -251,6 +251,6 @@ def test_model_settings_reload_the_model_and_are_remembered(
     )
     qtbot.waitUntil(lambda: window.status.context_label.text() == "Context: 0 / 1024")
     assert '"n_ctx": 1024' in paths.settings_file.read_text(encoding="utf-8")
-    window.close()
+    close_window(window)
     reopened = open_window()
     assert reopened.bridge.service.loaded_model.n_ctx == 1024
