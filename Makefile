@@ -22,6 +22,9 @@ lint: setup-test
 
 bench: setup-test model
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/throughput.py --safe-mode
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py
+	$(BIN)/python bench/crash_recovery.py
 	$(BIN)/python bench/convert.py
 
 setup: $(VENV)/.installed-run
