@@ -38,3 +38,21 @@ def model_path() -> Path:
     if not path.is_file() or path.stat().st_size != DEFAULT_MODEL.size_bytes:
         pytest.fail(f"{path} is missing or incomplete: run `make test`, which fetches it")
     return path
+
+
+@pytest.fixture(scope="session")
+def safe_mode_needed(model_path: Path) -> bool:
+    """Whether this machine's CPU crashes llama.cpp's optimized kernels (AMX machines do).
+
+    Found the way the app finds it: a load whose warm-up decode crashes is retried in safe
+    mode. Tests that count the engine's crashes start their engine in the mode this machine
+    needs, so a real crash does not add to the ones they cause on purpose.
+    """
+    from desktop_llm.engine.client import EngineProcess
+    from desktop_llm.engine.types import LoadSettings
+
+    engine = EngineProcess()
+    try:
+        return engine.load(model_path, LoadSettings(n_ctx=512)).result(timeout=300).safe_mode
+    finally:
+        engine.shutdown()

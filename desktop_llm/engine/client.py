@@ -84,7 +84,6 @@ class _Request:
     fields: dict[str, Any]
     future: Future[Any] = field(default_factory=Future)
     on_text: Callable[[str], None] | None = None
-    pieces: list[str] = field(default_factory=list)
     id: int | None = None
     child: _Child | None = None
 
@@ -121,13 +120,12 @@ class _Child:
 class _Crashed(EngineStoppedError):
     """The engine died with this request in flight; retry decisions read its fields."""
 
-    def __init__(self, message: str, cause: str, *, fault: bool, stuck: bool) -> None:
+    def __init__(self, message: str, cause: str, *, fault: bool) -> None:
         super().__init__(message)
         self.cause = cause
         # A fault in native code (SIGSEGV, SIGILL, an abort): what safe mode may cure. A kill
-        # from outside (the OOM killer, the user) is not one.
+        # from outside (the OOM killer, the user, our own for a stuck stop) is not one.
         self.fault = fault
-        self.stuck = stuck  # killed by us because it ignored a stop
 
 
 class EngineProcess:
@@ -388,10 +386,8 @@ class EngineProcess:
         if request is None:
             logger.debug("a %s for a request no longer waited for", kind)
         elif kind == "text":
-            text = str(message.get("text", ""))
-            request.pieces.append(text)
             if request.on_text is not None:
-                request.on_text(text)
+                request.on_text(str(message.get("text", "")))
         elif kind == "result":
             request.future.set_result(message.get("value"))
         elif kind == "error":
@@ -419,7 +415,11 @@ class EngineProcess:
         )
         stuck = child.killed_for == _STUCK_ON_STOP
         if stuck:
-            self._notify("stopped", "The engine did not stop within 2 seconds and was restarted.")
+            self._notify(
+                "stopped",
+                f"The engine did not stop within {self._stop_timeout:g} seconds, so it was ended; "
+                "it restarts with your next message.",
+            )
         else:
             self._notify(
                 "stopped",
@@ -432,7 +432,6 @@ class EngineProcess:
                 "Try again, or turn on safe mode in the model settings.",
                 cause,
                 fault=died_of_a_fault(code) and child.killed_for is None,
-                stuck=stuck,
             ))
 
     # Requests -------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ class EngineHost:
         batcher = _TextBatcher(self._channel, request_id)
         loaded = self._worker.loaded
         crashing = {"crash-on-decode-unless-safe", "crash-on-reply-unless-safe"}
-        if crashing & self._faults.names and not (loaded and loaded.safe_mode):
+        if crashing & self._faults.names and loaded is not None and not loaded.safe_mode:
             self._faults.crash(signal.SIGSEGV)
         generation = self._worker.generate(turns, params, batcher.add)
         with self._lock:

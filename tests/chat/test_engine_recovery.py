@@ -16,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 
 import psutil
+import pytest
 
 from desktop_llm.chat import GenerationParams
 from desktop_llm.chat.service import ChatService
@@ -104,9 +105,13 @@ def test_a_reply_cut_by_an_engine_crash_is_saved_and_the_next_is_answered(
         assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_safe_mode_is_found_remembered_and_shown(paths: AppPaths, model_path: Path) -> None:
-    os.environ[FAULT_VARIABLE] = "crash-on-decode-unless-safe"
-    try:
+def test_safe_mode_is_found_remembered_and_shown(
+    paths: AppPaths, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as faults:
+        faults.setenv(
+            FAULT_VARIABLE, f"{os.environ.get(FAULT_VARIABLE, '')},crash-on-decode-unless-safe"
+        )
         with ChatService.open(paths) as service:
             heard: list[str] = []
             service.add_engine_listener(lambda event: heard.append(event.kind))
@@ -131,8 +136,6 @@ def test_safe_mode_is_found_remembered_and_shown(paths: AppPaths, model_path: Pa
             service.add_engine_listener(lambda event: heard.append(event.kind))
             assert service.load_model(model_path).result(timeout=TIMEOUT).safe_mode
             assert heard == []
-    finally:
-        del os.environ[FAULT_VARIABLE]
 
     info = subprocess.run(
         [sys.executable, "-m", "desktop_llm", "info", "--json"],

@@ -29,7 +29,9 @@ TIMEOUT = 120
 
 
 def faulty(fault: str) -> dict[str, str]:
-    return {**os.environ, FAULT_VARIABLE: fault}
+    """The environment with one more fault for the engine (added to any already asked for:
+    a run that plays an AMX machine keeps playing one)."""
+    return {**os.environ, FAULT_VARIABLE: f"{os.environ.get(FAULT_VARIABLE, '')},{fault}"}
 
 
 class Events:
@@ -42,8 +44,8 @@ class Events:
 
 
 @pytest.fixture
-def engine() -> Iterator[EngineProcess]:
-    engine = EngineProcess()
+def engine(safe_mode_needed: bool) -> Iterator[EngineProcess]:
+    engine = EngineProcess(safe_mode=safe_mode_needed)
     yield engine
     engine.shutdown()
 
@@ -159,8 +161,10 @@ def test_safe_mode_off_by_hand_is_not_retried(model_path: Path) -> None:
         engine.shutdown()
 
 
-def test_an_engine_that_ignores_stop_is_killed_and_restarted(model_path: Path) -> None:
-    engine = EngineProcess(env=faulty("ignore-cancel"))
+def test_an_engine_that_ignores_stop_is_killed_and_restarted(
+    model_path: Path, safe_mode_needed: bool
+) -> None:
+    engine = EngineProcess(env=faulty("ignore-cancel"), safe_mode=safe_mode_needed)
     try:
         events = Events(engine)
         engine.load(model_path, SETTINGS).result(timeout=TIMEOUT)
@@ -229,7 +233,14 @@ def test_hello_describes_the_build_and_devices(engine: EngineProcess) -> None:
     assert cpu.total_bytes > 1 << 30
 
 
-def test_a_crash_in_the_first_reply_is_retried_in_safe_mode(model_path: Path) -> None:
+def test_a_crash_in_the_first_reply_is_retried_in_safe_mode(
+    model_path: Path, safe_mode_needed: bool
+) -> None:
+    if safe_mode_needed:
+        pytest.skip(
+            "this CPU crashes llama.cpp at the load's warm-up already, so the first reply is "
+            "never reached outside safe mode (that retry is tested by the load tests)"
+        )
     engine = EngineProcess(env=faulty("crash-on-reply-unless-safe"))
     try:
         events = Events(engine)
