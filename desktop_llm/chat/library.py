@@ -11,7 +11,7 @@ from desktop_llm.bundled_model import DEFAULT_MODEL, default_model_path
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import parse_split_name
 from desktop_llm.model_files import GGUFInfo, chat_template_problem, read_gguf_info
-from desktop_llm.storage import HistoryStore, ModelRecord
+from desktop_llm.storage import ModelRecord, ModelRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +51,15 @@ def _is_later_split_part(path: Path) -> bool:
 
 
 class ModelLibrary:
-    def __init__(self, store: HistoryStore) -> None:
-        self._store = store
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
 
     def register_bundled(self, path: Path | None = None) -> ModelRecord | None:
         """Register the default model shipped in ``models/``; a no-op when it is absent."""
         path = (path or default_model_path()).resolve()
         if not path.is_file():
             return None
-        existing = self._store.find_model_by_path(path)
+        existing = self._registry.find_model_by_path(path)
         if existing is not None:
             return existing
         return self.register(
@@ -71,7 +71,7 @@ class ModelLibrary:
         )
 
     def models(self) -> list[ModelRecord]:
-        return self._store.list_models()
+        return self._registry.list_models()
 
     def register(
         self, path: Path, *, source: str, name: str | None = None, **provenance: Any
@@ -82,7 +82,7 @@ class ModelLibrary:
         default_name = split.stem if split else path.stem
         path = path.expanduser().resolve()
         info = read_gguf_info(path)
-        return self._store.register_model(
+        return self._registry.register_model(
             name=name or default_name,
             path=path,
             size_bytes=path.stat().st_size,
@@ -118,10 +118,10 @@ class ModelLibrary:
     def remove(self, name: str, *, delete_file: bool, models_dir: Path) -> ModelRecord:
         """Forget a model; its file (and split parts) go too only when asked and when they
         live in our models folder: a file imported from elsewhere belongs to the user."""
-        record = self._store.get_model(name)
+        record = self._registry.get_model(name)
         if record is None:
             raise ModelNotFoundError(f"No installed model is called {name!r}.")
-        self._store.remove_model(name)
+        self._registry.remove_model(name)
         if delete_file and record.path.resolve().is_relative_to(models_dir.resolve()):
             for part in _split_siblings(record.path):
                 part.unlink(missing_ok=True)
@@ -130,7 +130,7 @@ class ModelLibrary:
 
     def resolve(self, name_or_path: str) -> ModelChoice:
         """A registered model by name (any case), else an existing file path."""
-        record = self._store.get_model(name_or_path)
+        record = self._registry.get_model(name_or_path)
         if record is None:
             wanted = name_or_path.casefold()
             record = next((m for m in self.models() if m.name.casefold() == wanted), None)
@@ -138,7 +138,7 @@ class ModelLibrary:
             return ModelChoice(record.name, record.path)
         candidate = Path(name_or_path).expanduser()
         if candidate.exists():
-            registered = self._store.find_model_by_path(candidate.resolve())
+            registered = self._registry.find_model_by_path(candidate.resolve())
             name = registered.name if registered else candidate.name
             return ModelChoice(name, candidate.resolve())
         names = ", ".join(m.name for m in self.models()) or "none installed"

@@ -64,7 +64,7 @@ class ChatService:
         self._store = store
         self._engine = engine
         self.paths = paths
-        self.library = ModelLibrary(store)
+        self.library = ModelLibrary(store.models)
         self.settings = settings if settings is not None else load_settings(paths.settings_file)
         self._settings_lock = threading.Lock()
         self.models = ModelManager(

@@ -1,12 +1,14 @@
 """Chat history and the installed-model registry, kept in one SQLite file.
 
-This is the only package that imports SQLAlchemy; everything it returns is a plain frozen
-record from ``records.py``.
+``HistoryStore.open(path)`` opens the file; its ``models`` attribute is the ``ModelRegistry``
+on the same file. This is the only package that imports SQLAlchemy; everything it returns is a
+plain frozen record from ``records.py``.
 """
 
 from __future__ import annotations
 
 from desktop_llm.storage.history_store import HistoryStore
+from desktop_llm.storage.model_registry import ModelRegistry
 from desktop_llm.storage.records import (
     FINISH_REASONS,
     MODEL_SOURCES,
@@ -24,4 +26,5 @@ __all__ = [
     "HistoryStore",
     "MessageRecord",
     "ModelRecord",
+    "ModelRegistry",
 ]

@@ -1,4 +1,4 @@
-"""HistoryStore: conversations, messages and the installed-model registry in one SQLite file.
+"""HistoryStore: conversations and messages, plus the model registry that shares their file.
 
 Thread-safe: every call runs in its own short session on the calling thread, and the GUI, the
 engine worker and the command line may all use one store (or one file) at the same time.
@@ -7,49 +7,28 @@ engine worker and the command line may all use one store (or one file) at the sa
 from __future__ import annotations
 
 import enum
-import os
-import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from desktop_llm.errors import ConversationNotFoundError, StorageError
-from desktop_llm.storage.database import (
-    create_database_engine,
-    error_reason,
-    for_writing,
-    is_not_a_database,
-)
 from desktop_llm.storage.instance_lock import (
     INSTANCES_DIR_NAME,
     InstanceLock,
     is_instance_alive,
     remove_dead_lock_files,
 )
-from desktop_llm.storage.migrations import apply_migrations
-from desktop_llm.storage.orm import ConversationRow, InstalledModelRow, MessageRow
-from desktop_llm.storage.records import (
-    FINISH_REASONS,
-    MODEL_SOURCES,
-    ROLES,
-    ConversationRecord,
-    MessageRecord,
-    ModelRecord,
-)
-from desktop_llm.storage.row_mapping import (
-    conversation_record,
-    dump_json_object,
-    message_record,
-    model_record,
-)
+from desktop_llm.storage.model_registry import ModelRegistry
+from desktop_llm.storage.orm import ConversationRow, MessageRow
+from desktop_llm.storage.records import FINISH_REASONS, ROLES, ConversationRecord, MessageRecord
+from desktop_llm.storage.row_mapping import conversation_record, dump_json_object, message_record
+from desktop_llm.storage.session_factory import SessionFactory
 
 UNTITLED = "Untitled"
 
@@ -72,21 +51,14 @@ def _clean_title(title: str) -> str:
     return " ".join(title.split()) or UNTITLED
 
 
-def _normalized_model_path(path: Path) -> Path:
-    # Absolute and without "..", but symlinks kept: the user chose that name for the file.
-    return Path(os.path.abspath(Path(path).expanduser()))
-
-
 class HistoryStore:
     """The chat history database. Create it with ``HistoryStore.open(path)``."""
 
-    def __init__(self, db_path: Path, engine: Engine, instance_lock: InstanceLock) -> None:
-        self._db_path = db_path
-        self._engine = engine
+    def __init__(self, sessions: SessionFactory, instance_lock: InstanceLock) -> None:
+        self._sessions = sessions
         self._lock = instance_lock
-        self._instances_dir = db_path.parent / INSTANCES_DIR_NAME
-        self._reads = sessionmaker(bind=engine, expire_on_commit=False)
-        self._writes = sessionmaker(bind=for_writing(engine), expire_on_commit=False)
+        self._instances_dir = sessions.path.parent / INSTANCES_DIR_NAME
+        self._models = ModelRegistry(sessions)
         self._close_lock = threading.Lock()
         self._closed = False
 
@@ -95,36 +67,19 @@ class HistoryStore:
     @classmethod
     def open(cls, db_path: Path) -> HistoryStore:
         """Open (creating if needed) and migrate the database, and claim an instance id."""
-        db_path = Path(db_path)
+        sessions = SessionFactory.open(db_path)
         try:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            instance_lock = InstanceLock.acquire(sessions.path.parent / INSTANCES_DIR_NAME)
         except OSError as error:
+            sessions.close()
             raise StorageError(
-                f"Could not create the folder for the history database {db_path}: "
+                f"Could not create the instance lock next to {sessions.path}: "
                 f"{error.strerror or error}."
             ) from error
-        engine = create_database_engine(db_path)
-        try:
-            apply_migrations(engine, label=str(db_path))
-            instance_lock = InstanceLock.acquire(db_path.parent / INSTANCES_DIR_NAME)
-        except (SQLAlchemyError, sqlite3.Error) as error:
-            engine.dispose()
-            if is_not_a_database(error):
-                raise StorageError(
-                    f"{db_path} is not a desktop-llm history database (file is not a database)."
-                ) from error
-            raise StorageError(
-                f"Could not open the history database {db_path}: {error_reason(error)}."
-            ) from error
-        except OSError as error:
-            engine.dispose()
-            raise StorageError(
-                f"Could not create the instance lock next to {db_path}: {error.strerror or error}."
-            ) from error
         except BaseException:
-            engine.dispose()
+            sessions.close()
             raise
-        return cls(db_path, engine, instance_lock)
+        return cls(sessions, instance_lock)
 
     @property
     def instance_id(self) -> str:
@@ -133,7 +88,12 @@ class HistoryStore:
 
     @property
     def path(self) -> Path:
-        return self._db_path
+        return self._sessions.path
+
+    @property
+    def models(self) -> ModelRegistry:
+        """The installed-model registry kept in this store's file (closed with the store)."""
+        return self._models
 
     def close(self) -> None:
         """Close the database and release the instance lock; safe to call more than once."""
@@ -142,7 +102,7 @@ class HistoryStore:
                 return
             self._closed = True
         try:
-            self._engine.dispose()
+            self._sessions.close()
         finally:
             self._lock.release()
 
@@ -157,28 +117,7 @@ class HistoryStore:
     ) -> None:
         self.close()
 
-    # ----------------------------------------------------------------- sessions
-
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        with self._translated_errors("read"), self._reads.begin() as session:
-            yield session
-
-    @contextmanager
-    def _writing(self) -> Iterator[Session]:
-        with self._translated_errors("save to"), self._writes.begin() as session:
-            yield session
-
-    @contextmanager
-    def _translated_errors(self, verb: str) -> Iterator[None]:
-        if self._closed:
-            raise StorageError("The chat history database is already closed.")
-        try:
-            yield
-        except SQLAlchemyError as error:
-            raise StorageError(
-                f"Could not {verb} the chat history ({error_reason(error)})."
-            ) from error
+    # ----------------------------------------------------------------- rows
 
     @staticmethod
     def _conversation_row(session: Session, conversation_id: int) -> ConversationRow:
@@ -218,7 +157,7 @@ class HistoryStore:
             system_prompt=system_prompt,
             settings_json=dump_json_object(settings),
         )
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             session.add(row)
             session.flush()
             return conversation_record(row)
@@ -228,11 +167,11 @@ class HistoryStore:
         query = select(ConversationRow).order_by(
             ConversationRow.updated_at.desc(), ConversationRow.id.desc()
         )
-        with self._reading() as session:
+        with self._sessions.reading() as session:
             return [conversation_record(row) for row in session.scalars(query)]
 
     def get_conversation(self, conversation_id: int) -> ConversationRecord:
-        with self._reading() as session:
+        with self._sessions.reading() as session:
             return conversation_record(self._conversation_row(session, conversation_id))
 
     def rename_conversation(self, conversation_id: int, title: str) -> ConversationRecord:
@@ -241,7 +180,7 @@ class HistoryStore:
         Like ``update_conversation``, this leaves ``updated_at`` alone: that field orders the
         list by chat activity, and renaming a chat should not move it to the top.
         """
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             row = self._conversation_row(session, conversation_id)
             row.title = _clean_title(title)
             return conversation_record(row)
@@ -255,7 +194,7 @@ class HistoryStore:
         settings: Mapping[str, Any] | _Unset = _UNSET,
     ) -> ConversationRecord:
         """Change only the fields that are passed (``model=None`` clears the model)."""
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             row = self._conversation_row(session, conversation_id)
             if not isinstance(model, _Unset):
                 row.model = model
@@ -267,7 +206,7 @@ class HistoryStore:
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation; its messages go with it (ON DELETE CASCADE)."""
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             result = session.execute(
                 delete(ConversationRow).where(ConversationRow.id == conversation_id)
             )
@@ -285,7 +224,7 @@ class HistoryStore:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         now = _now()
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             conversation = self._conversation_row(session, conversation_id)
             conversation.updated_at = now
             row = MessageRow(
@@ -304,7 +243,7 @@ class HistoryStore:
     def start_reply(self, conversation_id: int, *, model: str | None) -> MessageRecord:
         """Create an empty assistant message that this instance will stream into."""
         now = _now()
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             conversation = self._conversation_row(session, conversation_id)
             conversation.updated_at = now
             row = MessageRow(
@@ -338,7 +277,7 @@ class HistoryStore:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             if session.execute(statement).rowcount == 1:
                 return
             row = self._message_row(session, message_id)
@@ -369,7 +308,7 @@ class HistoryStore:
                 f"finish_reason must be one of {', '.join(FINISH_REASONS)}, not {finish_reason!r}"
             )
         now = _now()
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             row = self._message_row(session, message_id)
             if row.role != "assistant":
                 raise ValueError(f"message {message_id} is a {row.role} message, not a reply")
@@ -396,7 +335,7 @@ class HistoryStore:
             .where(MessageRow.conversation_id == conversation_id)
             .order_by(MessageRow.id)
         )
-        with self._reading() as session:
+        with self._sessions.reading() as session:
             self._conversation_row(session, conversation_id)
             return [message_record(row) for row in session.scalars(query)]
 
@@ -407,7 +346,7 @@ class HistoryStore:
         process, or another process such as the GUI while the CLI starts) are left alone.
         """
         streaming = (MessageRow.role == "assistant", MessageRow.finish_reason.is_(None))
-        with self._writing() as session:
+        with self._sessions.writing() as session:
             writers = session.scalars(select(MessageRow.writer).where(*streaming).distinct())
             dead = [
                 writer
@@ -430,95 +369,3 @@ class HistoryStore:
                 f"Could not clean up {self._instances_dir}: {error.strerror or error}."
             ) from error
         return recovered
-
-    # ----------------------------------------------------------------- installed models
-
-    def register_model(
-        self,
-        *,
-        name: str,
-        path: Path,
-        size_bytes: int,
-        source: str,
-        sha256: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> ModelRecord:
-        """Add a model file, or refresh the entry that already has this path.
-
-        A refreshed entry keeps its name, and keeps its sha256 and metadata when they are not
-        passed. A new entry whose name is taken by another file gets "name (2)", "name (3)"...
-        """
-        if source not in MODEL_SOURCES:
-            raise ValueError(f"source must be one of {', '.join(MODEL_SOURCES)}, not {source!r}")
-        model_path = _normalized_model_path(path)
-        with self._writing() as session:
-            row = session.scalars(
-                select(InstalledModelRow).where(InstalledModelRow.path == str(model_path))
-            ).one_or_none()
-            if row is None:
-                row = InstalledModelRow(
-                    name=self._unused_model_name(session, name.strip() or model_path.stem),
-                    path=str(model_path),
-                    size_bytes=size_bytes,
-                    source=source,
-                    sha256=sha256,
-                    added_at=_now(),
-                    metadata_json=dump_json_object(metadata),
-                )
-                session.add(row)
-                session.flush()
-            else:
-                row.size_bytes = size_bytes
-                row.source = source
-                if sha256 is not None:
-                    row.sha256 = sha256
-                if metadata is not None:
-                    row.metadata_json = dump_json_object(metadata)
-            return model_record(row)
-
-    @staticmethod
-    def _unused_model_name(session: Session, wanted: str) -> str:
-        taken = set(
-            session.scalars(
-                select(InstalledModelRow.name).where(
-                    or_(
-                        InstalledModelRow.name == wanted,
-                        InstalledModelRow.name.startswith(f"{wanted} (", autoescape=True),
-                    )
-                )
-            )
-        )
-        candidate, number = wanted, 1
-        while candidate in taken:
-            number += 1
-            candidate = f"{wanted} ({number})"
-        return candidate
-
-    def list_models(self) -> list[ModelRecord]:
-        """Installed models sorted by name, ignoring case."""
-        query = select(InstalledModelRow).order_by(
-            func.lower(InstalledModelRow.name), InstalledModelRow.name
-        )
-        with self._reading() as session:
-            return [model_record(row) for row in session.scalars(query)]
-
-    def get_model(self, name: str) -> ModelRecord | None:
-        query = select(InstalledModelRow).where(InstalledModelRow.name == name)
-        with self._reading() as session:
-            row = session.scalars(query).one_or_none()
-            return None if row is None else model_record(row)
-
-    def find_model_by_path(self, path: Path) -> ModelRecord | None:
-        model_path = str(_normalized_model_path(path))
-        query = select(InstalledModelRow).where(InstalledModelRow.path == model_path)
-        with self._reading() as session:
-            row = session.scalars(query).one_or_none()
-            return None if row is None else model_record(row)
-
-    def remove_model(self, name: str) -> bool:
-        """Forget a model (the file itself is not touched); False when no such name."""
-        with self._writing() as session:
-            result = session.execute(
-                delete(InstalledModelRow).where(InstalledModelRow.name == name)
-            )
-            return result.rowcount > 0

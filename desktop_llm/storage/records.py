@@ -1,4 +1,4 @@
-"""The plain, immutable records the history store hands out.
+"""The plain, immutable records the history store and the model registry hand out.
 
 Callers (chat service, GUI, CLI) only ever see these, never ORM objects: a record can cross
 threads freely and never lazy-loads from a closed session.

@@ -16,7 +16,7 @@ from tests.model_files.corpus import CASES, Case
 @pytest.fixture
 def library(tmp_path: Path) -> ModelLibrary:
     store = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield ModelLibrary(store)
+    yield ModelLibrary(store.models)
     store.close()
 
 

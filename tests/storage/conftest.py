@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from desktop_llm.storage import HistoryStore
+from desktop_llm.storage import HistoryStore, ModelRegistry
 
 
 class RawDatabase:
@@ -42,3 +42,8 @@ def raw(db_path: Path) -> RawDatabase:
 def store(db_path: Path) -> Iterator[HistoryStore]:
     with HistoryStore.open(db_path) as opened:
         yield opened
+
+
+@pytest.fixture
+def registry(store: HistoryStore) -> ModelRegistry:
+    return store.models

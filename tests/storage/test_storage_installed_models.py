@@ -1,4 +1,4 @@
-"""The registry of model files the app knows about."""
+"""ModelRegistry: the model files the app knows about, in the history file beside the chats."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from desktop_llm.storage import HistoryStore, ModelRecord
+from desktop_llm.errors import StorageError
+from desktop_llm.storage import HistoryStore, ModelRecord, ModelRegistry
 
 
-def _register(store: HistoryStore, name: str, path: Path, **extra: object) -> ModelRecord:
+def _register(registry: ModelRegistry, name: str, path: Path, **extra: object) -> ModelRecord:
     fields: dict = {"size_bytes": 100, "source": "imported", **extra}
-    return store.register_model(name=name, path=path, **fields)
+    return registry.register_model(name=name, path=path, **fields)
 
 
-def test_registered_model_round_trips(store: HistoryStore, tmp_path: Path) -> None:
+def test_registered_model_round_trips(registry: ModelRegistry, tmp_path: Path) -> None:
     path = tmp_path / "models" / "qwen.gguf"
-    model = store.register_model(
+    model = registry.register_model(
         name="Qwen 0.5B",
         path=path,
         size_bytes=397_000_000,
@@ -26,8 +27,8 @@ def test_registered_model_round_trips(store: HistoryStore, tmp_path: Path) -> No
         metadata={"repo": "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "quant": "Q4_K_M"},
     )
 
-    assert store.get_model("Qwen 0.5B") == model
-    assert store.find_model_by_path(path) == model
+    assert registry.get_model("Qwen 0.5B") == model
+    assert registry.find_model_by_path(path) == model
     assert model.path == path
     assert (model.size_bytes, model.source, model.sha256) == (397_000_000, "downloaded", "ab" * 32)
     assert model.metadata == {"repo": "Qwen/Qwen2.5-0.5B-Instruct-GGUF", "quant": "Q4_K_M"}
@@ -35,60 +36,80 @@ def test_registered_model_round_trips(store: HistoryStore, tmp_path: Path) -> No
 
 
 def test_paths_are_stored_absolute_and_found_however_written(
-    store: HistoryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    registry: ModelRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    model = _register(store, "tiny", Path("models/../models/tiny.gguf"))
+    model = _register(registry, "tiny", Path("models/../models/tiny.gguf"))
 
     assert model.path == tmp_path / "models" / "tiny.gguf"
-    assert store.find_model_by_path(tmp_path / "models" / "tiny.gguf") == model
-    assert store.find_model_by_path(Path("models/tiny.gguf")) == model
-    assert store.find_model_by_path(tmp_path / "other.gguf") is None
+    assert registry.find_model_by_path(tmp_path / "models" / "tiny.gguf") == model
+    assert registry.find_model_by_path(Path("models/tiny.gguf")) == model
+    assert registry.find_model_by_path(tmp_path / "other.gguf") is None
 
 
 def test_registering_the_same_path_again_updates_the_existing_entry(
-    store: HistoryStore, tmp_path: Path
+    registry: ModelRegistry, tmp_path: Path
 ) -> None:
     path = tmp_path / "tiny.gguf"
-    first = _register(store, "tiny", path, sha256="aa" * 32, metadata={"quant": "Q4"})
+    first = _register(registry, "tiny", path, sha256="aa" * 32, metadata={"quant": "Q4"})
 
-    again = _register(store, "tiny renamed", path, size_bytes=200, source="converted")
+    again = _register(registry, "tiny renamed", path, size_bytes=200, source="converted")
 
     assert again.id == first.id
     assert again.name == "tiny"
     assert (again.size_bytes, again.source) == (200, "converted")
     assert (again.sha256, again.metadata) == ("aa" * 32, {"quant": "Q4"})
-    assert store.list_models() == [again]
+    assert registry.list_models() == [again]
 
 
-def test_a_name_clash_gets_a_numbered_name(store: HistoryStore, tmp_path: Path) -> None:
-    names = [_register(store, "tiny", tmp_path / f"{n}.gguf").name for n in range(3)]
+def test_a_name_clash_gets_a_numbered_name(registry: ModelRegistry, tmp_path: Path) -> None:
+    names = [_register(registry, "tiny", tmp_path / f"{n}.gguf").name for n in range(3)]
     assert names == ["tiny", "tiny (2)", "tiny (3)"]
 
 
-def test_blank_name_falls_back_to_the_file_stem(store: HistoryStore, tmp_path: Path) -> None:
-    assert _register(store, "  ", tmp_path / "phi-3-mini.gguf").name == "phi-3-mini"
+def test_blank_name_falls_back_to_the_file_stem(registry: ModelRegistry, tmp_path: Path) -> None:
+    assert _register(registry, "  ", tmp_path / "phi-3-mini.gguf").name == "phi-3-mini"
 
 
-def test_list_is_sorted_by_name_ignoring_case(store: HistoryStore, tmp_path: Path) -> None:
+def test_list_is_sorted_by_name_ignoring_case(registry: ModelRegistry, tmp_path: Path) -> None:
     for name in ("mistral", "Llama", "gemma"):
-        _register(store, name, tmp_path / f"{name}.gguf")
-    assert [m.name for m in store.list_models()] == ["gemma", "Llama", "mistral"]
+        _register(registry, name, tmp_path / f"{name}.gguf")
+    assert [m.name for m in registry.list_models()] == ["gemma", "Llama", "mistral"]
 
 
-def test_remove_forgets_the_entry_but_not_the_file(store: HistoryStore, tmp_path: Path) -> None:
+def test_remove_forgets_the_entry_but_not_the_file(registry: ModelRegistry, tmp_path: Path) -> None:
     path = tmp_path / "tiny.gguf"
     path.write_bytes(b"GGUF")
-    _register(store, "tiny", path)
+    _register(registry, "tiny", path)
 
-    assert store.remove_model("tiny") is True
-    assert store.remove_model("tiny") is False
-    assert store.get_model("tiny") is None
-    assert store.find_model_by_path(path) is None
+    assert registry.remove_model("tiny") is True
+    assert registry.remove_model("tiny") is False
+    assert registry.get_model("tiny") is None
+    assert registry.find_model_by_path(path) is None
     assert path.exists()
 
 
-def test_unknown_source_is_rejected(store: HistoryStore, tmp_path: Path) -> None:
+def test_unknown_source_is_rejected(registry: ModelRegistry, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="source must be one of"):
-        _register(store, "tiny", tmp_path / "tiny.gguf", source="stolen")
-    assert store.list_models() == []
+        _register(registry, "tiny", tmp_path / "tiny.gguf", source="stolen")
+    assert registry.list_models() == []
+
+
+def test_the_registry_shares_the_history_file(db_path: Path, tmp_path: Path) -> None:
+    with HistoryStore.open(db_path) as writer, HistoryStore.open(db_path) as reader:
+        model = _register(writer.models, "tiny", tmp_path / "tiny.gguf")
+        conversation = writer.create_conversation(model=model.name)
+
+        assert reader.models.list_models() == [model]
+        assert reader.get_conversation(conversation.id).model == "tiny"
+
+
+def test_the_registry_closes_with_its_store(db_path: Path, tmp_path: Path) -> None:
+    store = HistoryStore.open(db_path)
+    registry = store.models
+    store.close()
+
+    with pytest.raises(StorageError, match="already closed"):
+        registry.list_models()
+    with pytest.raises(StorageError, match="already closed"):
+        _register(registry, "tiny", tmp_path / "tiny.gguf")

@@ -206,7 +206,7 @@ def test_a_model_that_fails_to_load_is_explained_and_the_app_goes_on(
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 64)
     window = open_window()
-    window.bridge.service.library._store.register_model(
+    window.bridge.service.library._registry.register_model(
         name="Broken model", path=broken, size_bytes=68, source="imported"
     )
     window.bridge.refresh_models()
