@@ -279,7 +279,7 @@ class LlamaSession:
             stream=True,
             stop=stop,
             stopping_criteria=criteria,
-            **params.sampling_kwargs(),
+            **params.to_dict(),
         )
         try:
             for chunk in stream:

@@ -49,7 +49,11 @@ class LoadSettings:
 
 @dataclass(frozen=True)
 class GenerationParams:
-    """Sampling settings of one reply. ``max_tokens=None`` lets the reply fill the context."""
+    """Sampling settings of one reply. ``max_tokens=None`` lets the reply fill the context.
+
+    The field names are llama-cpp-python's completion keywords, so ``to_dict()`` is also what
+    the engine passes to ``create_completion``.
+    """
 
     temperature: float = 0.7
     top_p: float = 0.95
@@ -60,10 +64,6 @@ class GenerationParams:
     max_tokens: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def sampling_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments llama-cpp-python's completion calls take for these settings."""
         return asdict(self)
 
     @classmethod
@@ -118,7 +118,3 @@ class GenerationResult:
     error: str | None = None
     # For a stopped reply: tokens llama.cpp sampled after the stop arrived (0 or 1 expected).
     tokens_after_stop: int | None = None
-
-    @property
-    def context_used(self) -> int:
-        return self.prompt_tokens + self.completion_tokens

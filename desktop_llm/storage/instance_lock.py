@@ -95,10 +95,6 @@ class InstanceLock:
     def instance_id(self) -> str:
         return self._instance_id
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def release(self) -> None:
         """Drop the lock and remove the file; calling it again does nothing."""
         fd, self._fd = self._fd, None

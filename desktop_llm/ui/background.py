@@ -60,10 +60,6 @@ class BackgroundTasks(QObject):
 
         self._pool.submit(job)
 
-    def call_on_gui_thread(self, callback: Callable[[], Any]) -> None:
-        """From any thread: run ``callback`` on the GUI thread, in order."""
-        self._deliver.emit(callback)
-
     @Slot(object)
     def _on_deliver(self, callback: Callable[[], Any]) -> None:
         callback()
