@@ -1,7 +1,8 @@
 """HistoryStore: conversations and messages, plus the model registry that shares their file.
 
 Thread-safe: every call runs in its own short session on the calling thread, and the GUI, the
-engine worker and the command line may all use one store (or one file) at the same time.
+thread that reads the engine process's replies and the command line may all use one store (or
+one file) at the same time.
 """
 
 from __future__ import annotations
