@@ -39,6 +39,11 @@ class ConversationNotFoundError(StorageError):
     """A conversation id does not exist (or was deleted)."""
 
 
+class ConversationDeletedError(ConversationNotFoundError):
+    """A reply's conversation was deleted while it streamed: the reply was stopped and
+    nothing of it was kept. Not a failure to show: the user asked for it."""
+
+
 class HubError(DesktopLLMError):
     """The Hugging Face Hub (or the mirror set in Settings) refused or failed a request."""
 

@@ -33,6 +33,7 @@ class ReplyWriter:
         self._pieces: list[str] = []
         self._last_flush = clock()
         self._dirty = False
+        self._saving = True
 
     @property
     def text(self) -> str:
@@ -46,8 +47,12 @@ class ReplyWriter:
         if self._clock() - self._last_flush >= FLUSH_INTERVAL:
             self.flush()
 
+    def stop_saving(self) -> None:
+        """The reply's message is going away (its conversation is deleted): write no more."""
+        self._saving = False
+
     def flush(self) -> None:
-        if not self._dirty:
+        if not self._dirty or not self._saving:
             return
         self._last_flush = self._clock()
         self._dirty = False

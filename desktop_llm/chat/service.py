@@ -28,7 +28,7 @@ from desktop_llm.engine.types import (
     LoadedModel,
     LoadSettings,
 )
-from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
+from desktop_llm.errors import ConversationDeletedError, DesktopLLMError, NoModelLoadedError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import ConversationRecord, HistoryStore, MessageRecord, ModelRecord
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 ENGINE_START_TIMEOUT = 120.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Reply:
     """A reply on its way: already in the database, filled in while it streams."""
 
@@ -48,8 +48,16 @@ class Reply:
     message: MessageRecord
     generation: Generation
     done: Future[MessageRecord]
+    writer: ReplyWriter
+    # Its conversation was deleted: the reply stops quietly and nothing more is written.
+    discarded: bool = False
 
     def cancel(self) -> None:
+        self.generation.cancel()
+
+    def discard(self) -> None:
+        self.discarded = True
+        self.writer.stop_saving()
         self.generation.cancel()
 
 
@@ -71,6 +79,9 @@ class ChatService:
             self.library, paths, lambda: self.settings, device_memory=self.device_memory
         )
         self._model: ModelChoice | None = None
+        # Replies still streaming, by conversation: deleting one stops its replies first.
+        self._streaming: dict[int, set[Reply]] = {}
+        self._streaming_lock = threading.Lock()
         self._engine_listeners: list[Callable[[EngineEvent], None]] = []
         self._apply_safe_mode()
         engine.add_listener(self._on_engine_event)
@@ -166,6 +177,12 @@ class ChatService:
         return self._store.rename_conversation(conversation_id, title)
 
     def delete_conversation(self, conversation_id: int) -> None:
+        """Delete it and everything in it; a reply still streaming there stops quietly (its
+        ``done`` fails with ConversationDeletedError, which is no error to show)."""
+        with self._streaming_lock:
+            replies = self._streaming.pop(conversation_id, set())
+        for reply in replies:
+            reply.discard()
         self._store.delete_conversation(conversation_id)
 
     # Models -----------------------------------------------------------------------------------
@@ -255,11 +272,11 @@ class ChatService:
         reply = self._store.start_reply(conversation.id, model=model.name)
         writer = ReplyWriter(self._store, reply.id, forward=on_text)
         generation = self._engine.generate(turns, params, writer.on_text)
-        done: Future[MessageRecord] = Future()
-        generation.future.add_done_callback(
-            lambda finished: self._finish(reply.id, writer, finished, done)
-        )
-        return Reply(conversation, user_message, reply, generation, done)
+        started = Reply(conversation, user_message, reply, generation, Future(), writer)
+        with self._streaming_lock:
+            self._streaming.setdefault(conversation.id, set()).add(started)
+        generation.future.add_done_callback(lambda finished: self._finish(started, finished))
+        return started
 
     def stop(self) -> None:
         """Stop the reply being generated; returns at once, from any thread."""
@@ -274,15 +291,21 @@ class ChatService:
             turns.append(ChatTurn(message.role, message.content))  # type: ignore[arg-type]
         return turns
 
-    def _finish(
-        self,
-        message_id: int,
-        writer: ReplyWriter,
-        finished: Future[GenerationResult],
-        done: Future[MessageRecord],
-    ) -> None:
+    def _finish(self, reply: Reply, finished: Future[GenerationResult]) -> None:
         # Whatever happened, the reply is closed in the database and ``done`` resolves:
         # a reply left open would keep the window waiting forever.
+        writer, done = reply.writer, reply.done
+        with self._streaming_lock:
+            streaming = self._streaming.get(reply.conversation.id)
+            if streaming is not None:
+                streaming.discard(reply)
+                if not streaming:
+                    del self._streaming[reply.conversation.id]
+        if reply.discarded:
+            done.set_exception(ConversationDeletedError(
+                "The conversation was deleted; its reply was stopped."
+            ))
+            return
         try:
             result = finished.result()
         except BaseException as error:
@@ -300,7 +323,7 @@ class ChatService:
             )
         try:
             record = self._store.finish_reply(
-                message_id,
+                reply.message.id,
                 content=result.text,
                 finish_reason=result.finish_reason,
                 prompt_tokens=result.prompt_tokens or None,

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_llm.chat import BackendInfo, EngineEvent, LoadedModel, LoadSettings, MessageRecord
 from desktop_llm.chat.service import ENGINE_START_TIMEOUT, ChatService, Reply
+from desktop_llm.errors import ConversationDeletedError
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class ChatBridge(QObject):
     replyText = Signal(int, str)
     replyFinished = Signal(int, object)  # request id, MessageRecord
     replyFailed = Signal(int, str)
+    replyDiscarded = Signal(int)  # request id: its conversation was deleted; nothing to show
     failed = Signal(str)
     backendReady = Signal(object)  # BackendInfo, once the engine process has described it
     engineStopped = Signal(str)  # a sentence: the engine crashed or was restarted
@@ -179,6 +181,9 @@ class ChatBridge(QObject):
             self._stop_requested.discard(request_id)
         try:
             record = done.result()
+        except ConversationDeletedError:
+            self.replyDiscarded.emit(request_id)
+            return
         except BaseException as error:
             self.replyFailed.emit(request_id, describe_failure(error))
             return

@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
         bridge.replyText.connect(self._on_reply_text)
         bridge.replyFinished.connect(self._on_reply_finished)
         bridge.replyFailed.connect(self._on_reply_failed)
+        bridge.replyDiscarded.connect(self._on_reply_discarded)
         bridge.failed.connect(self.show_error)
         bridge.backendReady.connect(self._on_backend_ready)
         bridge.engineStopped.connect(self.status.show_engine_problem)
@@ -256,8 +257,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_delete_requested(self, conversation_id: int) -> None:
-        if conversation_id == self._reply_conversation and self.generating:
-            self.bridge.stop(self._active_request)
+        # A reply streaming there is stopped by the deletion itself (quietly).
         if conversation_id == self._conversation_id:
             self.start_new_chat()
         self.bridge.delete_conversation(conversation_id)
@@ -398,6 +398,12 @@ class MainWindow(QMainWindow):
         if message.conversation_id == self._conversation_id:
             self.bridge.open_conversation(message.conversation_id)
         self.bridge.refresh_conversations()
+
+    @Slot(int)
+    def _on_reply_discarded(self, request_id: int) -> None:
+        # Its conversation was deleted on purpose: stop waiting, say nothing.
+        if request_id == self._active_request:
+            self._set_generating(None)
 
     @Slot(int, str)
     def _on_reply_failed(self, request_id: int, message: str) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
+from desktop_llm.storage import HistoryStore
 from desktop_llm.ui.main_window import MainWindow
 from tests.ui.conftest import REPLY_MS, close_window, saved_messages
 
@@ -254,3 +255,32 @@ def test_model_settings_reload_the_model_and_are_remembered(
     close_window(window)
     reopened = open_window()
     assert reopened.bridge.service.loaded_model.n_ctx == 1024
+
+
+def test_deleting_the_conversation_of_a_streaming_reply_stops_it_quietly(
+    qtbot: QtBot,
+    open_window: Callable[..., MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+    paths: AppPaths,
+) -> None:
+    window = open_window()
+    conversations = window.findChild(QListWidget, "conversationList")
+    send(qtbot, window, LONG_STORY)
+    qtbot.waitUntil(lambda: conversations.count() == 1, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: len(transcript(window)) > len(LONG_STORY) + 100, timeout=REPLY_MS)
+    assert window.generating
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    conversations.setCurrentRow(0)
+    conversations.delete_current()
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: conversations.count() == 0)
+    qtbot.wait(300)  # anything late from the stopped reply would show by now
+    # No false alarm, and the question is not put back as if it had failed.
+    assert not window.error_banner.isVisible()
+    box = window.findChild(QPlainTextEdit, "messageInput")
+    assert box.toPlainText() == ""
+    assert transcript(window) == ""
+    assert window.findChild(QPushButton, "sendButton").isEnabled()
+    with HistoryStore.open(paths.database) as store:
+        assert store.list_conversations() == []
