@@ -5,7 +5,7 @@ the real Hub does: by default the bundled 98 MB model, or ``--size-mb`` of rando
 alternate (ours, hf, ours, hf, ...), each in a fresh subprocess of the same interpreter so
 both sides pay for their own imports and neither shares the server's GIL:
 
-* ours: ``download_file`` (desktop_llm.hub.transfer), which also hashes (sha256) and fsyncs;
+* ours: ``download_file`` (desktop_llm.hub.download), which also hashes (sha256) and fsyncs;
 * hf:   ``hf download REPO FILE --local-dir DIR``, huggingface_hub's own command line, with
   ``HF_ENDPOINT`` pointing at the fake Hub, Xet, telemetry, the update check and progress bars
   off, and ``HF_HOME`` in a temporary folder.
@@ -144,8 +144,8 @@ def _sha256(path: Path) -> str:
 def child_ours(argv: list[str]) -> int:
     """The `ours` subprocess: download_file once, print how long it took."""
     url, repo, name, size, sha, dest, chunk = argv
+    from desktop_llm.hub.download.transfer import TransferOptions, download_file
     from desktop_llm.hub.endpoint import HubConfig
-    from desktop_llm.hub.transfer import TransferOptions, download_file
 
     started = time.perf_counter()
     download_file(
@@ -159,9 +159,9 @@ def child_ours(argv: list[str]) -> int:
 
 def interruption(hub: FakeHub, file: FakeFile, scratch: Path, chunk_size: int) -> int:
     """Drop the connection at 60 %; return the bytes served again after it."""
+    from desktop_llm.hub.download.retry import RetryPolicy
+    from desktop_llm.hub.download.transfer import TransferOptions, download_file
     from desktop_llm.hub.endpoint import HubConfig
-    from desktop_llm.hub.retry import RetryPolicy
-    from desktop_llm.hub.transfer import TransferOptions, download_file
 
     before = hub.bytes_served(REPO, file.path)
     hub.inject(REPO, file.path, Fault(drop_after=int(file.size * 0.6)))

@@ -21,7 +21,7 @@ from desktop_llm.engine.machine import DeviceMemory, ram_bytes, system_ram, vram
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
 from desktop_llm.hub.disk_space import DiskUsageFunction
-from desktop_llm.hub.downloads import DownloadJob, DownloadManager, DownloadSnapshot
+from desktop_llm.hub.download import DownloadJob, DownloadManager, DownloadSnapshot
 from desktop_llm.model_files import (
     GGUFInfo,
     MemoryEstimate,

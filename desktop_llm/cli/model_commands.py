@@ -18,7 +18,7 @@ from desktop_llm.paths import AppPaths
 if TYPE_CHECKING:
     from desktop_llm.chat.model_manager import FitEstimate, ModelManager
     from desktop_llm.hub import ModelFile, RepoFiles
-    from desktop_llm.hub.downloads import DownloadSnapshot
+    from desktop_llm.hub.download import DownloadSnapshot
     from desktop_llm.storage import ModelRecord
 
 

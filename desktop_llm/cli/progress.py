@@ -9,7 +9,7 @@ from desktop_llm.model_files import human_duration, human_size
 
 if TYPE_CHECKING:
     from desktop_llm.chat.conversion import JobProgress
-    from desktop_llm.hub.downloads import DownloadSnapshot
+    from desktop_llm.hub.download import DownloadSnapshot
 
 
 def describe(snapshot: DownloadSnapshot) -> str:

@@ -16,11 +16,11 @@ import pytest
 
 from desktop_llm.errors import DownloadError, HubNotFoundError
 from desktop_llm.hub.disk_space import Usage
-from desktop_llm.hub.downloads import DownloadJob, DownloadManager, DownloadSnapshot, JobState
+from desktop_llm.hub.download import DownloadJob, DownloadManager, DownloadSnapshot, JobState
+from desktop_llm.hub.download.local_paths import partial_path
+from desktop_llm.hub.download.partial_state import sidecar_path
+from desktop_llm.hub.download.retry import RetryPolicy
 from desktop_llm.hub.endpoint import HubConfig
-from desktop_llm.hub.local_paths import partial_path
-from desktop_llm.hub.partial_state import sidecar_path
-from desktop_llm.hub.retry import RetryPolicy
 from desktop_llm.hub.types import FilePart
 from desktop_llm.model_files import GGUFError, read_gguf_info
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo, Fault
@@ -294,7 +294,7 @@ def test_a_split_model_resumes_after_a_restart_without_fetching_finished_parts(
 def test_restore_also_finds_a_partial_left_by_download_file_alone(
     make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
 ) -> None:
-    from desktop_llm.hub.transfer import DownloadPaused, TransferControl, download_file
+    from desktop_llm.hub.download.transfer import DownloadPaused, TransferControl, download_file
 
     control = TransferControl()
     with pytest.raises(DownloadPaused):

@@ -17,11 +17,10 @@ import pytest
 
 from desktop_llm.errors import DownloadError, HubAuthError, HubNotFoundError
 from desktop_llm.hub.disk_space import Usage
-from desktop_llm.hub.endpoint import HubConfig
-from desktop_llm.hub.local_paths import partial_path
-from desktop_llm.hub.partial_state import PartialRecord, save_record, sidecar_path
-from desktop_llm.hub.retry import RetryPolicy
-from desktop_llm.hub.transfer import (
+from desktop_llm.hub.download.local_paths import partial_path
+from desktop_llm.hub.download.partial_state import PartialRecord, save_record, sidecar_path
+from desktop_llm.hub.download.retry import RetryPolicy
+from desktop_llm.hub.download.transfer import (
     DownloadCancelled,
     DownloadPaused,
     TransferControl,
@@ -30,7 +29,8 @@ from desktop_llm.hub.transfer import (
     TransferProgress,
     download_file,
 )
-from desktop_llm.hub.write_behind import WriteBehindFile
+from desktop_llm.hub.download.write_behind import WriteBehindFile
+from desktop_llm.hub.endpoint import HubConfig
 from desktop_llm.model_files.humanize import human_size
 from tests.fake_hub import FakeFile, FakeHub, FakeRepo, Fault
 

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from desktop_llm.hub.local_paths import partial_dir
+from desktop_llm.hub.download.local_paths import partial_dir
 from desktop_llm.hub.types import FilePart
 
 log = logging.getLogger(__name__)

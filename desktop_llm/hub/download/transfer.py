@@ -38,24 +38,24 @@ from desktop_llm.hub.disk_space import (
     DiskUsageFunction,
     ensure_free_space,
 )
-from desktop_llm.hub.endpoint import HubConfig, prepare_environment
-from desktop_llm.hub.error_mapping import translated_errors
-from desktop_llm.hub.local_paths import final_path, partial_path
-from desktop_llm.hub.partial_state import (
+from desktop_llm.hub.download.local_paths import final_path, partial_path
+from desktop_llm.hub.download.partial_state import (
     PartialRecord,
     load_record,
     remove_partial,
     save_record,
     sidecar_path,
 )
-from desktop_llm.hub.retry import RetryPolicy, is_retryable_status, retry_after_seconds
-from desktop_llm.hub.transfer_control import (
+from desktop_llm.hub.download.retry import RetryPolicy, is_retryable_status, retry_after_seconds
+from desktop_llm.hub.download.transfer_control import (
     DownloadCancelled,
     DownloadPaused,
     DownloadStopped,
     TransferControl,
 )
-from desktop_llm.hub.write_behind import WriteBehindFile
+from desktop_llm.hub.download.write_behind import WriteBehindFile
+from desktop_llm.hub.endpoint import HubConfig, prepare_environment
+from desktop_llm.hub.error_mapping import translated_errors
 from desktop_llm.model_files.humanize import human_size
 
 __all__ = [

@@ -1,6 +1,6 @@
 """One download job (a model: one file or all parts of a split one) and its snapshots.
 
-The manager (downloads.DownloadManager) owns the jobs and changes them under its lock; a
+The manager (manager.DownloadManager) owns the jobs and changes them under its lock; a
 DownloadJob is the live, read-only view it hands out, a DownloadSnapshot an immutable copy for
 listeners on other threads.
 """
@@ -14,10 +14,10 @@ from enum import Enum
 from pathlib import Path
 
 from desktop_llm.errors import DesktopLLMError
-from desktop_llm.hub.job_manifest import JobManifest
-from desktop_llm.hub.local_paths import final_path
-from desktop_llm.hub.transfer_control import TransferControl
-from desktop_llm.hub.transfer_rate import RateMeter
+from desktop_llm.hub.download.local_paths import final_path
+from desktop_llm.hub.download.manifest import JobManifest
+from desktop_llm.hub.download.transfer_control import TransferControl
+from desktop_llm.hub.download.transfer_rate import RateMeter
 from desktop_llm.hub.types import FilePart
 
 

@@ -4,7 +4,7 @@ A job is one model: a single GGUF file, or every part of a split one (``-00001-o
 with one combined progress. Jobs run on the manager's own worker threads (``max_parallel``);
 listeners get immutable DownloadSnapshots from the manager's event thread (snapshot_publisher),
 so a GUI hands them to its own thread (a queued signal). Jobs are written down in
-``.partial/`` (job_manifest, partial_state), so ``restore()`` after a restart lists unfinished
+``.partial/`` (manifest, partial_state), so ``restore()`` after a restart lists unfinished
 ones as paused. Registering a finished model is not done here: the ``on_completed`` hook (given
 by the app) does it, while the job is still "verifying".
 """
@@ -24,25 +24,24 @@ from pathlib import Path
 
 from desktop_llm.errors import DesktopLLMError, DownloadError
 from desktop_llm.hub.disk_space import DiskUsageFunction, ensure_free_space
-from desktop_llm.hub.download_job import (
+from desktop_llm.hub.download.job import (
     CompletedHook,
     DownloadJob,
     DownloadSnapshot,
     JobState,
     Listener,
 )
-from desktop_llm.hub.endpoint import HubConfig
-from desktop_llm.hub.job_manifest import (
+from desktop_llm.hub.download.local_paths import final_path, partial_dir, partial_path
+from desktop_llm.hub.download.manifest import (
     JobManifest,
     load_manifests,
     remove_manifest,
     save_manifest,
 )
-from desktop_llm.hub.local_paths import final_path, partial_dir, partial_path
-from desktop_llm.hub.partial_state import find_partials, remove_partial
-from desktop_llm.hub.retry import RetryPolicy
-from desktop_llm.hub.snapshot_publisher import SnapshotPublisher
-from desktop_llm.hub.transfer import (
+from desktop_llm.hub.download.partial_state import find_partials, remove_partial
+from desktop_llm.hub.download.retry import RetryPolicy
+from desktop_llm.hub.download.snapshot_publisher import SnapshotPublisher
+from desktop_llm.hub.download.transfer import (
     DownloadCancelled,
     DownloadPaused,
     TransferControl,
@@ -51,6 +50,7 @@ from desktop_llm.hub.transfer import (
     TransferProgress,
     download_file,
 )
+from desktop_llm.hub.endpoint import HubConfig
 from desktop_llm.hub.types import FilePart
 
 __all__ = ["DownloadJob", "DownloadManager", "DownloadSnapshot", "JobState"]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from desktop_llm.hub.local_paths import PART_SUFFIX
+from desktop_llm.hub.download.local_paths import PART_SUFFIX
 
 log = logging.getLogger(__name__)
 
