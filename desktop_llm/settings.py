@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_llm.engine.types import GenerationParams, LoadSettings
+from desktop_llm.hub.endpoint import DEFAULT_ENDPOINT as DEFAULT_HUB_ENDPOINT
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 
+from desktop_llm import settings
 from desktop_llm.hub import DEFAULT_ENDPOINT, HubConfig
 from tests.fake_hub import FakeHub
 from tests.hub.sample_repos import SMOL, SMOL_FILE
@@ -18,6 +19,12 @@ def test_the_default_endpoint_is_the_hub() -> None:
     config = HubConfig()
     assert config.endpoint == DEFAULT_ENDPOINT == "https://huggingface.co"
     assert not config.is_mirror
+
+
+def test_settings_default_to_the_same_hub() -> None:
+    # One constant: a new Settings() is not "a mirror" because of a second, diverging copy.
+    assert settings.DEFAULT_HUB_ENDPOINT is DEFAULT_ENDPOINT
+    assert not HubConfig(endpoint=settings.Settings().hub_endpoint).is_mirror
 
 
 def test_a_mirror_endpoint_is_normalised() -> None:
