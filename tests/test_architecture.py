@@ -37,7 +37,9 @@ FORBIDDEN = {
     "engine": {"storage", "hub", "chat", "ui", "cli", "app"},
     "storage": {"engine", "hub", "chat", "ui", "cli", "app"},
     "hub": {"chat", "ui", "cli", "app"},
-    "converter": {"storage", "hub", "chat", "ui", "cli", "app"},
+    # The conversion job reads the Hub and model records; it registers through a protocol,
+    # so it never needs the chat package that drives it.
+    "converter": {"chat", "ui", "cli", "app"},
     "chat": {"ui", "cli", "app"},
     "cli": {"ui", "app"},
     "ui": {"engine", "storage", "hub", "converter", "cli", "app"},
@@ -86,6 +88,21 @@ def test_imports_follow_the_layers(path: Path) -> None:
             if target in FORBIDDEN.get(part, set()):
                 problems.append(f"imports {name}: {part} must not depend on {target}")
     assert not problems, f"{path.relative_to(PACKAGE_ROOT)}: " + "; ".join(problems)
+
+
+# The conversion child process runs apart from the app: it must not pull in the app's
+# services (a database, the Hub client) when it starts.
+CHILD_ONLY_IMPORTS = {"desktop_llm.converter.child": {"storage", "hub", "chat"}}
+
+
+def test_the_conversion_child_imports_none_of_the_apps_services() -> None:
+    for module, forbidden in CHILD_ONLY_IMPORTS.items():
+        path = PACKAGE_ROOT / (module.removeprefix("desktop_llm.").replace(".", "/") + ".py")
+        reached = {
+            name.split(".")[1] for name in _imports(path)
+            if name.startswith("desktop_llm.") and "." in name.removeprefix("desktop_llm")
+        }
+        assert not reached & forbidden, f"{module} imports {reached & forbidden}"
 
 
 def test_core_and_command_line_run_without_qt_or_llama_cpp() -> None:

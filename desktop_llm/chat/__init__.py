@@ -1,6 +1,8 @@
 """The chat service and the plain types its clients (the window, the command line) use."""
 
-from desktop_llm.chat.conversion import (
+from desktop_llm.chat.model_manager import FitEstimate
+from desktop_llm.chat.safe_mode import SafeModeStatus
+from desktop_llm.converter.job import (
     OUTTYPES,
     QUANT_TARGETS,
     ConversionJob,
@@ -9,7 +11,7 @@ from desktop_llm.chat.conversion import (
     JobProgress,
     QualityRow,
 )
-from desktop_llm.chat.safe_mode import SafeModeStatus
+from desktop_llm.converter.plan import describe_quantization
 from desktop_llm.engine.client import EngineEvent
 from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.types import (
@@ -20,6 +22,8 @@ from desktop_llm.engine.types import (
     LoadSettings,
 )
 from desktop_llm.hub import ModelFile, RepoFiles, RepoSummary
+from desktop_llm.hub.download import DownloadSnapshot
+from desktop_llm.hub.download import JobState as DownloadState
 from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord
 
 __all__ = [
@@ -30,7 +34,10 @@ __all__ = [
     "ConversionJob",
     "ConversionRequest",
     "ConversionResult",
+    "DownloadSnapshot",
+    "DownloadState",
     "EngineEvent",
+    "FitEstimate",
     "GenerationParams",
     "GenerationResult",
     "JobProgress",
@@ -44,4 +51,5 @@ __all__ = [
     "RepoSummary",
     "SafeModeStatus",
     "default_threads",
+    "describe_quantization",
 ]

@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop_llm.chat.conversion import ConversionJob, ConversionRequest
-from desktop_llm.chat.conversion_pipeline import ConversionPipeline
 from desktop_llm.chat.library import ModelLibrary, ScanReport
 from desktop_llm.converter.availability import conversion_unavailable
+from desktop_llm.converter.job import ConversionJob, ConversionRequest
+from desktop_llm.converter.pipeline import ConversionPipeline
 from desktop_llm.engine.machine import DeviceMemory, ram_bytes, system_ram, vram_bytes
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
@@ -27,7 +27,6 @@ from desktop_llm.model_files import (
     MemoryEstimate,
     estimate_memory,
     fit_verdict,
-    read_gguf_info,
 )
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings
@@ -188,14 +187,19 @@ class ModelManager:
             )
         )
 
-    def quantize(self, model_name: str, quantization: str) -> ConversionJob:
-        """Quantize an installed F16/BF16/F32 (or Q8_0) model to another type."""
+    def quantize(
+        self, model_name: str, quantizations: Sequence[str], *, evaluate: bool = False
+    ) -> ConversionJob:
+        """Quantize an installed F16/BF16/F32 (or Q8_0) model to each type; with ``evaluate``,
+        measure it and each result (the quality table, changes against it). One job."""
         pipeline = self._pipeline()
+        targets = tuple(quantizations)
+        what = " ".join(targets) if targets else "evaluate"
         return self._track(
             ConversionJob(
-                f"quantize {model_name}",
+                f"quantize {model_name} {what}",
                 lambda control: pipeline.quantize(
-                    self._record(model_name), quantization, control
+                    self._record(model_name), targets, control, evaluate=evaluate
                 ),
             )
         )
@@ -276,8 +280,6 @@ class ModelManager:
             return {}
         return {m.name: self.fit(info, n_ctx=n_ctx, weight_bytes=m.size_bytes) for m in candidates}
 
-    def local_fit(self, record: ModelRecord, *, n_ctx: int | None = None) -> FitEstimate:
-        return self.fit(read_gguf_info(record.path), n_ctx=n_ctx)
 
 
 def _system_memory_only() -> tuple[DeviceMemory, ...]:

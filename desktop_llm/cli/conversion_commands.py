@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_llm.chat.conversion import (
+from desktop_llm.cli.output import EXIT_INTERRUPTED, fail, open_service, print_json
+from desktop_llm.cli.progress import StageProgressLine
+from desktop_llm.converter.job import (
     OUTTYPES,
     QUANT_TARGETS,
     ConversionJob,
@@ -17,8 +19,6 @@ from desktop_llm.chat.conversion import (
     ConversionResult,
     QualityRow,
 )
-from desktop_llm.cli.output import EXIT_INTERRUPTED, fail, open_service, print_json
-from desktop_llm.cli.progress import StageProgressLine
 from desktop_llm.errors import ConversionCancelled
 from desktop_llm.model_files import human_size
 from desktop_llm.paths import AppPaths
@@ -48,9 +48,16 @@ def add_actions(actions: argparse._SubParsersAction) -> None:
     convert.add_argument("--json", action="store_true")
     convert.set_defaults(handler=_convert)
 
-    quantize = actions.add_parser("quantize", help="quantize an installed F16/BF16 model")
+    quantize = actions.add_parser(
+        "quantize", help="quantize an installed F16/BF16 model (to one type or several)"
+    )
     quantize.add_argument("model", metavar="MODEL")
-    quantize.add_argument("type", metavar="TYPE", type=str.upper, help=", ".join(QUANT_TARGETS))
+    quantize.add_argument(
+        "types", metavar="TYPE", nargs="+", type=str.upper, help=", ".join(QUANT_TARGETS)
+    )
+    quantize.add_argument(
+        "--eval", action="store_true", help="measure the model and each result (perplexity)"
+    )
     quantize.add_argument("--json", action="store_true")
     quantize.set_defaults(handler=_quantize)
 
@@ -75,7 +82,10 @@ def _convert(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _quantize(args: argparse.Namespace, paths: AppPaths) -> int:
-    return _run(paths, args.json, lambda models: models.quantize(args.model, args.type))
+    return _run(
+        paths, args.json,
+        lambda models: models.quantize(args.model, args.types, evaluate=args.eval),
+    )
 
 
 def _evaluate(args: argparse.Namespace, paths: AppPaths) -> int:

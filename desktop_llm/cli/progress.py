@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 from desktop_llm.model_files import human_duration, human_size
 
 if TYPE_CHECKING:
-    from desktop_llm.chat.conversion import JobProgress
+    from desktop_llm.converter.job import JobProgress
     from desktop_llm.hub.download import DownloadSnapshot
 
 

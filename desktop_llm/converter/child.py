@@ -3,18 +3,13 @@
     python -m desktop_llm.converter.child '{"stage": "convert", ...}'
 
 Stages: ``convert`` (a Hugging Face folder to a GGUF, with llama.cpp's converter), ``quantize``
-(llama_model_quantize) and ``evaluate`` (perplexity). Each line on stdout is one event:
+(llama_model_quantize) and ``evaluate`` (perplexity). The events and exit codes are in
+``converter.protocol``. Tracebacks and the tools' own messages are on stderr, which the parent
+copies into the app's log. The converter, torch and llama.cpp may print to stdout themselves,
+so fd 1 is pointed at stderr and the events go to a private copy of the original stdout.
 
-    {"event": "progress", "fraction": 0.42, "message": "..."}   fraction may be null
-    {"event": "result", ...}                                    the stage's answer
-    {"event": "error", "message": "..."}                        a refusal a user can act on
-    {"event": "failed", "message": "..."}                       an unforeseen exception
-
-A refusal exits with ``EXIT_REFUSED``, an exception with ``EXIT_FAILED``; any other end (a
-signal, an abort in C code) is a crash. Tracebacks and the tools' own messages are on stderr,
-which the parent copies into the app's log. The converter, torch and llama.cpp may print to
-stdout themselves, so fd 1 is pointed at stderr and the events go to a private copy of the
-original stdout.
+(llama.cpp's converter is a top-level package named ``conversion``; ``from conversion import``
+below means that one.)
 """
 
 from __future__ import annotations
@@ -29,8 +24,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-EXIT_REFUSED = 3
-EXIT_FAILED = 1
+from desktop_llm.converter.protocol import (
+    EXIT_FAILED,
+    EXIT_REFUSED,
+    FAILED,
+    PROGRESS,
+    REFUSED,
+    RESULT,
+)
+
 # A failure's message is shown to a person on one line.
 _MESSAGE_LIMIT = 300
 # At most this many progress lines per second: enough for a smooth bar.
@@ -55,7 +57,7 @@ class Reporter:
         if not force and now - self._last < _PROGRESS_INTERVAL and fraction != 1.0:
             return
         self._last = now
-        self.send("progress", fraction=fraction, message=message)
+        self.send(PROGRESS, fraction=fraction, message=message)
 
 
 # Convert ---------------------------------------------------------------------------------------
@@ -228,15 +230,15 @@ def main(argv: list[str]) -> int:
     try:
         result = STAGES[job["stage"]](reporter, job)
     except Refused as refusal:
-        reporter.send("error", message=str(refusal))
+        reporter.send(REFUSED, message=str(refusal))
         return EXIT_REFUSED
     except Exception as error:
         # The converter or llama.cpp failed in a way nobody foresaw (a damaged weights file,
         # say): the traceback goes to the log, its last line to the user.
         traceback.print_exc(file=sys.stderr)
-        reporter.send("failed", message=f"{type(error).__name__}: {error}"[:_MESSAGE_LIMIT])
+        reporter.send(FAILED, message=f"{type(error).__name__}: {error}"[:_MESSAGE_LIMIT])
         return EXIT_FAILED
-    reporter.send("result", **result)
+    reporter.send(RESULT, **result)
     return 0
 
 

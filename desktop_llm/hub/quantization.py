@@ -21,6 +21,15 @@ class QuantType:
     # Typical bits per weight of a whole model file (7B-8B llama models, from llama.cpp's
     # quantization tables). Used to order types smallest first and for rough size estimates.
     bits_per_weight: float
+    # What it costs in quality, as llama.cpp's quantize tool describes it, for the types the
+    # app makes: users choose knowing the trade before they spend minutes on a conversion.
+    trade: str | None = None
+
+    def describe(self) -> str:
+        """"~4.8 bits/weight, good balance"."""
+        bits = f"{self.bits_per_weight:g} bits/weight"
+        bits = bits if self.bits_per_weight >= 16 else f"~{bits}"
+        return f"{bits}, {self.trade}" if self.trade else bits
 
 
 # In display order; ties in bits per weight keep this order.
@@ -34,42 +43,42 @@ QUANT_TYPES: tuple[QuantType, ...] = (
     QuantType("IQ2_S", 2.5),
     QuantType("IQ2_M", 2.7),
     QuantType("Q2_K_S", 3.0),
-    QuantType("IQ3_XXS", 3.06),
-    QuantType("IQ3_XS", 3.3),
-    QuantType("Q2_K", 3.35),
+    QuantType("IQ3_XXS", 3.06, "large loss, slower on CPU"),
+    QuantType("IQ3_XS", 3.3, "large loss, slower on CPU"),
+    QuantType("Q2_K", 3.35, "large loss, smallest"),
     QuantType("Q2_K_L", 3.4),
     QuantType("Q2_K_XL", 3.45),
-    QuantType("IQ3_S", 3.44),
-    QuantType("Q3_K_S", 3.5),
-    QuantType("IQ3_M", 3.66),
-    QuantType("Q3_K_M", 3.91),
-    QuantType("Q3_K_L", 4.27),
+    QuantType("IQ3_S", 3.44, "large loss, slower on CPU"),
+    QuantType("Q3_K_S", 3.5, "large loss"),
+    QuantType("IQ3_M", 3.66, "noticeable loss, slower on CPU"),
+    QuantType("Q3_K_M", 3.91, "noticeable loss"),
+    QuantType("Q3_K_L", 4.27, "noticeable loss"),
     QuantType("Q3_K_XL", 4.3),
-    QuantType("IQ4_XS", 4.25),
+    QuantType("IQ4_XS", 4.25, "some loss, slower on CPU"),
     QuantType("MXFP4", 4.25),
-    QuantType("IQ4_NL", 4.5),
-    QuantType("Q4_0", 4.55),
+    QuantType("IQ4_NL", 4.5, "some loss, slower on CPU"),
+    QuantType("Q4_0", 4.55, "some loss (older format)"),
     QuantType("Q4_0_4_4", 4.55),
     QuantType("Q4_0_4_8", 4.55),
     QuantType("Q4_0_8_8", 4.55),
-    QuantType("Q4_K_S", 4.58),
-    QuantType("Q4_K_M", 4.84),
+    QuantType("Q4_K_S", 4.58, "some loss"),
+    QuantType("Q4_K_M", 4.84, "good balance"),
     QuantType("Q4_K_L", 4.9),
     QuantType("Q4_K_XL", 4.95),
-    QuantType("Q4_1", 5.0),
-    QuantType("Q5_0", 5.5),
-    QuantType("Q5_K_S", 5.54),
-    QuantType("Q5_K_M", 5.68),
+    QuantType("Q4_1", 5.0, "some loss (older format)"),
+    QuantType("Q5_0", 5.5, "small loss (older format)"),
+    QuantType("Q5_K_S", 5.54, "small loss"),
+    QuantType("Q5_K_M", 5.68, "small loss"),
     QuantType("Q5_K_L", 5.75),
     QuantType("Q5_K_XL", 5.8),
-    QuantType("Q5_1", 6.0),
-    QuantType("Q6_K", 6.56),
+    QuantType("Q5_1", 6.0, "small loss (older format)"),
+    QuantType("Q6_K", 6.56, "very small loss"),
     QuantType("Q6_K_L", 6.65),
     QuantType("Q6_K_XL", 6.7),
-    QuantType("Q8_0", 8.5),
+    QuantType("Q8_0", 8.5, "nearly lossless"),
     QuantType("Q8_K_XL", 8.6),
-    QuantType("BF16", 16.0),
-    QuantType("F16", 16.0),
+    QuantType("BF16", 16.0, "the reference"),
+    QuantType("F16", 16.0, "the reference"),
     QuantType("F32", 32.0),
 )
 _BY_NAME = {quant.name: quant for quant in QUANT_TYPES}

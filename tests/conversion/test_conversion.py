@@ -79,7 +79,7 @@ def test_quantize_and_evaluate_an_installed_model(
     service: ChatService, converted_f16: Path
 ) -> None:
     source = service.models.import_file(converted_f16)
-    result = service.models.quantize(source.name, "q5_k_m").future.result(timeout=TIMEOUT)
+    result = service.models.quantize(source.name, ["q5_k_m"]).future.result(timeout=TIMEOUT)
     (made,) = result.models
     assert made.name == "tiny-Q5_K_M"
     assert made.path.parent == service.models.models_dir / "converted" / "tiny"
@@ -91,6 +91,37 @@ def test_quantize_and_evaluate_an_installed_model(
     assert row.name == made.name and row.quantization == "Q5_K_M"
     assert row.perplexity is not None and math.isfinite(row.perplexity) and row.perplexity > 1
     assert row.change is None and row.size_bytes == made.size_bytes
+
+
+def test_quantize_to_several_types_and_measure_them_in_one_job(
+    service: ChatService, converted_f16: Path
+) -> None:
+    source = service.models.import_file(converted_f16)
+    job = service.models.quantize(source.name, ["Q8_0", "q4_k_m"], evaluate=True)
+    result = job.future.result(timeout=TIMEOUT)
+    assert [m.name for m in result.models] == ["tiny-Q8_0", "tiny-Q4_K_M"]
+    base, q8, q4 = result.quality
+    assert (base.name, q8.name, q4.name) == (source.name, "tiny-Q8_0", "tiny-Q4_K_M")
+    assert base.change == 0.0
+    for row in (q8, q4):
+        assert row.perplexity is not None and base.perplexity is not None
+        assert row.change == pytest.approx((row.perplexity / base.perplexity - 1) * 100)
+    assert {m.name for m in service.installed_models()} >= {"tiny-Q8_0", "tiny-Q4_K_M"}
+
+
+def test_a_quantization_cancelled_midway_leaves_nothing_of_the_job(
+    service: ChatService, converted_f16: Path
+) -> None:
+    source = service.models.import_file(converted_f16)
+    job = service.models.quantize(source.name, ["Q8_0", "Q4_K_M"])
+    second = threading.Event()
+    job.subscribe(lambda progress: second.set() if progress.stage == "quantize Q4_K_M" else None)
+    assert second.wait(TIMEOUT)  # the first type is made by now
+    job.cancel()
+    with pytest.raises(ConversionCancelled):
+        job.future.result(timeout=TIMEOUT)
+    assert not (service.models.models_dir / "converted" / "tiny").exists()
+    assert "tiny-Q8_0" not in {m.name for m in service.installed_models()}
 
 
 def test_the_quality_table_compares_against_the_base(
@@ -189,7 +220,7 @@ def test_types_that_need_an_importance_matrix_are_not_offered(
     service: ChatService, converted_f16: Path
 ) -> None:
     source = service.models.import_file(converted_f16)
-    job = service.models.quantize(source.name, "IQ2_XS")
+    job = service.models.quantize(source.name, ["IQ2_XS"])
     with pytest.raises(ConversionError, match="IQ2_XS is not a quantization this app can make"):
         job.future.result(timeout=TIMEOUT)
 
@@ -198,7 +229,7 @@ def test_an_already_quantized_model_is_not_quantized_again(
     service: ChatService, model_path: Path
 ) -> None:
     bundled = next(m for m in service.installed_models() if m.source == "bundled")
-    job = service.models.quantize(bundled.name, "Q4_K_M")
+    job = service.models.quantize(bundled.name, ["Q4_K_M"])
     with pytest.raises(ConversionError, match="already quantized"):
         job.future.result(timeout=TIMEOUT)
 
@@ -222,7 +253,7 @@ def test_closing_the_app_cancels_a_running_conversion(
 
 
 def test_an_unknown_model_fails_through_the_future(service: ChatService) -> None:
-    job = service.models.quantize("No such model", "Q4_K_M")
+    job = service.models.quantize("No such model", ["Q4_K_M"])
     with pytest.raises(ModelNotFoundError, match="No such model"):
         job.future.result(timeout=TIMEOUT)
 
@@ -276,7 +307,7 @@ def test_a_child_killed_from_outside_is_a_crash_the_app_survives(
     with pytest.raises(ConversionError) as crashed:
         job.future.result(timeout=TIMEOUT)
     assert str(crashed.value) == (
-        "The conversion process crashed (killed by signal SIGKILL); the app is fine, and the "
+        "The conversion process crashed (killed); the app is fine, and the "
         "details are in the log."
     )
     assert _leftovers(service.models.models_dir) == []

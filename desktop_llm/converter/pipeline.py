@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from desktop_llm.chat.conversion import (
+from desktop_llm.converter.availability import (
+    architecture_of,
+    conversion_unavailable,
+    supported_architectures,
+)
+from desktop_llm.converter.job import (
     OUTTYPES,
     QUANT_TARGETS,
     ConversionRequest,
@@ -24,23 +29,17 @@ from desktop_llm.chat.conversion import (
     JobProgress,
     QualityRow,
 )
-from desktop_llm.chat.conversion_child import run_child_stage
-from desktop_llm.chat.conversion_plan import (
+from desktop_llm.converter.plan import (
     ParameterCount,
     count_parameters,
-    ensure_free_space,
+    ensure_space_for_outputs,
     estimated_size,
     output_path,
     part_path,
     safe_name,
     weight_files,
 )
-from desktop_llm.chat.library import ModelLibrary
-from desktop_llm.converter.availability import (
-    architecture_of,
-    conversion_unavailable,
-    supported_architectures,
-)
+from desktop_llm.converter.runner import run_child_stage
 from desktop_llm.errors import ConversionCancelled, ConversionError, DesktopLLMError
 from desktop_llm.hub import HubConfig
 from desktop_llm.hub.disk_space import DiskUsageFunction
@@ -75,10 +74,18 @@ class _Source:
     revision: str | None = None
 
 
+class ModelRegistrar(Protocol):
+    """Where finished outputs are registered (the app's model library)."""
+
+    def register(
+        self, path: Path, *, source: str, name: str | None = None, **provenance: Any
+    ) -> ModelRecord: ...
+
+
 class ConversionPipeline:
     def __init__(
         self,
-        library: ModelLibrary,
+        library: ModelRegistrar,
         models_dir: Path,
         hub_config: Callable[[], HubConfig],
         disk_usage: DiskUsageFunction = shutil.disk_usage,
@@ -121,7 +128,7 @@ class ConversionPipeline:
                     f"{output.path} already exists: choose another name, or remove that model."
                 )
         total = sum(estimated_size(parameters, output.quantization) for output in outputs)
-        ensure_free_space(
+        ensure_space_for_outputs(
             base.path.parent,
             total,
             what=f"{len(outputs)} GGUF file(s)",
@@ -159,7 +166,7 @@ class ConversionPipeline:
         target = self._models_dir / "converted" / ".sources" / repo_id.replace("/", "--")
 
         def check_space(needed: int) -> None:
-            ensure_free_space(
+            ensure_space_for_outputs(
                 target, needed, what=f"the weights of {repo_id}", disk_usage=self._disk_usage
             )
 
@@ -245,7 +252,7 @@ class ConversionPipeline:
         what: str,
     ) -> None:
         """Check the space, let a child write ``output`` as a .part, then put it in place."""
-        ensure_free_space(
+        ensure_space_for_outputs(
             output.path.parent, needed, what=output.path.name, disk_usage=self._disk_usage
         )
         part = control.making(part_path(output.path))
@@ -255,38 +262,54 @@ class ConversionPipeline:
     # Quantize an installed model ----------------------------------------------------------
 
     def quantize(
-        self, record: ModelRecord, quantization: str, control: JobControl
+        self,
+        record: ModelRecord,
+        quantizations: Sequence[str],
+        control: JobControl,
+        *,
+        evaluate: bool = False,
     ) -> ConversionResult:
-        quantization = quantization.upper()
-        _check_target(quantization)
+        """Quantize an installed model to each type, then (``evaluate``) measure it and each
+        result, each change against it. One job: a failure or cancel removes what it made."""
+        targets = tuple(dict.fromkeys(q.upper() for q in quantizations))
+        for quantization in targets:
+            _check_target(quantization)
         current = (read_gguf_info(record.path).quantization or "").upper()
-        if current not in _FULL_PRECISION and current != "Q8_0":
+        if targets and current not in _FULL_PRECISION and current != "Q8_0":
             raise ConversionError(
                 f"{record.name} is already quantized ({current or 'unknown type'}); quantizing "
                 "it again would lose quality twice. Quantize its F16 or BF16 file instead."
             )
-        if current == quantization:
-            raise ConversionError(f"{record.name} is already {quantization}.")
+        if current in targets:
+            raise ConversionError(f"{record.name} is already {current}.")
         name = safe_name(_strip_type(record.name, current))
-        output = _Output(
-            f"{name}-{quantization}",
-            output_path(self._models_dir, name, quantization),
-            quantization,
-        )
-        if output.path.exists():
-            raise ConversionError(f"{output.path} already exists: remove that model first.")
-        created_folder = not output.path.parent.exists()
-        output.path.parent.mkdir(parents=True, exist_ok=True)
-        if created_folder:
-            control.making(output.path.parent)
-        self._run_quantize(record.path, output, None, control, allow_requantize=current == "Q8_0")
         kept = ("converted_from", "repo", "revision", "outtype")
-        output.provenance = {
-            **{key: record.metadata.get(key) for key in kept},
-            "quantized_from": record.name,
-            "quantization": quantization,
-        }
-        return ConversionResult(self._register([output], control), ())
+        outputs = [
+            _Output(
+                f"{name}-{quantization}",
+                output_path(self._models_dir, name, quantization),
+                quantization,
+                {
+                    **{key: record.metadata.get(key) for key in kept},
+                    "quantized_from": record.name,
+                    "quantization": quantization,
+                },
+            )
+            for quantization in targets
+        ]
+        for output in outputs:
+            if output.path.exists():
+                raise ConversionError(f"{output.path} already exists: remove that model first.")
+        for output in outputs:
+            if not output.path.parent.exists():
+                output.path.parent.mkdir(parents=True)
+                control.making(output.path.parent)
+            self._run_quantize(
+                record.path, output, None, control, allow_requantize=current == "Q8_0"
+            )
+        base = _Output(record.name, record.path, current or "?")
+        quality = self._quality([base, *outputs], control) if evaluate else ()
+        return ConversionResult(self._register(outputs, control), quality)
 
     # Evaluate -------------------------------------------------------------------------------
 

@@ -17,12 +17,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from desktop_llm.converter import protocol
 from desktop_llm.errors import ConversionCancelled, ConversionError
+from desktop_llm.processes import describe_exit
 
 logger = logging.getLogger("desktop_llm.converter.child")
 
-CHILD_MODULE = "desktop_llm.converter.child"
-EXIT_REFUSED = 3  # desktop_llm.converter.child.EXIT_REFUSED (not imported: child-only code)
 _TAIL_LINES = 30
 
 
@@ -51,7 +51,7 @@ def run_child_stage(
     else:
         popen_options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     child = subprocess.Popen(
-        [sys.executable, "-m", CHILD_MODULE, json.dumps(job)],
+        [sys.executable, "-m", protocol.CHILD_MODULE, json.dumps(job)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -74,13 +74,13 @@ def run_child_stage(
                 logger.warning("unreadable line from the child: %r", raw[:200])
                 continue
             kind = event.get("event")
-            if kind == "progress":
+            if kind == protocol.PROGRESS:
                 on_progress(event.get("fraction"), str(event.get("message", "")))
-            elif kind == "result":
+            elif kind == protocol.RESULT:
                 result = event
-            elif kind == "error":
+            elif kind == protocol.REFUSED:
                 refusal = str(event.get("message", ""))
-            elif kind == "failed":
+            elif kind == protocol.FAILED:
                 failure = str(event.get("message", ""))
         code = child.wait()
     finally:
@@ -104,7 +104,7 @@ def run_child_stage(
     if code != 0 or result is None:
         logger.error("%s: child ended with %s; last lines:\n%s", what, code, "\n".join(tail))
         raise ConversionError(
-            f"The {what} process crashed ({_describe_exit(code)}); the app is fine, and the "
+            f"The {what} process crashed ({describe_exit(code)}); the app is fine, and the "
             "details are in the log."
         )
     return result
@@ -121,15 +121,6 @@ def kill_child(child: subprocess.Popen[bytes]) -> None:
             child.kill()
     except (ProcessLookupError, PermissionError) as error:
         logger.debug("child %s already gone: %s", child.pid, error)
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
 
 
 def _log_stderr(child: subprocess.Popen[bytes], tail: deque[str]) -> None:

@@ -99,7 +99,7 @@ def estimated_size(parameters: ParameterCount, type_name: str) -> int:
     return int(parameters.matrices * bits / 8 + parameters.vectors * 4 + _FILE_OVERHEAD)
 
 
-def ensure_free_space(
+def ensure_space_for_outputs(
     folder: Path, needed: int, *, what: str, disk_usage: DiskUsageFunction = shutil.disk_usage
 ) -> None:
     shortfall = free_space_shortfall(folder, needed, disk_usage=disk_usage)
@@ -113,7 +113,6 @@ def ensure_free_space(
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_TYPE_SUFFIX = re.compile(r"[-.](F32|F16|BF16|Q8_0)$", re.IGNORECASE)
 
 
 def safe_name(name: str) -> str:
@@ -124,9 +123,10 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
-def base_name(model_name: str) -> str:
-    """``SmolLM2-F16`` -> ``SmolLM2``: the name quantized siblings share."""
-    return _TYPE_SUFFIX.sub("", model_name) or model_name
+def describe_quantization(name: str) -> str:
+    """"~4.8 bits/weight, good balance" for "Q4_K_M" (one table: ``hub.quantization``)."""
+    known = quant_type(name.upper())
+    return known.describe() if known else ""
 
 
 def output_path(models_dir: Path, name: str, type_name: str) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_llm.chat.conversion import (
+from desktop_llm.converter.job import (
     ConversionJob,
     ConversionResult,
     JobControl,

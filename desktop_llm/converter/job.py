@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_llm.chat.conversion_child import kill_child
+from desktop_llm.converter.runner import kill_child
 from desktop_llm.errors import ConversionCancelled, ConversionError
 from desktop_llm.storage import ModelRecord
 
