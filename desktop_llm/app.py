@@ -8,6 +8,7 @@ from desktop_llm.paths import AppPaths, app_paths
 from desktop_llm.ui.application import run_gui
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.main_window import MainWindow
+from desktop_llm.ui.models_bridge import ModelsBridge
 
 
 def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> MainWindow:
@@ -15,11 +16,13 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
     service = ChatService.open(paths)
     try:
         bridge = ChatBridge(service)
-        window = MainWindow(bridge, paths.window_state_file)
+        models_bridge = ModelsBridge(service)
+        window = MainWindow(bridge, models_bridge, paths.window_state_file)
     except BaseException:
         service.close()
         raise
     bridge.setParent(window)
+    models_bridge.setParent(window)
     if load_default_model:
         window.load_default_model()
     return window

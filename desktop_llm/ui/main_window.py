@@ -49,12 +49,14 @@ class MainWindow(QMainWindow):
     shutDown = Signal()
     _shutdownDone = Signal()
 
-    def __init__(self, bridge: ChatBridge, state_file: Path) -> None:
+    def __init__(
+        self, bridge: ChatBridge, models_bridge: ModelsBridge, state_file: Path
+    ) -> None:
         super().__init__()
         self._backend: BackendInfo | None = None
         self._shutdown_thread: threading.Thread | None = None
         self._shut_down = False
-        self.models_bridge = ModelsBridge(bridge.service, self)
+        self.models_bridge = models_bridge
         self.model_browser: ModelBrowser | None = None
         self.setAcceptDrops(True)
         self.setObjectName("mainWindow")

@@ -84,8 +84,4 @@ class ModelBrowser(QDialog):
         def started(job_id: str) -> None:
             self.downloads.select_job(job_id)
 
-        self.bridge.run(
-            lambda: self.bridge.manager.download(repo_id, model).id,
-            started,
-            self.downloads.problem.setText,
-        )
+        self.bridge.download(repo_id, model, started, self.downloads.problem.setText)

@@ -1,18 +1,14 @@
 """Convert Hugging Face weights to GGUF, quantize, and measure what each quantization costs.
 
-The work runs in child processes owned by the core's ``ConversionJob``; this dialog only starts
-jobs (off the GUI thread), listens to their progress and shows their results. A job calls its
-listener and its future's callbacks on its own thread, so both only emit signals here.
-
-Converting a folder is one job. Quantizing an installed model is a chain of jobs (one per
-quantization, then one measurement per model), run one after the other.
+The work is one core ``ConversionJob`` (converting a folder or repo, or quantizing an installed
+model to several types and measuring them: the workflow and the quality table are the core's);
+this dialog starts it through the bridge, listens to its progress and shows its result. A job
+calls its listener and its future's callbacks on its own thread, so both only emit signals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
 from pathlib import PurePath
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -40,9 +36,8 @@ from desktop_llm.chat import (
     ConversionRequest,
     ConversionResult,
     JobProgress,
-    QualityRow,
+    describe_quantization,
 )
-from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.errors import ConversionCancelled
 from desktop_llm.model_files import human_size
 from desktop_llm.ui.background import describe_failure
@@ -50,41 +45,11 @@ from desktop_llm.ui.models.formatting import tr
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
-# What a quantization costs, as llama.cpp's quantize tool describes it, so that users choose
-# knowing the trade before they spend minutes on a conversion.
-QUANT_HINTS = {
-    "f16": "16 bits/weight, the reference",
-    "bf16": "16 bits/weight, the reference",
-    "q8_0": "~8.5 bits/weight, nearly lossless",
-    "q6_k": "~6.6 bits/weight, very small loss",
-    "q5_k_m": "~5.7 bits/weight, small loss",
-    "q5_k_s": "~5.5 bits/weight, small loss",
-    "q5_1": "~6.0 bits/weight, small loss (older format)",
-    "q5_0": "~5.5 bits/weight, small loss (older format)",
-    "q4_k_m": "~4.8 bits/weight, good balance",
-    "q4_k_s": "~4.6 bits/weight, some loss",
-    "q4_1": "~5.0 bits/weight, some loss (older format)",
-    "q4_0": "~4.5 bits/weight, some loss (older format)",
-    "iq4_xs": "~4.3 bits/weight, some loss, slower on CPU",
-    "iq4_nl": "~4.5 bits/weight, some loss, slower on CPU",
-    "q3_k_l": "~4.3 bits/weight, noticeable loss",
-    "q3_k_m": "~3.9 bits/weight, noticeable loss",
-    "q3_k_s": "~3.5 bits/weight, large loss",
-    "iq3_m": "~3.7 bits/weight, noticeable loss, slower on CPU",
-    "iq3_s": "~3.4 bits/weight, large loss, slower on CPU",
-    "iq3_xs": "~3.3 bits/weight, large loss, slower on CPU",
-    "iq3_xxs": "~3.1 bits/weight, large loss, slower on CPU",
-    "q2_k": "~3.0 bits/weight, large loss, smallest",
-}
-
 _CHECKED = Qt.ItemDataRole.UserRole
-NOTHING = ConversionResult((), ())
-# One job of a chain, started from what the chain has made so far.
-Step = Callable[[ConversionResult], ConversionJob]
 
 
 def quant_label(quantization: str) -> str:
-    hint = QUANT_HINTS.get(quantization.lower())
+    hint = describe_quantization(quantization)
     return f"{quantization.upper()} — {tr(hint)}" if hint else quantization.upper()
 
 
@@ -107,52 +72,23 @@ def stage_text(progress: JobProgress) -> str:
     return f"{label}: {progress.message}" if progress.message else label
 
 
-def merged(first: ConversionResult, second: ConversionResult) -> ConversionResult:
-    return ConversionResult(first.models + second.models, first.quality + second.quality)
-
-
-def with_changes(rows: tuple[QualityRow, ...]) -> tuple[QualityRow, ...]:
-    """Fill in the change against the first (base) row where the core could not know it:
-    models measured one by one have no base of their own."""
-    base = rows[0].perplexity if rows else None
-    if not base:
-        return rows
-    return tuple(
-        row
-        if row.change is not None or row.perplexity is None
-        else replace(row, change=(row.perplexity / base - 1.0) * 100.0)
-        for row in rows
-    )
-
-
 class ConvertDialog(QDialog):
     useRequested = Signal(str)  # a converted model's name, to chat with
     _progressed = Signal(object)  # JobProgress, from the job's thread
     _ended = Signal(object)  # the job's Future, from the job's thread
 
-    def __init__(
-        self,
-        bridge: ModelsBridge,
-        parent: QWidget | None = None,
-        *,
-        manager: ModelManager | None = None,
-    ) -> None:
+    def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("convertDialog")
         self.setWindowTitle(tr("Convert a model to GGUF"))
         self.setModal(False)
         self.resize(720, 600)
         self._bridge = bridge
-        # The manager can be given, so that a test (or another caller) can offer one whose
-        # conversion support differs from this machine's.
-        self._manager = manager if manager is not None else bridge.manager
         self._job: ConversionJob | None = None
         # Between Start and the job's arrival from the worker thread: already busy, and a
         # cancel pressed then is applied as soon as the job exists.
         self._starting = False
         self._cancel_wanted = False
-        self._steps: list[Step] = []
-        self._so_far = NOTHING
         # Set when quantizing an installed model rather than converting a folder.
         self._model: str | None = None
         self._unavailable: str | None = None
@@ -308,14 +244,13 @@ class ConvertDialog(QDialog):
         )
 
     def _check_available(self) -> None:
-        # Finding out may import the converter's packages: not on the GUI thread.
         def checked(sentence: str | None) -> None:
             self._checked = True
             self._unavailable = sentence
             self.unavailable.setText(sentence or "")
             self._show_mode()
 
-        self._bridge.run(self._manager.conversion_unavailable, checked, self.error.setText)
+        self._bridge.conversion_unavailable(checked, self.error.setText)
 
     @Slot()
     def _update_buttons(self) -> None:
@@ -351,39 +286,14 @@ class ConvertDialog(QDialog):
     def _on_name_edited(self, text: str) -> None:
         self._name_edited = bool(text)
 
-    def _plan(self) -> list[Step]:
-        manager = self._manager
-        if self._model is None:
-            request = self.request()
-            return [lambda _so_far: manager.convert(request)]
-        model = self._model
-        targets = self.quantizations()
-        steps: list[Step] = [
-            lambda _so_far, target=target: manager.quantize(model, target) for target in targets
-        ]
-        if self.evaluate.isChecked():
-            # The base first: every other row's change is measured against it.
-            steps.append(lambda _so_far: manager.evaluate(model))
-            steps += [
-                lambda so_far, index=index: manager.evaluate(so_far.models[index].name)
-                for index in range(len(targets))
-            ]
-        return steps
-
     @Slot()
     def _on_start(self) -> None:
-        self._steps = self._plan()
-        self._so_far = NOTHING
         self.error.clear()
         self.quality.setRowCount(0)
         self.stage.setText(tr("Starting…"))
         self.progress.setRange(0, 0)
         self._job = None
         self._cancel_wanted = False
-        self._next_step()
-
-    def _next_step(self) -> None:
-        step, so_far = self._steps.pop(0), self._so_far
         self._starting = True
         self._update_buttons()
 
@@ -391,8 +301,16 @@ class ConvertDialog(QDialog):
             self._finish(tr("Failed."))
             self.error.setText(sentence)
 
-        # Starting may check the source (or reach the Hub) before the child process runs.
-        self._bridge.run(lambda: step(so_far), self._on_started, failed)
+        if self._model is None:
+            self._bridge.convert(self.request(), self._on_started, failed)
+        else:
+            self._bridge.quantize(
+                self._model,
+                self.quantizations(),
+                evaluate=self.evaluate.isChecked(),
+                on_started=self._on_started,
+                on_error=failed,
+            )
 
     def _on_started(self, job: ConversionJob) -> None:
         self._starting = False
@@ -411,9 +329,8 @@ class ConvertDialog(QDialog):
         job = self._job
         if job is None:
             return
-        # Stopping waits for the child to exit and its files to go: off the GUI thread. The
-        # future then ends with ConversionCancelled, which _on_ended reports.
-        self._bridge.run(job.cancel, lambda _done: None, self.error.setText)
+        # The future then ends with ConversionCancelled, which _on_ended reports.
+        self._bridge.cancel_conversion(job, self.error.setText)
 
     @Slot(object)
     def _on_progress(self, progress: JobProgress) -> None:
@@ -430,12 +347,10 @@ class ConvertDialog(QDialog):
     def _on_ended(self, future: Future[ConversionResult]) -> None:
         error = future.exception()
         if error is None:
-            self._so_far = merged(self._so_far, future.result())
-            if self._steps and not self._cancel_wanted:
-                self._job = None
-                self._next_step()
-                return
-            self._show_result(self._so_far)
+            result = future.result()
+            self._show_result(result)
+            if result.models:
+                self._bridge.installedChanged.emit()
             self._finish(tr("Done."))
             self.progress.setValue(1000)
         elif isinstance(error, ConversionCancelled):
@@ -445,11 +360,6 @@ class ConvertDialog(QDialog):
             self.error.setText(describe_failure(error))
 
     def _finish(self, stage: str) -> None:
-        if self._so_far.models:
-            # Earlier steps of a chain made models that stay even if a later one failed.
-            self._bridge.installedChanged.emit()
-        self._so_far = NOTHING
-        self._steps = []
         self._job = None
         self._starting = False
         self.progress.setRange(0, 1000)
@@ -459,7 +369,7 @@ class ConvertDialog(QDialog):
 
     def _show_result(self, result: ConversionResult) -> None:
         """One row per model: measured ones first (base, then the others), in their order."""
-        measured = with_changes(result.quality)
+        measured = result.quality
         known = {row.name for row in measured}
         rows = [
             (row.name, row.quantization, row.size_bytes, row.perplexity, row.change)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_llm.chat import ModelFile, RepoFiles, RepoSummary
-from desktop_llm.chat.catalog import CatalogEntry, load_catalog
+from desktop_llm.chat.catalog import CatalogEntry
 from desktop_llm.chat.model_manager import FitEstimate
 from desktop_llm.model_files import human_size
 from desktop_llm.ui.models.formatting import (
@@ -78,7 +78,7 @@ class DiscoverTab(QWidget):
         self.context.setObjectName("fitContext")
         self.context.setRange(512, 1 << 20)
         self.context.setSingleStep(2048)
-        self.context.setValue(bridge.service.settings.load.n_ctx)
+        self.context.setValue(bridge.context_length)
         self.context.setSuffix(tr(" tokens"))
         self.files = RowTable("fileList", [tr("File"), tr("Quantization"), tr("Size"), tr("Fit")])
         self.download_button = QPushButton(tr("Download"))
@@ -95,7 +95,7 @@ class DiscoverTab(QWidget):
         self.download_button.clicked.connect(self._on_download_clicked)
         self.context.editingFinished.connect(self._refresh_fits)
         # Even a small file is read off the GUI thread.
-        bridge.run(load_catalog, self.show_catalog)
+        bridge.catalog(self.show_catalog)
 
     def _lay_out(self) -> None:
         search_row = QHBoxLayout()
@@ -151,10 +151,9 @@ class DiscoverTab(QWidget):
         sort = self.sort.currentData()
         self.status.setText(tr("Searching…"))
         self.search_button.setEnabled(False)
-        self._bridge.run(
-            lambda: self._bridge.manager.search(query, sort=sort, author=author),
-            self._show_results,
-            self._show_problem,
+        self._bridge.search(
+            query, sort=sort, author=author, on_done=self._show_results,
+            on_error=self._show_problem,
         )
 
     def _show_results(self, repos: list[RepoSummary]) -> None:
@@ -195,9 +194,7 @@ class DiscoverTab(QWidget):
         self.files.setRowCount(0)
         self.download_button.setEnabled(False)
         self.status.setText(tr("Reading the files of {0}…").format(repo_id))
-        self._bridge.run(
-            lambda: self._bridge.manager.repo_files(repo_id), self._show_files, self._show_problem
-        )
+        self._bridge.repo_files(repo_id, self._show_files, self._show_problem)
 
     def _show_files(self, repo: RepoFiles) -> None:
         self._repo = repo
@@ -237,11 +234,7 @@ class DiscoverTab(QWidget):
             for row, model in enumerate(repo.files):
                 self._set_file_row(row, model, fits.get(model.name))
 
-        self._bridge.run(
-            lambda: self._bridge.manager.repo_fits(repo.repo_id, repo, n_ctx=n_ctx),
-            show,
-            self._show_problem,
-        )
+        self._bridge.repo_fits(repo.repo_id, repo, n_ctx, show, self._show_problem)
 
     @Slot()
     def _on_download_clicked(self) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop_llm.chat import DownloadSnapshot, DownloadState
 from desktop_llm.errors import HubAuthError
 from desktop_llm.model_files import human_size
 from desktop_llm.ui.models.formatting import duration, tr
@@ -14,14 +15,18 @@ from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
 STATE_LABELS = {
-    "queued": "Queued",
-    "downloading": "Downloading",
-    "paused": "Paused",
-    "verifying": "Checking",
-    "completed": "Done",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
+    DownloadState.QUEUED: "Queued",
+    DownloadState.DOWNLOADING: "Downloading",
+    DownloadState.PAUSED: "Paused",
+    DownloadState.VERIFYING: "Checking",
+    DownloadState.COMPLETED: "Done",
+    DownloadState.FAILED: "Failed",
+    DownloadState.CANCELLED: "Cancelled",
 }
+_PAUSABLE = (DownloadState.QUEUED, DownloadState.DOWNLOADING)
+_RESUMABLE = (DownloadState.PAUSED, DownloadState.FAILED)
+_CANCELLABLE = (*_PAUSABLE, *_RESUMABLE)
+Action = Callable[[str, Callable[[str], None]], None]
 
 
 class DownloadsTab(QWidget):
@@ -31,7 +36,7 @@ class DownloadsTab(QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self._rows: dict[str, int] = {}
-        self._snapshots: dict[str, Any] = {}
+        self._snapshots: dict[str, DownloadSnapshot] = {}
         self.table = RowTable(
             "downloadList",
             [
@@ -62,9 +67,9 @@ class DownloadsTab(QWidget):
         column.addWidget(self.problem)
         column.addLayout(buttons)
 
-        self.pause_button.clicked.connect(lambda: self._act("pause"))
-        self.resume_button.clicked.connect(lambda: self._act("resume"))
-        self.cancel_button.clicked.connect(lambda: self._act("cancel"))
+        self.pause_button.clicked.connect(lambda: self._act(bridge.pause_download))
+        self.resume_button.clicked.connect(lambda: self._act(bridge.resume_download))
+        self.cancel_button.clicked.connect(lambda: self._act(bridge.cancel_download))
         self.table.itemSelectionChanged.connect(self._update_buttons)
         bridge.downloadChanged.connect(self.show_snapshot)
         self._update_buttons()
@@ -72,28 +77,28 @@ class DownloadsTab(QWidget):
     def job_ids(self) -> list[str]:
         return list(self._rows)
 
-    def state_of(self, job_id: str) -> str | None:
+    def state_of(self, job_id: str) -> DownloadState | None:
         snapshot = self._snapshots.get(job_id)
-        return snapshot.state.value if snapshot else None
+        return snapshot.state if snapshot else None
 
     def bytes_done(self, job_id: str) -> int:
         snapshot = self._snapshots.get(job_id)
         return snapshot.bytes_done if snapshot else 0
 
     @Slot(object)
-    def show_snapshot(self, snapshot: Any) -> None:
+    def show_snapshot(self, snapshot: DownloadSnapshot) -> None:
         previous = self._snapshots.get(snapshot.job_id)
         newly_failed = snapshot.error is not None and (
             previous is None or previous.state != snapshot.state
         )
         self._snapshots[snapshot.job_id] = snapshot
         row = self._rows.setdefault(snapshot.job_id, len(self._rows))
-        state = snapshot.state.value
+        state = snapshot.state
         name = snapshot.current_file or snapshot.files[0].path
         done = f"{human_size(snapshot.bytes_done)} / {human_size(snapshot.bytes_total)}"
         speed = f"{human_size(snapshot.speed)}/s" if snapshot.speed else ""
-        eta = duration(snapshot.eta_seconds) if state == "downloading" else ""
-        label = tr(STATE_LABELS.get(state, state))
+        eta = duration(snapshot.eta_seconds) if state is DownloadState.DOWNLOADING else ""
+        label = tr(STATE_LABELS.get(state, state.value))
         if snapshot.note:
             label += f" ({snapshot.note})"
         self.table.set_row(
@@ -125,25 +130,19 @@ class DownloadsTab(QWidget):
         if job_id in self._rows:
             self.table.selectRow(self._rows[job_id])
 
-    def _selected(self) -> Any:
+    def _selected(self) -> DownloadSnapshot | None:
         job_id = self.table.selected_data()
         return self._snapshots.get(job_id) if job_id else None
 
     @Slot()
     def _update_buttons(self) -> None:
         snapshot = self._selected()
-        state = snapshot.state.value if snapshot else None
-        self.pause_button.setEnabled(state in ("queued", "downloading"))
-        self.resume_button.setEnabled(state in ("paused", "failed"))
-        self.cancel_button.setEnabled(state in ("queued", "downloading", "paused", "failed"))
+        state = snapshot.state if snapshot else None
+        self.pause_button.setEnabled(state in _PAUSABLE)
+        self.resume_button.setEnabled(state in _RESUMABLE)
+        self.cancel_button.setEnabled(state in _CANCELLABLE)
 
-    def _act(self, action: str) -> None:
+    def _act(self, action: Action) -> None:
         snapshot = self._selected()
-        if snapshot is None:
-            return
-        downloads = self._bridge.manager.downloads()
-        job_id = snapshot.job_id
-        # Pausing and cancelling only set flags; they never wait for the network.
-        self._bridge.run(
-            lambda: getattr(downloads, action)(job_id), lambda _done: None, self.problem.setText
-        )
+        if snapshot is not None:
+            action(snapshot.job_id, self.problem.setText)

@@ -22,12 +22,11 @@ class HubSettingsTab(QWidget):
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        settings = bridge.service.settings
-        self.models_dir = QLineEdit(str(bridge.manager.models_dir))
+        self.models_dir = QLineEdit(str(bridge.models_dir))
         self.models_dir.setObjectName("modelsFolder")
         browse = QPushButton(tr("Choose…"))
         browse.clicked.connect(self._on_browse)
-        self.endpoint = QLineEdit(settings.hub_endpoint)
+        self.endpoint = QLineEdit(bridge.hub_endpoint)
         self.endpoint.setObjectName("hubEndpoint")
         self.endpoint.setPlaceholderText(DEFAULT_HUB_ENDPOINT)
         self.token = QLineEdit()
@@ -57,7 +56,7 @@ class HubSettingsTab(QWidget):
 
         self.save_button.clicked.connect(self.save)
         self.clear_token.clicked.connect(lambda: self._save(token=""))
-        bridge.run(lambda: bridge.manager.tokens.location, self._show_token_state)
+        bridge.token_location(self._show_token_state)
 
     def _show_token_state(self, location: str) -> None:
         self.note.setText(location)
@@ -74,7 +73,7 @@ class HubSettingsTab(QWidget):
 
     def _save(self, *, token: str | None) -> None:
         folder = self.models_dir.text().strip()
-        if folder == str(self._bridge.service.paths.models_dir):
+        if folder == str(self._bridge.default_models_dir):
             folder = ""  # the default stays "default", and follows the data folder
         self.token.clear()  # the token never stays in a widget longer than needed
         self._bridge.save_hub_settings(

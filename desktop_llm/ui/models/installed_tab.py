@@ -94,7 +94,7 @@ class InstalledTab(QWidget):
 
     @Slot()
     def refresh(self) -> None:
-        self._bridge.run(self._bridge.manager.installed, self._show)
+        self._bridge.installed(self._show)
 
     def _show(self, models: list[ModelRecord]) -> None:
         self.table.setRowCount(0)
@@ -180,7 +180,7 @@ class InstalledTab(QWidget):
         model: ModelRecord | None = self.table.selected_data()
         if model is None:
             return
-        inside = model.path.resolve().is_relative_to(self._bridge.manager.models_dir.resolve())
+        inside = model.path.resolve().is_relative_to(self._bridge.models_dir.resolve())
         question = (
             tr("Delete {0}? Its file ({1}) is removed from disk.")
             if inside
@@ -194,8 +194,4 @@ class InstalledTab(QWidget):
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self._bridge.run(
-                lambda: self._bridge.manager.remove(model.name, delete_file=True),
-                lambda _removed: self._bridge.installedChanged.emit(),
-                self.report.setText,
-            )
+            self._bridge.remove_model(model.name, self.report.setText)
