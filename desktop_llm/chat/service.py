@@ -311,15 +311,8 @@ class ChatService:
         except BaseException as error:
             if not isinstance(error, DesktopLLMError):
                 logger.error("generation failed", exc_info=error)
-            result = GenerationResult(
-                text=writer.text,
-                finish_reason="error",
-                prompt_tokens=0,
-                completion_tokens=0,
-                time_to_first_token=None,
-                tokens_per_second=None,
-                n_ctx=0,
-                error=str(error) or type(error).__name__,
+            result = GenerationResult.cut_short(
+                writer.text, "error", error=str(error) or type(error).__name__
             )
         try:
             record = self._store.finish_reply(

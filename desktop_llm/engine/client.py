@@ -36,6 +36,7 @@ from desktop_llm.engine.model_file import check_model_file
 from desktop_llm.engine.types import (
     BackendInfo,
     ChatTurn,
+    FinishReason,
     GenerationParams,
     GenerationResult,
     LoadedModel,
@@ -86,6 +87,11 @@ class _Request:
     on_text: Callable[[str], None] | None = None
     id: int | None = None
     child: _Child | None = None
+    stop_timer: threading.Timer | None = None  # kills the engine if a stop is ignored
+
+    def settled(self) -> None:
+        if self.stop_timer is not None:
+            self.stop_timer.cancel()
 
 
 @dataclass(eq=False)
@@ -383,6 +389,7 @@ class EngineProcess:
             request = child.pending.get(request_id)
             if request is not None and kind in ("result", "error"):
                 del child.pending[request_id]
+                request.settled()
         if request is None:
             logger.debug("a %s for a request no longer waited for", kind)
         elif kind == "text":
@@ -398,6 +405,8 @@ class EngineProcess:
             if self._child is child:
                 self._child = None
             requests, child.pending = list(child.pending.values()), {}
+            for request in requests:
+                request.settled()
             self._reload_needed = self._wanted is not None
             self._loaded = None
             ended_by_us = child.exiting or self._closed
@@ -583,11 +592,16 @@ class EngineProcess:
         request = reply.attempt
         if request is None or request.child is None or request.id is None:
             return  # not sent yet: ``send`` sees the flag
+        if request.future.done():
+            return  # already answered: nothing to stop
         child, request_id = request.child, request.id
         self._write(child, {"op": "cancel", "id": request_id})
-        timer = threading.Timer(self._stop_timeout, self._kill_if_stuck, (child, request_id))
-        timer.daemon = True
-        timer.start()
+        if request.stop_timer is None:
+            timer = threading.Timer(self._stop_timeout, self._kill_if_stuck, (child, request_id))
+            timer.name = "engine-stop-timer"
+            timer.daemon = True
+            request.stop_timer = timer
+            timer.start()
 
     def _kill_if_stuck(self, child: _Child, request_id: int) -> None:
         with self._lock:
@@ -604,21 +618,14 @@ class EngineProcess:
 
     # Settling -------------------------------------------------------------------------------
 
-    def _finish(self, reply: _Reply, finish: str, error: str | None) -> None:
+    def _finish(self, reply: _Reply, finish: FinishReason, error: str | None) -> None:
         """End a reply that the engine could not: it keeps every piece of text it streamed."""
         if reply.future.done():
             return
         with self._lock:
             n_ctx = self._loaded.n_ctx if self._loaded else 0
-        reply.future.set_result(GenerationResult(
-            text="".join(reply.pieces),
-            finish_reason=finish,  # type: ignore[arg-type]
-            prompt_tokens=0,
-            completion_tokens=0,
-            time_to_first_token=None,
-            tokens_per_second=None,
-            n_ctx=n_ctx,
-            error=error,
+        reply.future.set_result(GenerationResult.cut_short(
+            "".join(reply.pieces), finish, n_ctx=n_ctx, error=error
         ))
 
     def _safe_mode_proved(self, during: str) -> None:

@@ -118,3 +118,20 @@ class GenerationResult:
     error: str | None = None
     # For a stopped reply: tokens llama.cpp sampled after the stop arrived (0 or 1 expected).
     tokens_after_stop: int | None = None
+
+    @classmethod
+    def cut_short(
+        cls, text: str, finish_reason: FinishReason, *, n_ctx: int = 0, error: str | None = None
+    ) -> GenerationResult:
+        """A reply that ended before llama.cpp could report on it (refused, stopped before it
+        started, or its engine gone): what it had written, and no figures."""
+        return cls(
+            text=text,
+            finish_reason=finish_reason,
+            prompt_tokens=0,
+            completion_tokens=0,
+            time_to_first_token=None,
+            tokens_per_second=None,
+            n_ctx=n_ctx,
+            error=error,
+        )

@@ -160,21 +160,8 @@ class EngineWorker:
     ) -> GenerationResult:
         n_ctx = self._loaded.n_ctx if self._loaded else 0
         if cancel.is_set():
-            return _failed_before_start("cancelled", None, n_ctx)
+            return GenerationResult.cut_short("", "cancelled", n_ctx=n_ctx)
         try:
             return self._require_session().generate(turns, params, cancel, on_text)
         except DesktopLLMError as error:
-            return _failed_before_start("error", str(error), n_ctx)
-
-
-def _failed_before_start(reason: str, error: str | None, n_ctx: int) -> GenerationResult:
-    return GenerationResult(
-        text="",
-        finish_reason=reason,  # type: ignore[arg-type]
-        prompt_tokens=0,
-        completion_tokens=0,
-        time_to_first_token=None,
-        tokens_per_second=None,
-        n_ctx=n_ctx,
-        error=error,
-    )
+            return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))
