@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
+from common import LONG_PROMPT, BenchError, threads_left_running  # bench/common.py
 
 from desktop_llm.bundled_model import default_model_path
 from desktop_llm.chat.service import ChatService
@@ -51,20 +52,11 @@ from desktop_llm.storage import MessageRecord
 
 QUESTION = "What is the capital of France? Answer in two sentences."
 # Long enough that the kill lands well inside the reply.
-LONG_PROMPT = (
-    "Write a long, detailed story about a lighthouse keeper on a stormy island who finds a "
-    "message in a bottle. Describe the sea, the weather, the lighthouse and every day of his "
-    "week, in many paragraphs."
-)
 LONG_TOKENS = 400
 # How long the long reply streams before the kill.
 STREAM_BEFORE_KILL_S = 0.5
 LOAD_TIMEOUT_S = 180.0
 REPLY_TIMEOUT_S = 300.0
-
-
-class BenchError(RuntimeError):
-    """Something broke; the figures would mean nothing."""
 
 
 @dataclass(frozen=True)
@@ -293,9 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         except (BenchError, DesktopLLMError) as error:
             print(f"benchmark failed: {error}", file=sys.stderr)
             status = 1
-    leftover = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
-    if leftover:
-        print(f"threads still running after shutdown: {', '.join(leftover)}", file=sys.stderr)
+    if threads_left_running():
         status = 1
     return status
 

@@ -33,7 +33,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psutil
+from common import LONG_PROMPT, BenchError, threads_left_running  # bench/common.py
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QPushButton
 
@@ -56,20 +56,12 @@ from desktop_llm.settings import Settings, save_settings
 from desktop_llm.storage import MessageRecord
 from desktop_llm.ui.main_window import MainWindow
 
-PROMPT = (
-    "Write a long, detailed story about a lighthouse keeper on a stormy island who finds a "
-    "message in a bottle. Describe the sea, the weather, the lighthouse and every day of his "
-    "week, in many paragraphs."
-)
+PROMPT = LONG_PROMPT
 GOAL_MS = 50.0
 MODEL_READY_S = 180.0
 REPLY_TIMEOUT_S = 600.0
 AFTER_S = 1.0  # how long the "after" phase watches the window once the reply has finished
 SETTLE_S = 1.0  # quiet time before each measurement
-
-
-class BenchError(RuntimeError):
-    """Something broke; the figures would mean nothing."""
 
 
 class TickRecorder(QObject):
@@ -418,9 +410,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"benchmark failed: {error}", file=sys.stderr)
             status = 1
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
-    leftover = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
-    if leftover:
-        print(f"threads still running after shutdown: {', '.join(leftover)}", file=sys.stderr)
+    if threads_left_running():
         status = 1
     del app
     return status

@@ -56,6 +56,7 @@ from pathlib import Path
 
 import llama_cpp
 import psutil
+from common import LONG_PROMPT, BenchError, threads_left_running  # bench/common.py
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
@@ -72,22 +73,12 @@ from desktop_llm.settings import Settings, save_settings
 from desktop_llm.storage import MessageRecord
 from desktop_llm.ui.chat_bridge import ChatBridge
 
-# Asks for more than --max-tokens so that most replies run to the limit: a long decode phase
-# makes the rate less sensitive to a single scheduling hiccup on a shared machine.
-PROMPT = (
-    "Write a long, detailed story about a lighthouse keeper on a stormy island who finds a "
-    "message in a bottle. Describe the sea, the weather, the lighthouse and every day of his "
-    "week, in many paragraphs."
-)
+PROMPT = LONG_PROMPT
 GOAL = 0.97
 # A reply of a few hundred tokens takes seconds; minutes means the app path is stuck.
 REPLY_TIMEOUT_S = 300.0
 # Starting the engine process and loading a small model takes seconds.
 LOAD_TIMEOUT_S = 120.0
-
-
-class BenchError(RuntimeError):
-    """Something broke; the figures would mean nothing."""
 
 
 @dataclass(frozen=True)
@@ -628,10 +619,6 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else seconds * 1000
 
 
-def _leftover_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t is not threading.main_thread()]
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=5, help="measured pairs (5)")
@@ -685,9 +672,7 @@ def main(argv: list[str] | None = None) -> int:
         except (BenchError, DesktopLLMError) as error:
             print(f"benchmark failed: {error}", file=sys.stderr)
             status = 1
-    leftover = _leftover_threads()
-    if leftover:
-        print(f"threads still running after shutdown: {', '.join(leftover)}", file=sys.stderr)
+    if threads_left_running():
         status = 1
     del app
     return status
