@@ -30,6 +30,7 @@ from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore
 from tests.chat.streaming_checks import late_save
 from tests.gguf_files import truncated_copy
+from tests.thread_check import assert_threads_end, python_threads
 
 QUESTION = "What is the capital of France?"
 STORY = "Write a very long story about a dragon who learns to bake bread."
@@ -48,9 +49,11 @@ def poll(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
 
 @pytest.fixture
 def service(paths: AppPaths, model_path: Path) -> Iterator[ChatService]:
+    before = python_threads()
     with ChatService.open(paths) as opened:
         opened.load_model(model_path).result(timeout=TIMEOUT)
         yield opened
+    assert_threads_end(before)  # closing ends every thread the service started
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from desktop_llm.app import create_main_window
 from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore, MessageRecord
 from desktop_llm.ui.main_window import MainWindow
+from tests.thread_check import assert_threads_end, python_threads
 
 MODEL_READY_MS = 60_000
 REPLY_MS = 120_000
@@ -23,8 +23,10 @@ REPLY_MS = 120_000
 def open_window(
     qtbot: QtBot, paths: AppPaths, model_path: Path
 ) -> Iterator[Callable[..., MainWindow]]:
-    """Build windows like the app does; each is closed (and its engine stopped) at the end."""
+    """Build windows like the app does; each is closed (and its engine stopped) at the end,
+    and every thread the app started during the test has ended by then."""
     windows: list[MainWindow] = []
+    before = python_threads()
 
     def build(*, wait_for_model: bool = True) -> MainWindow:
         window = create_main_window(paths)
@@ -39,12 +41,7 @@ def open_window(
     yield build
     for window in windows:
         close_window(window)
-    leftover = [t.name for t in threading.enumerate() if t.name.startswith(APP_THREADS)]
-    assert not leftover
-
-
-# Threads the window's services start: the engine's pipe readers and the shutdown.
-APP_THREADS = ("engine-", "app-shutdown")
+    assert_threads_end(before)
 
 
 def close_window(window: MainWindow) -> None:
