@@ -49,6 +49,12 @@ def prepare_environment(config: HubConfig) -> None:
     """Set the ``HF_*`` variables this app relies on; call before importing huggingface_hub."""
     # Offline-first app: nothing is reported anywhere, whatever the Hub.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # huggingface_hub reports progress through tqdm bars, which the app never shows (it
+    # counts bytes itself); tqdm would start a monitor thread for them, even for silent
+    # bars, that lives as long as the app.
+    from tqdm import std as tqdm_std
+
+    tqdm_std.tqdm.monitor_interval = 0
     if not config.is_mirror:
         return
     os.environ["HF_HUB_DISABLE_XET"] = "1"

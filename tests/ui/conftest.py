@@ -64,3 +64,37 @@ def saved_messages(paths: AppPaths, conversation_id: int) -> list[MessageRecord]
 # The fake Hub and an isolated keyring, shared with the hub tests (importing that conftest
 # also sets the HF_* variables huggingface_hub reads when first imported).
 from tests.hub.conftest import fake_hub, isolated_keyring, smol_model  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def model_work_stays_off_the_gui_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every call the window makes into the model manager (disk, network, keyring) runs off
+    the GUI thread: a call made from ui/ code on the main thread fails the test."""
+    import inspect
+    import sys
+    import threading
+    from pathlib import Path as _Path
+
+    from desktop_llm.chat.model_manager import ModelManager
+
+    ui_folder = str(_Path(__file__).resolve().parents[2] / "desktop_llm" / "ui")
+    violations: list[str] = []
+
+    def guarded(name: str, method: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            if threading.current_thread() is threading.main_thread():
+                frame = sys._getframe(1)
+                while frame is not None:
+                    if frame.f_code.co_filename.startswith(ui_folder):
+                        violations.append(f"ModelManager.{name} from {frame.f_code.co_name}")
+                        break
+                    frame = frame.f_back  # type: ignore[assignment]
+            return method(*args, **kwargs)
+
+        return call
+
+    for name, member in inspect.getmembers(ModelManager, inspect.isfunction):
+        if not name.startswith("_"):
+            monkeypatch.setattr(ModelManager, name, guarded(name, member))
+    yield
+    assert not violations, f"model work on the GUI thread: {violations}"
