@@ -100,3 +100,13 @@ def _from_status(error: Exception, endpoint: str) -> HubError:
     if status is not None and status >= 500:
         return HubError(f"The Hub at {endpoint} has a problem (error {status}): try again later.")
     return HubError(f"The Hub at {endpoint} refused the request (error {status}).")
+
+
+def os_error_reason(error: OSError) -> str:
+    """What the system said went wrong with a file ("No space left on device"), without the
+    "[Errno 28]" and the repr of paths that ``str(error)`` adds; callers add the file."""
+    if error.strerror:
+        return error.strerror
+    if error.args and isinstance(error.args[0], str) and error.args[0]:
+        return error.args[0]
+    return "the operating system refused the operation"

@@ -21,6 +21,7 @@ are public but its files need the token (401 ``GatedRepo``); a token that is not
 
 Faults (:meth:`FakeHub.inject`) apply to file requests: a ``status`` fault to the next HEAD or
 GET of that file, byte faults (drop, stall, corrupt) to the next GET that sends its bytes.
+:meth:`FakeHub.release_stalls` ends the stalls in progress early.
 """
 
 from __future__ import annotations
@@ -177,6 +178,8 @@ class FakeHub:
         self._served: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Set to end the stalls in progress (release_stalls, stop); later stalls get a new one.
+        self._stalls_over = threading.Event()
         self._connections: set[socket.socket] = set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -214,6 +217,7 @@ class FakeHub:
         if self._server is None or self._stopping.is_set():
             return
         self._stopping.set()
+        self._stalls_over.set()
         self._server.shutdown()
         with self._lock:
             connections = list(self._connections)
@@ -263,6 +267,19 @@ class FakeHub:
     def _visible_repos(self, authorized: bool) -> list[FakeRepo]:
         with self._lock:
             return [r for r in self._repos.values() if authorized or not r.private]
+
+    def release_stalls(self) -> None:
+        """End the stalls in progress now: their connections close, as after stall_seconds."""
+        with self._lock:
+            over, self._stalls_over = self._stalls_over, threading.Event()
+            if self._stopping.is_set():
+                self._stalls_over.set()
+        over.set()
+
+    def _stall(self, seconds: float) -> None:
+        with self._lock:
+            over = self._stalls_over
+        over.wait(seconds)
 
     def _take_fault(self, repo_id: str, path: str, kind: str) -> Fault | None:
         """The oldest pending fault of that kind ("status" or "bytes") for the file, if any."""
@@ -591,7 +608,7 @@ class _Handler(BaseHTTPRequestHandler):
             if cut < len(body):
                 if fault is not None and fault.stall_after is not None and sent == cut:
                     self.wfile.flush()
-                    self.hub._stopping.wait(fault.stall_seconds)
+                    self.hub._stall(fault.stall_seconds)
                 self._abort_connection()
         except OSError:  # the client went away (it may only have wanted the first bytes)
             self.close_connection = True

@@ -414,3 +414,54 @@ def test_bytes_received_before_a_stall_reach_the_disk_without_waiting_for_more(
         finally:
             sink.stop(sync=True)
     assert not [t for t in threading.enumerate() if t.name == "download-sync"]
+
+
+def test_a_second_transfer_of_the_same_file_is_refused_while_the_first_runs(
+    hub: FakeHub, models_dir: Path, model: FakeFile
+) -> None:
+    from desktop_llm.hub.download.partial_lock import PartialInUseError, lock_path
+
+    hub.inject(REPO, NAME, Fault(stall_after=1_000_000, stall_seconds=60))
+    control = TransferControl()
+    halfway = threading.Event()
+    failures: list[BaseException] = []
+
+    def first() -> None:
+        def on_progress(progress: TransferProgress) -> None:
+            if progress.bytes_done >= 1_000_000:
+                halfway.set()
+
+        try:
+            fetch(hub, models_dir, model, control=control, on_progress=on_progress)
+        except BaseException as error:  # handed to the test thread
+            failures.append(error)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert halfway.wait(10)
+        with pytest.raises(PartialInUseError, match="being downloaded by another desktop-llm"):
+            fetch(hub, models_dir, model)
+    finally:
+        control.pause()
+        thread.join(10)
+    assert [type(error) for error in failures] == [DownloadPaused]
+    part = partial_path(models_dir, REPO, NAME)
+    assert part.stat().st_size == 1_000_000  # the refused call touched nothing
+
+    assert fetch(hub, models_dir, model).read_bytes() == model.content  # free again
+    assert not lock_path(part).exists()
+    assert leftovers(models_dir) == []
+
+
+def test_a_claim_left_by_a_killed_transfer_does_not_block_the_next(
+    hub: FakeHub, models_dir: Path, model: FakeFile
+) -> None:
+    from desktop_llm.hub.download.partial_lock import lock_path
+
+    left = lock_path(partial_path(models_dir, REPO, NAME))
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"")  # the file stays when its holder dies; the OS lock does not
+
+    assert fetch(hub, models_dir, model).read_bytes() == model.content
+    assert leftovers(models_dir) == []

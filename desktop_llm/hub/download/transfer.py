@@ -4,6 +4,8 @@ huggingface_hub (1.18 and later) deletes a partial file instead of resuming it o
 so the transfer itself is ours; URLs, auth headers, the HTTP client and error mapping stay
 huggingface_hub's. The bytes go to ``<models_dir>/.partial/<name>.part`` with a JSON sidecar
 (see partial_state); a later call, also in a new process, continues with ``Range: bytes=N-``.
+While a call works on a file it holds that file's claim (partial_lock): a second call for the
+same file, in this process or another, is refused instead of writing the same partial file.
 The sha256 is computed while the bytes arrive and compared with the Hub's LFS hash; only a file
 that matches is renamed into ``<models_dir>/<owner>/<repo>/<file>``.
 
@@ -39,6 +41,7 @@ from desktop_llm.hub.disk_space import (
     ensure_free_space,
 )
 from desktop_llm.hub.download.local_paths import final_path, partial_path
+from desktop_llm.hub.download.partial_lock import claimed
 from desktop_llm.hub.download.partial_state import (
     PartialRecord,
     load_record,
@@ -55,7 +58,7 @@ from desktop_llm.hub.download.transfer_control import (
 )
 from desktop_llm.hub.download.write_behind import WriteBehindFile
 from desktop_llm.hub.endpoint import HubConfig, prepare_environment
-from desktop_llm.hub.error_mapping import translated_errors
+from desktop_llm.hub.error_mapping import os_error_reason, translated_errors
 from desktop_llm.model_files.humanize import human_size
 
 __all__ = [
@@ -146,8 +149,9 @@ def download_file(
 
     Continues a partial download left by an earlier call (or an earlier run of the app).
     Raises DownloadPaused / DownloadCancelled when ``control`` asks; DownloadError (damaged
-    file, no space, unsafe name, retries exhausted), HubAuthError, HubNotFoundError or
-    HubOfflineError otherwise.
+    file, no space, unsafe name, retries exhausted, a file the disk refused),
+    PartialInUseError (another transfer is writing this file), HubAuthError, HubNotFoundError
+    or HubOfflineError otherwise.
     """
     prepare_environment(config)
     from huggingface_hub import hf_hub_url
@@ -242,9 +246,24 @@ class _FileTransfer:
 
     def run(self) -> Path:
         self.control.raise_if_requested()
+        try:
+            # Only one transfer at a time may touch this partial file, in any process.
+            with claimed(self.part, what=self.name):
+                return self._run_claimed()
+        except OSError as error:
+            # What the steps below could not do with a file (the writing itself words its own).
+            where = f": {error.filename}" if error.filename else ""
+            raise DownloadError(
+                f"Downloading {self.name} failed: {os_error_reason(error)}{where}. Check the "
+                "disk and the models folder, then try again."
+            ) from error
+
+    def _run_claimed(self) -> Path:
         if self._already_downloaded():
+            # Whatever an earlier run left for this file (a sidecar that outlived the final
+            # rename when the app was killed) is of no use any more.
+            remove_partial(self.part)
             return self.target
-        self.part.parent.mkdir(parents=True, exist_ok=True)
         self._adopt_partial()
         if self.record.expected_size is not None:
             self._ensure_space(self.record.expected_size - self.done)
@@ -282,7 +301,7 @@ class _FileTransfer:
                     sink.stop(sync=self.control.requested is not DownloadCancelled)
         except OSError as error:
             raise DownloadError(
-                f"Couldn't write {self.part}: {error.strerror or error}. "
+                f"Couldn't write {self.part}: {os_error_reason(error)}. "
                 "Check the disk and the models folder, then resume the download."
             ) from error
 

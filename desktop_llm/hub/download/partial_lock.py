@@ -1,0 +1,136 @@
+"""One writer per partial download, across threads and processes.
+
+Two transfers of the same file (two windows, the window and a command, or a command whose
+launcher was killed while its Python process went on downloading) would append to one ``.part``
+file and race to rename it: the loser failed with "No such file or directory". So a transfer
+claims the file first: it holds an exclusive OS lock on ``<name>.part.lock`` for as long as it
+touches the partial file and its sidecar. The operating system drops the lock when its holder
+dies, however it dies (SIGKILL included), so a crash never leaves a download claimed. Locks
+belong to an open file description (``flock``) or handle (``msvcrt``), not to a process, so
+two threads of one process exclude each other too (the technique of storage/instance_lock.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from desktop_llm.errors import DownloadError
+from desktop_llm.hub.download.partial_state import remove_partial
+
+LOCK_SUFFIX = ".lock"
+# Claiming only races with a release that unlinks the file; a few attempts settle it.
+_ATTEMPTS = 5
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EDEADLK):
+                return False
+            raise
+        return True
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+class PartialInUseError(DownloadError):
+    """Another transfer (in this process or another) is writing this partial file."""
+
+
+def lock_path(part: Path) -> Path:
+    return part.with_name(part.name + LOCK_SUFFIX)
+
+
+@contextmanager
+def claimed(part: Path, *, what: str) -> Iterator[None]:
+    """Hold the partial file ``part`` for the block; PartialInUseError if someone else does.
+
+    Raises OSError when the lock file cannot be created (a read-only models folder).
+    """
+    fd = _claim(part)
+    if fd is None:
+        raise PartialInUseError(
+            f"{what} is being downloaded by another desktop-llm (a window or a command) right "
+            "now. Let that one finish, then ask again: the file will be there."
+        )
+    try:
+        yield
+    finally:
+        _release(part, fd)
+
+
+def remove_if_unclaimed(part: Path) -> bool:
+    """Delete a partial file and its sidecar unless a transfer holds them; True if deleted."""
+    try:
+        fd = _claim(part)
+    except OSError:
+        return False
+    if fd is None:
+        return False
+    try:
+        remove_partial(part)
+    finally:
+        _release(part, fd)
+    return True
+
+
+def _claim(part: Path) -> int | None:
+    """An open, locked descriptor of the part's lock file, or None when someone holds it."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(part)
+    for _ in range(_ATTEMPTS):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if not _try_lock(fd):
+                os.close(fd)
+                return None
+            # A holder may have unlinked the file between our open and our lock (its release);
+            # a lock on an unlinked file excludes nobody, so start again with a new file.
+            if _is_still_linked(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise OSError(errno.EAGAIN, "could not lock the download's lock file", str(path))
+
+
+def _release(part: Path, fd: int) -> None:
+    path = lock_path(part)
+    if sys.platform == "win32":
+        os.close(fd)  # Windows deletes no open file: close first
+        # PermissionError: someone has just opened it to claim it, so it is theirs now.
+        with contextlib.suppress(PermissionError):
+            path.unlink(missing_ok=True)
+        return
+    try:
+        # Unlinked while still locked, so nobody can claim the old file in between.
+        path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _is_still_linked(fd: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (opened.st_dev, opened.st_ino)
