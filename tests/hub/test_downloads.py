@@ -466,3 +466,170 @@ def test_the_real_model_survives_a_dropped_connection_end_to_end(
     refetched = fake_hub.bytes_served(SMOL, SMOL_FILE) - smol_model.size
     assert 0 <= refetched <= 1024 * 1024
 
+
+
+# -- one model, one job ----------------------------------------------------------------------
+
+
+def test_asking_again_after_a_restart_is_the_restored_job(
+    make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
+) -> None:
+    _held_midway(hub)
+    first, recorder = make_manager()
+    job = first.enqueue(REPO, parts(repo, SINGLE))
+    recorder.wait_for(job, lambda s: s.bytes_done >= 1_000_000)
+    first.shutdown()
+
+    completed = Completed()
+    second, recorder = make_manager(on_completed=completed)
+    (restored,) = second.restore()
+    again = second.enqueue(REPO, parts(repo, SINGLE))
+
+    assert again is restored and again.id == job.id
+    recorder.wait_state(again, JobState.COMPLETED)
+    assert second.jobs() == [again]
+    assert len(completed.calls) == 1  # registered once: one job finished the file
+    assert byte_ranges(hub, SINGLE) == [None, "bytes=1000000-"]
+    assert list((models_dir / ".partial").iterdir()) == []
+
+
+def test_a_partial_without_a_job_and_a_request_for_it_are_one_job(
+    make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
+) -> None:
+    from desktop_llm.hub.download.transfer import DownloadPaused, TransferControl, download_file
+
+    control = TransferControl()
+    with pytest.raises(DownloadPaused):
+        download_file(
+            models_dir,
+            HubConfig(endpoint=hub.url),
+            REPO,
+            SINGLE,
+            expected_size=2_000_000,
+            expected_sha256=repo.file(SINGLE).sha256,  # type: ignore[union-attr]
+            control=control,
+            on_progress=lambda progress: control.pause(),
+        )
+    manager, recorder = make_manager()
+    (restored,) = manager.restore()
+
+    assert manager.enqueue(REPO, parts(repo, SINGLE)) is restored
+    recorder.wait_state(restored, JobState.COMPLETED)
+    assert len(manager.jobs()) == 1
+    assert local(models_dir, SINGLE).read_bytes() == repo.file(SINGLE).content  # type: ignore[union-attr]
+
+
+def test_requests_for_one_model_at_the_same_moment_make_one_job(
+    make_manager: MakeManager, hub: FakeHub, repo: FakeRepo
+) -> None:
+    _held_midway(hub)
+    manager, _ = make_manager(max_parallel=2)
+    start = threading.Barrier(4)
+    jobs: list[DownloadJob] = []
+
+    def ask() -> None:
+        start.wait()
+        jobs.append(manager.enqueue(REPO, parts(repo, SINGLE)))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+
+    assert len(jobs) == 4 and all(job is jobs[0] for job in jobs)
+    assert manager.jobs() == [jobs[0]]
+
+
+def test_a_model_already_in_place_is_not_fetched_again(
+    make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
+) -> None:
+    completed = Completed()
+    manager, recorder = make_manager(on_completed=completed)
+    first = manager.enqueue(REPO, parts(repo, SINGLE))
+    recorder.wait_state(first, JobState.COMPLETED)
+    requests = len(hub.file_requests(REPO, SINGLE))
+
+    again = manager.enqueue(REPO, parts(repo, SINGLE))
+    done = recorder.wait_for(again, lambda s: s.state is JobState.COMPLETED and s.already_installed)
+
+    target = local(models_dir, SINGLE)
+    assert done.note == f"{SINGLE} is already installed at {target}."
+    assert len(hub.file_requests(REPO, SINGLE)) == requests
+    assert len(completed.calls) == 2  # registered again: harmless, and right if it was removed
+    assert target.read_bytes() == repo.file(SINGLE).content  # type: ignore[union-attr]
+
+    later, recorder = make_manager()  # the next start of the app says the same
+    assert later.restore() == []
+    job = later.enqueue(REPO, parts(repo, SINGLE))
+    assert recorder.wait_state(job, JobState.COMPLETED).already_installed
+
+
+def test_a_second_writer_of_the_same_file_is_refused_in_words(
+    make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
+) -> None:
+    """Two managers on one folder stand for two processes (a window and a command).
+
+    This was the reported failure: the restored job and the running one both finished the
+    file, and the second rename found no partial file ("[Errno 2] No such file ...").
+    """
+    from desktop_llm.hub.download.partial_lock import PartialInUseError
+
+    hub.inject(REPO, SINGLE, Fault(stall_after=1_000_000, stall_seconds=1.5))
+    first, first_events = make_manager()
+    running = first.enqueue(REPO, parts(repo, SINGLE))
+    first_events.wait_for(running, lambda s: s.bytes_done >= 1_000_000)
+
+    second, second_events = make_manager()
+    (restored,) = second.restore()  # the running job's manifest, seen from the other process
+    assert second.enqueue(REPO, parts(repo, SINGLE)) is restored
+    refused = second_events.wait_state(restored, JobState.FAILED)
+
+    assert isinstance(refused.error, PartialInUseError)
+    assert "is being downloaded by another desktop-llm" in str(refused.error)
+    first_events.wait_state(running, JobState.COMPLETED)  # undisturbed: nothing was deleted
+    assert local(models_dir, SINGLE).read_bytes() == repo.file(SINGLE).content  # type: ignore[union-attr]
+
+    second.resume(restored.id)  # the file is there now: verified, not fetched
+    second_events.wait_state(restored, JobState.COMPLETED)
+    assert byte_ranges(hub, SINGLE) == [None, "bytes=1000000-"]
+
+
+def test_a_sidecar_left_by_a_kill_after_the_final_rename_is_swept(
+    make_manager: MakeManager, repo: FakeRepo, models_dir: Path
+) -> None:
+    from desktop_llm.hub.download.partial_state import PartialRecord, save_record
+
+    manager, recorder = make_manager()
+    recorder.wait_state(manager.enqueue(REPO, parts(repo, SINGLE)), JobState.COMPLETED)
+    item = repo.file(SINGLE)
+    assert item is not None
+    # What a kill between the rename and the sidecar's removal leaves behind.
+    save_record(
+        partial_path(models_dir, REPO, SINGLE),
+        PartialRecord(REPO, "main", SINGLE, "http://hub/x", item.size, item.sha256),
+    )
+
+    later, _ = make_manager()
+    assert later.restore() == []
+    assert list((models_dir / ".partial").iterdir()) == []
+
+
+def test_file_system_failures_are_sentences_without_errno(
+    make_manager: MakeManager, repo: FakeRepo, models_dir: Path
+) -> None:
+    models_dir.mkdir(parents=True)
+    (models_dir / ".partial").write_text("a file where the partial folder goes")
+    manager, recorder = make_manager()
+    with pytest.raises(DownloadError) as refused:
+        manager.enqueue(REPO, parts(repo, SINGLE))
+    assert "Errno" not in str(refused.value) and "models folder" in str(refused.value)
+
+    (models_dir / ".partial").unlink()
+    (models_dir / "test-org").write_text("a file where the repository folder goes")
+    job = manager.enqueue(REPO, parts(repo, SINGLE))
+    failed = recorder.wait_state(job, JobState.FAILED)
+
+    message = str(failed.error)
+    assert "Errno" not in message and str(models_dir / "test-org") in message
+    assert partial_path(models_dir, REPO, SINGLE).stat().st_size == 2_000_000  # kept to resume

@@ -101,3 +101,12 @@ def partial_path(models_dir: Path, repo_id: str, repo_path: str) -> Path:
     repo_folder(models_dir, repo_id)  # validates the id
     flat = "--".join([*repo_id.split("/"), local_file_name(repo_path)])
     return partial_dir(models_dir) / f"{flat}{PART_SUFFIX}"
+
+
+def size_on_disk(path: Path) -> int:
+    """The file's size, 0 when there is none (a partial file may be renamed or removed at any
+    moment by its transfer: no separate "does it exist" check before the stat)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

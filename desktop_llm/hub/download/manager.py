@@ -7,6 +7,11 @@ so a GUI hands them to its own thread (a queued signal). Jobs are written down i
 ``.partial/`` (manifest, partial_state), so ``restore()`` after a restart lists unfinished
 ones as paused. Registering a finished model is not done here: the ``on_completed`` hook (given
 by the app) does it, while the job is still "verifying".
+
+One model, one job: a job's id comes from its repository, revision and files, so asking again
+for a model, the manifest of an interrupted run and a partial file found on disk all lead to
+the same job. Across processes (two windows, the window and a command) the transfer's claim on
+the partial file (partial_lock) keeps a second writer out.
 """
 
 from __future__ import annotations
@@ -16,10 +21,8 @@ import logging
 import shutil
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from desktop_llm.errors import DesktopLLMError, DownloadError
@@ -31,14 +34,16 @@ from desktop_llm.hub.download.job import (
     JobState,
     Listener,
 )
-from desktop_llm.hub.download.local_paths import final_path, partial_dir, partial_path
+from desktop_llm.hub.download.local_paths import final_path, partial_dir, size_on_disk
 from desktop_llm.hub.download.manifest import (
     JobManifest,
     load_manifests,
     remove_manifest,
+    remove_stale_temporaries,
     save_manifest,
 )
-from desktop_llm.hub.download.partial_state import find_partials, remove_partial
+from desktop_llm.hub.download.partial_lock import remove_if_unclaimed
+from desktop_llm.hub.download.partial_state import PartialRecord, find_partials
 from desktop_llm.hub.download.retry import RetryPolicy
 from desktop_llm.hub.download.snapshot_publisher import SnapshotPublisher
 from desktop_llm.hub.download.transfer import (
@@ -46,11 +51,11 @@ from desktop_llm.hub.download.transfer import (
     DownloadPaused,
     TransferControl,
     TransferOptions,
-    TransferPhase,
     TransferProgress,
     download_file,
 )
 from desktop_llm.hub.endpoint import HubConfig
+from desktop_llm.hub.error_mapping import os_error_reason
 from desktop_llm.hub.types import FilePart
 
 __all__ = ["DownloadJob", "DownloadManager", "DownloadSnapshot", "JobState"]
@@ -134,8 +139,11 @@ class DownloadManager:
     ) -> DownloadJob:
         """Queue one model (a file, or all parts of a split model) for download.
 
-        Raises DownloadError at once for unsafe file names or an empty list. Queuing a model
-        that already has an unfinished job returns that job (resumed if it was paused or failed).
+        Raises DownloadError at once for unsafe file names or an empty list. Asking for a model
+        that already has an unfinished job returns that job (resumed if it was paused or
+        failed). A model whose files are all in place already gives a job that completes at
+        once without fetching anything (its snapshots say ``already_installed``), so the app
+        still registers it.
         """
         if not files:
             raise DownloadError(f"Nothing to download from {repo_id}: no files were chosen.")
@@ -146,26 +154,36 @@ class DownloadManager:
                 f"Two of the chosen files of {repo_id} have the same name; download them one "
                 "at a time."
             )
+        requested = JobManifest.for_request(repo_id, revision, job_files)
+        # One critical section from the look-up to the new job: two requests for the same
+        # model at the same moment must not both find nothing and both start a job.
         with self._lock:
             self._refuse_when_closed()
-            for existing in self._jobs.values():
-                if not existing.state.is_final and set(existing.paths) & set(targets):
-                    break
+            existing = self._unfinished_job(requested.job_id, targets)
+            if existing is not None:
+                if existing.id == requested.job_id:
+                    updated = existing.update_files(job_files)
+                    if updated is not None:
+                        self._save(updated)
+                if existing.state.can_resume:
+                    self._queue_job(existing)
+                return existing
+            installed = all(
+                _has_size(target, item.size_bytes)
+                for item, target in zip(job_files, targets, strict=True)
+            )
+            manifest = requested
+            if installed:
+                # Not fetched by this job, so not deleted by it either (cancel). Files only
+                # reach their final place once their sha256 matched: the size is enough here.
+                for item in job_files:
+                    manifest = manifest.with_finished(item.path, downloaded=False)
             else:
-                existing = None
-        if existing is not None:
-            self.resume(existing.id)
-            return existing
-        with self._lock:
-            self._refuse_when_closed()
-            manifest = JobManifest(uuid.uuid4().hex, repo_id, revision, job_files)
-            save_manifest(self._models_dir, manifest)
-            job = DownloadJob(manifest, self._models_dir, JobState.QUEUED, self._lock)
-            self._refresh_done(job)
+                self._save(manifest)
+            job = DownloadJob(manifest, self._models_dir, self._lock, already_installed=installed)
+            job.measure_on_disk()
             self._jobs[job.id] = job
-            self._queue.append(job)
-            self._set_state(job, JobState.QUEUED)
-            self._work.notify()
+            self._queue_job(job)
         return job
 
     def pause(self, job_id: str) -> None:
@@ -174,75 +192,50 @@ class DownloadManager:
             job = self.job(job_id)
             if job.state is JobState.QUEUED:
                 self._queue.remove(job)
-                self._set_state(job, JobState.PAUSED)
+                job.pause()
+                self._publish(job)
             elif job.state is JobState.DOWNLOADING:
-                job._control.pause()  # the worker stops at once and reports "paused"
+                job.interrupt(cancel=False)  # the worker stops at once and reports "paused"
 
     def resume(self, job_id: str) -> None:
         """Queue a paused or failed job again; it continues where its partial files end."""
         with self._lock:
             self._refuse_when_closed()
             job = self.job(job_id)
-            if job.state not in (JobState.PAUSED, JobState.FAILED):
-                return
-            job._control = TransferControl()
-            job._error = None
-            self._set_state(job, JobState.QUEUED)
-            self._queue.append(job)
-            self._work.notify()
+            if job.state.can_resume:
+                self._queue_job(job)
 
     def cancel(self, job_id: str) -> None:
         """Stop a job and delete its partial files (and parts it already fetched)."""
         with self._lock:
             job = self.job(job_id)
             if job.state is JobState.DOWNLOADING:
-                job._control.cancel()  # the worker deletes the files and reports "cancelled"
+                job.interrupt(cancel=True)  # the worker deletes the files, reports "cancelled"
                 return
-            if job.state not in (JobState.QUEUED, JobState.PAUSED, JobState.FAILED):
-                return  # verifying, completed, cancelled: too late or nothing to do
             if job.state is JobState.QUEUED:
                 self._queue.remove(job)
+            elif not job.state.can_resume:
+                return  # verifying, completed, cancelled: too late or nothing to do
             # Under the lock, so a resume() cannot start it again while its files go.
             self._delete_files(job)
-            self._set_state(job, JobState.CANCELLED)
+            job.end(JobState.CANCELLED)
+            self._publish(job)
 
     def restore(self) -> list[DownloadJob]:
         """Add the unfinished downloads found on disk as paused jobs; return the new ones."""
-        restored = []
+        restored: list[DownloadJob] = []
         with self._lock:
-            known_paths = {path for job in self._jobs.values() for path in job.paths}
+            remove_stale_temporaries(self._models_dir)
             for manifest in load_manifests(self._models_dir):
-                if manifest.job_id in self._jobs:
-                    continue
                 job = self._restored_job(manifest)
                 if job is not None:
                     restored.append(job)
-                    known_paths.update(job.paths)
             for part, record in find_partials(partial_dir(self._models_dir)):
-                # A partial without a job: left by a direct download_file call.
-                if record.expected_size is None:
-                    log.warning("ignoring partial download %s of unknown size", part)
-                    continue
-                try:
-                    target = final_path(self._models_dir, record.repo_id, record.repo_path)
-                except DownloadError as error:
-                    log.warning("ignoring partial download %s: %s", part, error)
-                    continue
-                if target in known_paths:
-                    continue
-                manifest = JobManifest(
-                    uuid.uuid4().hex,
-                    record.repo_id,
-                    record.revision,
-                    (FilePart(record.repo_path, record.expected_size, record.expected_sha256),),
-                )
-                save_manifest(self._models_dir, manifest)
-                job = self._restored_job(manifest)
+                job = self._job_for_partial(part, record)
                 if job is not None:
                     restored.append(job)
-                    known_paths.update(job.paths)
             for job in restored:
-                self._set_state(job, JobState.PAUSED)
+                self._publish(job)
         return restored
 
     def shutdown(self) -> None:
@@ -254,9 +247,10 @@ class DownloadManager:
             self._closing = True
             for job in self._jobs.values():
                 if job.state is JobState.DOWNLOADING:
-                    job._control.pause()
+                    job.interrupt(cancel=False)
                 elif job.state is JobState.QUEUED:
-                    self._set_state(job, JobState.PAUSED)
+                    job.pause()
+                    self._publish(job)
             self._queue.clear()
             self._work.notify_all()
         for worker in self._workers:
@@ -273,50 +267,64 @@ class DownloadManager:
                 if self._closing:
                     return
                 job = self._queue.popleft()
-                job._meter.restart(time.monotonic(), job._received)
-                job._note = None
-                self._set_state(job, JobState.DOWNLOADING)
-            self._run(job)
+                control = job.start(time.monotonic())
+                self._publish(job)
+            self._run(job, control)
 
-    def _run(self, job: DownloadJob) -> None:
+    def _run(self, job: DownloadJob, control: TransferControl) -> None:
         try:
-            paths = self._download_all(job)
+            paths = self._download_all(job, control)
             with self._lock:
-                self._set_state(job, JobState.VERIFYING)
+                job.verify()
+                self._publish(job)
             if self._on_completed is not None:
                 self._on_completed(job.snapshot(), paths)
         except DownloadPaused:
-            self._finish(job, JobState.PAUSED)
+            self._end(job, JobState.PAUSED)
         except DownloadCancelled:
             self._delete_files(job)
-            self._finish(job, JobState.CANCELLED)
+            self._end(job, JobState.CANCELLED)
         except DesktopLLMError as error:
             log.warning("download of %s failed: %s", job.repo_id, error)
-            self._finish(job, JobState.FAILED, error)
-        except Exception as error:
-            # The thread boundary: a bug must show up as a failed job, not a silent dead worker.
-            log.exception("unexpected error while downloading %s", job.repo_id)
-            self._finish(
+            self._end(job, JobState.FAILED, error)
+        except OSError as error:
+            # The manager's own files (the job's manifest) or the on_completed hook's.
+            log.warning("download of %s failed", job.repo_id, exc_info=True)
+            where = f": {error.filename}" if error.filename else ""
+            self._end(
                 job,
                 JobState.FAILED,
-                DownloadError(f"Downloading {job.repo_id} failed unexpectedly: {error}"),
+                DownloadError(
+                    f"Downloading {job.repo_id} failed: {os_error_reason(error)}{where}. "
+                    "Check the disk and the models folder, then try again."
+                ),
+            )
+        except Exception:
+            # The thread boundary: a bug must show up as a failed job, not a silent dead worker.
+            log.exception("unexpected error while downloading %s", job.repo_id)
+            self._end(
+                job,
+                JobState.FAILED,
+                DownloadError(
+                    f"Downloading {job.repo_id} failed because of an unexpected problem in "
+                    "desktop-llm; the details are in its log file."
+                ),
             )
         else:
             remove_manifest(self._models_dir, job.id)
-            self._finish(job, JobState.COMPLETED)
+            self._end(job, JobState.COMPLETED)
 
-    def _download_all(self, job: DownloadJob) -> list[Path]:
+    def _download_all(self, job: DownloadJob, control: TransferControl) -> list[Path]:
         with self._lock:
-            config, manifest = self._config, job._manifest
-        self._check_space(job)
+            config, manifest = self._config, job.manifest
+        self._check_space(job, manifest)
         paths = []
         for item, target in zip(manifest.files, job.paths, strict=True):
-            if item.path in job._manifest.finished and _has_size(target, item.size_bytes):
+            if item.path in manifest.finished and _has_size(target, item.size_bytes):
                 paths.append(target)
                 continue
             with self._lock:
-                job._current_file = item.path
-                job._received_in_call = 0
+                job.begin_file(item.path)
                 self._publish(job)  # "part 2 of 3" is news even when the bytes come in fast
             already_there = target.exists()
             paths.append(
@@ -328,25 +336,22 @@ class DownloadManager:
                     revision=job.revision,
                     expected_size=item.size_bytes,
                     expected_sha256=item.sha256,
-                    control=job._control,
+                    control=control,
                     on_progress=functools.partial(self._on_progress, job),
                     options=self._options,
                 )
             )
             with self._lock:
-                job._manifest = job._manifest.with_finished(item.path, downloaded=not already_there)
-                job._finished_bytes += item.size_bytes
-                job._current_done = 0
-                save_manifest(self._models_dir, job._manifest)
+                manifest = job.file_finished(item, downloaded=not already_there)
+                self._save(manifest)
         return paths
 
-    def _check_space(self, job: DownloadJob) -> None:
+    def _check_space(self, job: DownloadJob, manifest: JobManifest) -> None:
         needed = 0
-        for item in job.files:
-            if item.path in job._manifest.finished:
+        for item, part in zip(manifest.files, job.partial_paths, strict=True):
+            if item.path in manifest.finished:
                 continue
-            part = partial_path(self._models_dir, job.repo_id, item.path)
-            needed += item.size_bytes - (part.stat().st_size if part.is_file() else 0)
+            needed += item.size_bytes - size_on_disk(part)
         ensure_free_space(
             self._models_dir,
             needed,
@@ -358,69 +363,114 @@ class DownloadManager:
     def _on_progress(self, job: DownloadJob, progress: TransferProgress) -> None:
         """Called by download_file for every piece received: cheap, and never blocks."""
         with self._lock:
-            job._received += progress.bytes_received - job._received_in_call
-            job._received_in_call = progress.bytes_received
-            job._current_done = progress.bytes_done
-            job._meter.update(time.monotonic(), job._received)
-            note = progress.note if progress.phase is TransferPhase.RETRYING else None
-            if note != job._note:
-                job._note = note
+            if job.record_progress(progress, time.monotonic()):
                 self._publish(job)  # "the connection dropped; trying again" must not be missed
                 return
         self._events.progress(job.id, job.snapshot)
 
     # -- bookkeeping -----------------------------------------------------------------------
 
-    def _finish(
-        self, job: DownloadJob, state: JobState, error: DesktopLLMError | None = None
-    ) -> None:
-        with self._lock:
-            job._error = error
-            job._note = None
-            job._current_file = None
-            self._refresh_done(job)
-            self._set_state(job, state)
-
-    def _set_state(self, job: DownloadJob, state: JobState) -> None:
-        """Change a job's state and tell the listeners; call with the lock held."""
-        job._state = state
+    def _queue_job(self, job: DownloadJob) -> None:
+        """Paused or failed -> queued, at the back of the queue; call with the lock held."""
+        job.queue()
+        self._queue.append(job)
         self._publish(job)
+        self._work.notify()
+
+    def _end(self, job: DownloadJob, state: JobState, error: DesktopLLMError | None = None) -> None:
+        with self._lock:
+            job.end(state, error)
+            job.measure_on_disk()
+            self._publish(job)
 
     def _publish(self, job: DownloadJob) -> None:
         # Under the lock: the events reach the publisher in the order the changes were made.
-        self._events.publish(job.id, job._snapshot_locked())
+        self._events.publish(job.id, job.snapshot())
 
-    def _refresh_done(self, job: DownloadJob) -> None:
-        """Bytes done as found on disk: finished files plus partial files."""
-        finished = current = 0
-        for item, target in zip(job.files, job.paths, strict=True):
-            if item.path in job._manifest.finished and target.is_file():
-                finished += target.stat().st_size
-            else:
-                part = partial_path(self._models_dir, job.repo_id, item.path)
-                current += part.stat().st_size if part.is_file() else 0
-        job._finished_bytes, job._current_done = finished, current
+    def _save(self, manifest: JobManifest) -> None:
+        try:
+            save_manifest(self._models_dir, manifest)
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            raise DownloadError(
+                f"Couldn't write down the download of {manifest.repo_id} in "
+                f"{partial_dir(self._models_dir)}: {os_error_reason(error)}{where}. Check the "
+                "disk and the models folder, then try again."
+            ) from error
+
+    def _unfinished_job(self, job_id: str, targets: Sequence[Path]) -> DownloadJob | None:
+        """The job that is this request, or one still busy with any of its files."""
+        same = self._jobs.get(job_id)
+        if same is not None and not same.state.is_final:
+            return same
+        wanted = set(targets)
+        for job in self._jobs.values():
+            if not job.state.is_final and wanted & set(job.paths):
+                return job
+        return None
 
     def _restored_job(self, manifest: JobManifest) -> DownloadJob | None:
+        current = self._jobs.get(manifest.job_id)
+        if current is not None and not current.state.is_final:
+            return None  # known already
         try:
-            job = DownloadJob(manifest, self._models_dir, JobState.PAUSED, self._lock)
+            job = DownloadJob(manifest, self._models_dir, self._lock)
         except DownloadError as error:
             log.warning("ignoring download job %s: %s", manifest.job_id, error)
             return None
-        self._refresh_done(job)
+        other = self._unfinished_job(job.id, job.paths)
+        if other is not None:
+            # Another job has (some of) these files: one job per file. A manifest whose files
+            # are all another's (older versions named jobs at random, so a resumed download
+            # could be written down twice) is of no use and goes.
+            log.info("ignoring download job %s: its files belong to job %s", job.id, other.id)
+            if set(job.paths) <= set(other.paths):
+                remove_manifest(self._models_dir, job.id)
+            return None
+        job.measure_on_disk()
         self._jobs[job.id] = job
         return job
 
+    def _job_for_partial(self, part: Path, record: PartialRecord) -> DownloadJob | None:
+        """A job for a partial file no manifest mentions (left by download_file alone)."""
+        if not part.is_file():
+            # The sidecar outlived its file (a kill right after the final rename): stale.
+            remove_if_unclaimed(part)
+            return None
+        if record.expected_size is None:
+            log.warning("ignoring partial download %s of unknown size", part)
+            return None
+        item = FilePart(record.repo_path, record.expected_size, record.expected_sha256)
+        manifest = JobManifest.for_request(record.repo_id, record.revision, (item,))
+        try:
+            target = final_path(self._models_dir, record.repo_id, record.repo_path)
+        except DownloadError as error:
+            log.warning("ignoring partial download %s: %s", part, error)
+            return None
+        if self._unfinished_job(manifest.job_id, [target]) is not None:
+            return None
+        try:
+            save_manifest(self._models_dir, manifest)
+        except OSError as error:
+            log.warning("ignoring partial download %s: %s", part, os_error_reason(error))
+            return None
+        return self._restored_job(manifest)
+
     def _delete_files(self, job: DownloadJob) -> None:
         """Cancel: partial files, parts this job fetched (useless alone), the manifest."""
-        for item, target in zip(job.files, job.paths, strict=True):
-            remove_partial(partial_path(self._models_dir, job.repo_id, item.path))
-            if item.path in job._manifest.downloaded:
+        manifest = job.manifest
+        kept = False
+        for item, target, part in zip(job.files, job.paths, job.partial_paths, strict=True):
+            # A partial file another process is writing is that process's, not ours to delete
+            # (nor is the manifest that process's job shares with this one).
+            kept |= not remove_if_unclaimed(part)
+            if item.path in manifest.downloaded:
                 target.unlink(missing_ok=True)
-        remove_manifest(self._models_dir, job.id)
+        if not kept:
+            remove_manifest(self._models_dir, job.id)
         with self._lock:
-            job._manifest = replace(job._manifest, downloaded=frozenset())
-            self._refresh_done(job)
+            job.forget_downloaded()
+            job.measure_on_disk()
 
     def _refuse_when_closed(self) -> None:
         if self._closing:
@@ -429,4 +479,3 @@ class DownloadManager:
 
 def _has_size(path: Path, size: int) -> bool:
     return path.is_file() and path.stat().st_size == size
-

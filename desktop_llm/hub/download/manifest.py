@@ -3,13 +3,19 @@
 ``<models_dir>/.partial/<job id>.job.json`` lists a job's files (all parts of a split model)
 and which of them are already downloaded and verified. Per-file byte progress lives in each
 partial file's own sidecar (partial_state); this file ties the parts into one model.
+
+A job's id is derived from what it downloads (repository, revision, file paths), so a request,
+the manifest of an interrupted run and a partial file found on disk all name the same job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from desktop_llm.hub.types import FilePart
 log = logging.getLogger(__name__)
 
 MANIFEST_SUFFIX = ".job.json"
+_TEMP = ".tmp"
 _FORMAT_VERSION = 1
 
 
@@ -33,14 +40,37 @@ class JobManifest:
     adopted: frozenset[str] = field(default_factory=frozenset)
     """Repository paths that were already on disk, verified, and are left alone on cancel."""
 
+    @classmethod
+    def for_request(
+        cls, repo_id: str, revision: str, files: tuple[FilePart, ...]
+    ) -> JobManifest:
+        return cls(job_id_for(repo_id, revision, [f.path for f in files]), repo_id, revision, files)
+
     @property
     def finished(self) -> frozenset[str]:
         return self.downloaded | self.adopted
+
+    def with_files(self, files: tuple[FilePart, ...]) -> JobManifest:
+        """The same job with the Hub's current listing; a finished file stays finished only
+        if its size and hash are unchanged."""
+        unchanged = {f.path for f in self.files if f in files}
+        return replace(
+            self,
+            files=files,
+            downloaded=self.downloaded & unchanged,
+            adopted=self.adopted & unchanged,
+        )
 
     def with_finished(self, repo_path: str, *, downloaded: bool) -> JobManifest:
         if downloaded:
             return replace(self, downloaded=self.downloaded | {repo_path})
         return replace(self, adopted=self.adopted | {repo_path})
+
+
+def job_id_for(repo_id: str, revision: str, repo_paths: list[str]) -> str:
+    """The id of the job that downloads these files: the same for every request for them."""
+    key = "\n".join([repo_id, revision, *sorted(repo_paths)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def manifest_path(models_dir: Path, job_id: str) -> Path:
@@ -50,7 +80,6 @@ def manifest_path(models_dir: Path, job_id: str) -> Path:
 def save_manifest(models_dir: Path, manifest: JobManifest) -> None:
     target = manifest_path(models_dir, manifest.job_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
     payload = {
         "version": _FORMAT_VERSION,
         "job_id": manifest.job_id,
@@ -63,11 +92,33 @@ def save_manifest(models_dir: Path, manifest: JobManifest) -> None:
         "downloaded": sorted(manifest.downloaded),
         "adopted": sorted(manifest.adopted),
     }
-    with temporary.open("w", encoding="utf-8") as stream:
-        json.dump(payload, stream, indent=1)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, target)
+    # A temporary file of its own: two processes (a window and a command asking for the same
+    # model) write the same job's manifest, and must not rename each other's file away.
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=_TEMP)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(payload, stream, indent=1)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temporaries(models_dir: Path, *, older_than: float = 3600.0) -> None:
+    """Delete the temporary manifests of writers killed mid-write (a live write takes
+    milliseconds, so an hour-old one is nobody's)."""
+    folder = partial_dir(models_dir)
+    if not folder.is_dir():
+        return
+    limit = time.time() - older_than
+    for path in folder.glob(f"*{MANIFEST_SUFFIX}*{_TEMP}"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError as error:
+            log.debug("could not remove %s: %s", path, error)
 
 
 def remove_manifest(models_dir: Path, job_id: str) -> None:
