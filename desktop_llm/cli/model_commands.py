@@ -223,8 +223,11 @@ def _download(args: argparse.Namespace, paths: AppPaths) -> int:
                 "path": str(record.path),
                 "size_bytes": finished.bytes_total,
                 "repo": args.repo,
+                "already_installed": finished.already_installed,
             }
         )
+    elif finished.already_installed:
+        print(f"{record.name} is already installed at {record.path}.")
     else:
         print(f"Installed {record.name} ({human_size(finished.bytes_total)}) at {record.path}")
     return 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,159 @@ def test_import_scan_and_remove(home: Path, model_path: Path, tmp_path: Path) ->
     assert run_cli(home, "models", "remove", "good").returncode == 0
     assert "good" not in [m["name"] for m in run_json(home, "models", "list")]
     assert (folder / "good.gguf").exists()  # imported from elsewhere: the file stays
+
+
+# -- killed, rerun, run twice at once ---------------------------------------------------------
+
+SMOL_NAME = "SmolLM2-135M-Instruct.Q4_1"
+
+
+def _smol_target(home: Path) -> Path:
+    return home / "models" / Path(SMOL) / SMOL_FILE
+
+
+def _partial_size(home: Path) -> int:
+    parts = list((home / "models" / ".partial").glob("*.part"))
+    try:
+        return parts[0].stat().st_size if parts else 0
+    except FileNotFoundError:  # renamed into place meanwhile
+        return 0
+
+
+def _has_reached(home: Path, size: int) -> bool:
+    return _partial_size(home) >= size
+
+
+def _start_download(home: Path, *, output: int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*PYTHON_M, "models", "download", SMOL, SMOL_FILE],
+        env=_env(home),
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
+
+
+def _wait_for(child: subprocess.Popen, ready: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not ready():
+        assert child.poll() is None, f"the download ended before {what}"
+        assert time.monotonic() < deadline, f"never got to {what}"
+        time.sleep(0.02)
+
+
+def _assert_no_system_error(*texts: str) -> None:
+    for text in texts:
+        assert "Errno" not in text and "No such file or directory" not in text, text
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# Fractions of the 98 MB file at which the command is killed; the last is one chunk short of
+# the end, the moment the reported failure needed (the file about to be renamed into place).
+KILL_POINTS = [0.2, 0.6, 0.95, 0.9999]
+
+
+@pytest.mark.parametrize("fraction", KILL_POINTS, ids=lambda f: f"{f:.2%}")
+def test_a_download_killed_at_any_point_finishes_on_the_next_run(
+    home: Path, fake_hub: FakeHub, fraction: float
+) -> None:
+    stop_at = int(SMOL_SIZE * fraction)
+    fake_hub.inject(SMOL, SMOL_FILE, Fault(stall_after=stop_at, stall_seconds=120))
+    killed = _start_download(home)
+    try:
+        _wait_for(killed, lambda: _partial_size(home) >= stop_at, f"{fraction:.2%}")
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(30)
+
+    rerun = run_cli(home, "models", "download", SMOL, SMOL_FILE, "--json")
+
+    _assert_no_system_error(rerun.stdout, rerun.stderr)
+    assert rerun.returncode == 0, rerun.stderr
+    done = json.loads(rerun.stdout)
+    assert done["already_installed"] is False
+    assert _sha256(Path(done["path"])) == DEFAULT_MODEL.sha256
+    assert fake_hub.bytes_served(SMOL, SMOL_FILE) <= SMOL_SIZE + 2 * 1024 * 1024  # resumed
+    assert not list((home / "models" / ".partial").iterdir())
+
+    served = fake_hub.bytes_served(SMOL, SMOL_FILE)
+    again = run_cli(home, "models", "download", SMOL, SMOL_FILE)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == (
+        f"{SMOL_NAME} is already installed at {_smol_target(home).resolve()}."
+    )
+    assert fake_hub.bytes_served(SMOL, SMOL_FILE) == served  # nothing fetched again
+
+
+def test_killed_repeatedly_near_the_end_and_right_after_the_rename(
+    home: Path, fake_hub: FakeHub
+) -> None:
+    """Kill, rerun, kill the rerun: every run continues the one job, none fails."""
+    target = _smol_target(home)
+    for fraction in (0.5, 0.98, 0.9999):
+        stop_at = int(SMOL_SIZE * fraction)
+        # The rerun asks for the rest (a Range request): the stall counts from there.
+        already = _partial_size(home)
+        fake_hub.inject(SMOL, SMOL_FILE, Fault(stall_after=stop_at - already, stall_seconds=120))
+        killed = _start_download(home)
+        try:
+            _wait_for(killed, functools.partial(_has_reached, home, stop_at), f"{fraction:.2%}")
+        finally:
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(30)
+        assert len(list((home / "models" / ".partial").glob("*.job.json"))) == 1  # one job
+
+    # The last one is killed as soon as the file is in place (before it is registered).
+    killed = _start_download(home)
+    try:
+        _wait_for(killed, target.exists, "the final rename")
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(30)
+
+    rerun = run_cli(home, "models", "download", SMOL, SMOL_FILE)
+    _assert_no_system_error(rerun.stdout, rerun.stderr)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _sha256(target) == DEFAULT_MODEL.sha256
+    assert SMOL_NAME in [m["name"] for m in run_json(home, "models", "list")]
+    assert not list((home / "models" / ".partial").iterdir())
+
+
+def test_two_commands_for_one_model_at_once_fetch_it_once(
+    home: Path, fake_hub: FakeHub
+) -> None:
+    """The reported failure: a second run restored the running one's job from the partial
+    state and both finished the file; the loser's rename found no partial file."""
+    stop_at = 30 * 1024 * 1024
+    fake_hub.inject(SMOL, SMOL_FILE, Fault(stall_after=stop_at, stall_seconds=120))
+    first = _start_download(home, output=subprocess.PIPE)
+    try:
+        _wait_for(first, lambda: _partial_size(home) >= stop_at, "the stall")
+
+        second = run_cli(home, "models", "download", SMOL, SMOL_FILE)
+
+        line = assert_one_line_failure(second)
+        assert "is being downloaded by another desktop-llm" in line
+        _assert_no_system_error(line)
+        fake_hub.release_stalls()  # the first one's connection drops; it resumes and finishes
+        out, err = first.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(30)
+    _assert_no_system_error(out, err)
+    assert first.returncode == 0, err
+    assert out.startswith(f"Installed {SMOL_NAME}")
+    assert _sha256(_smol_target(home)) == DEFAULT_MODEL.sha256
+
+    third = run_cli(home, "models", "download", SMOL, SMOL_FILE)
+    assert third.returncode == 0 and "is already installed at" in third.stdout
