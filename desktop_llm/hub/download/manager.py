@@ -42,7 +42,10 @@ from desktop_llm.hub.download.manifest import (
     remove_stale_temporaries,
     save_manifest,
 )
-from desktop_llm.hub.download.partial_lock import remove_if_unclaimed
+from desktop_llm.hub.download.partial_lock import (
+    remove_if_unclaimed,
+    remove_unclaimed_leftovers,
+)
 from desktop_llm.hub.download.partial_state import PartialRecord, find_partials
 from desktop_llm.hub.download.retry import RetryPolicy
 from desktop_llm.hub.download.snapshot_publisher import SnapshotPublisher
@@ -226,6 +229,7 @@ class DownloadManager:
         restored: list[DownloadJob] = []
         with self._lock:
             remove_stale_temporaries(self._models_dir)
+            remove_unclaimed_leftovers(partial_dir(self._models_dir))
             for manifest in load_manifests(self._models_dir):
                 job = self._restored_job(manifest)
                 if job is not None:

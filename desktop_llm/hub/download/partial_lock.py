@@ -91,6 +91,17 @@ def remove_if_unclaimed(part: Path) -> bool:
     return True
 
 
+def remove_unclaimed_leftovers(folder: Path) -> None:
+    """Delete the lock files (and sidecars) of partial files that are gone, unless claimed: a
+    transfer killed after its final rename leaves them, and no later claim would remove them."""
+    if not folder.is_dir():
+        return
+    for lock in folder.glob(f"*{LOCK_SUFFIX}"):
+        part = lock.with_name(lock.name[: -len(LOCK_SUFFIX)])
+        if not part.exists():
+            remove_if_unclaimed(part)
+
+
 def _claim(part: Path) -> int | None:
     """An open, locked descriptor of the part's lock file, or None when someone holds it."""
     part.parent.mkdir(parents=True, exist_ok=True)

@@ -595,20 +595,24 @@ def test_a_second_writer_of_the_same_file_is_refused_in_words(
     assert byte_ranges(hub, SINGLE) == [None, "bytes=1000000-"]
 
 
-def test_a_sidecar_left_by_a_kill_after_the_final_rename_is_swept(
-    make_manager: MakeManager, repo: FakeRepo, models_dir: Path
+@pytest.mark.parametrize("with_sidecar", [True, False], ids=["sidecar-and-lock", "lock"])
+def test_what_a_kill_after_the_final_rename_leaves_is_swept(
+    make_manager: MakeManager, repo: FakeRepo, models_dir: Path, with_sidecar: bool
 ) -> None:
+    from desktop_llm.hub.download.partial_lock import lock_path
     from desktop_llm.hub.download.partial_state import PartialRecord, save_record
 
     manager, recorder = make_manager()
     recorder.wait_state(manager.enqueue(REPO, parts(repo, SINGLE)), JobState.COMPLETED)
     item = repo.file(SINGLE)
     assert item is not None
-    # What a kill between the rename and the sidecar's removal leaves behind.
-    save_record(
-        partial_path(models_dir, REPO, SINGLE),
-        PartialRecord(REPO, "main", SINGLE, "http://hub/x", item.size, item.sha256),
-    )
+    # A kill between the rename and the sidecar's removal leaves the sidecar; until the claim
+    # is released, its lock file too (the OS lock itself went with the process).
+    part = partial_path(models_dir, REPO, SINGLE)
+    if with_sidecar:
+        record = PartialRecord(REPO, "main", SINGLE, "http://hub/x", item.size, item.sha256)
+        save_record(part, record)
+    lock_path(part).write_bytes(b"")
 
     later, _ = make_manager()
     assert later.restore() == []
