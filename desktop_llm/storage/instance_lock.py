@@ -16,48 +16,13 @@ import sys
 import uuid
 from pathlib import Path
 
+from desktop_llm.file_locks import is_still_linked, lock, try_lock, unlock
+
 INSTANCES_DIR_NAME = "instances"
 _LOCK_SUFFIX = ".lock"
 _INSTANCE_ID = re.compile(r"[0-9a-f]{32}")
 # Creating a lock file only races with a sweep of dead files; a couple of retries settle it.
 _ACQUIRE_ATTEMPTS = 5
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError as error:
-            if error.errno in (errno.EACCES, errno.EDEADLK):
-                return False
-            raise
-        return True
-
-    def _lock(fd: int) -> None:
-        # LK_LOCK retries for about ten seconds, far longer than any sweep holds a lock.
-        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def _lock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
 
 def lock_file(directory: Path, instance_id: str) -> Path:
     return directory / f"{instance_id}{_LOCK_SUFFIX}"
@@ -80,10 +45,10 @@ class InstanceLock:
         for _ in range(_ACQUIRE_ATTEMPTS):
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                _lock(fd)
+                lock(fd)
                 # A sweep may have unlinked the file between our open and our lock; a lock on
                 # an unlinked file proves nothing to others, so start again with a new file.
-                if _is_still_linked(fd, path):
+                if is_still_linked(fd, path):
                     return cls(directory, instance_id, fd)
             except BaseException:
                 os.close(fd)
@@ -126,8 +91,8 @@ def is_instance_alive(directory: Path, instance_id: str) -> bool:
         # Someone else's file we cannot open: claiming it dead could cut off a live reply.
         return True
     try:
-        if _try_lock(fd):
-            _unlock(fd)
+        if try_lock(fd):
+            unlock(fd)
             return False
         return True
     finally:
@@ -152,14 +117,14 @@ def _remove_if_dead(path: Path) -> int:
         return 0
     if sys.platform == "win32":
         try:
-            if not _try_lock(fd):
+            if not try_lock(fd):
                 return 0
-            _unlock(fd)
+            unlock(fd)
         finally:
             os.close(fd)
         return int(_remove_if_unused(path))
     try:
-        if not _try_lock(fd) or not _is_still_linked(fd, path):
+        if not try_lock(fd) or not is_still_linked(fd, path):
             return 0
         # Holding the lock: an instance that opened this file meanwhile waits for it, then sees
         # the file is gone (InstanceLock.acquire checks) and makes a new one.
@@ -178,12 +143,3 @@ def _remove_if_unused(path: Path) -> bool:
         # Windows: someone has the file open (checking it or claiming it); leave it to them.
         return False
     return True
-
-
-def _is_still_linked(fd: int, path: Path) -> bool:
-    try:
-        on_disk = os.stat(path)
-    except FileNotFoundError:
-        return False
-    opened = os.fstat(fd)
-    return (on_disk.st_dev, on_disk.st_ino) == (opened.st_dev, opened.st_ino)

@@ -7,7 +7,7 @@ claims the file first: it holds an exclusive OS lock on ``<name>.part.lock`` for
 touches the partial file and its sidecar. The operating system drops the lock when its holder
 dies, however it dies (SIGKILL included), so a crash never leaves a download claimed. Locks
 belong to an open file description (``flock``) or handle (``msvcrt``), not to a process, so
-two threads of one process exclude each other too (the technique of storage/instance_lock.py).
+two threads of one process exclude each other too (desktop_llm/file_locks.py).
 """
 
 from __future__ import annotations
@@ -21,34 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from desktop_llm.errors import DownloadError
+from desktop_llm.file_locks import is_still_linked, try_lock
 from desktop_llm.hub.download.partial_state import remove_partial
 
 LOCK_SUFFIX = ".lock"
 # Claiming only races with a release that unlinks the file; a few attempts settle it.
 _ATTEMPTS = 5
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError as error:
-            if error.errno in (errno.EACCES, errno.EDEADLK):
-                return False
-            raise
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
 
 class PartialInUseError(DownloadError):
     """Another transfer (in this process or another) is writing this partial file."""
@@ -109,12 +87,12 @@ def _claim(part: Path) -> int | None:
     for _ in range(_ATTEMPTS):
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if not _try_lock(fd):
+            if not try_lock(fd):
                 os.close(fd)
                 return None
             # A holder may have unlinked the file between our open and our lock (its release);
             # a lock on an unlinked file excludes nobody, so start again with a new file.
-            if _is_still_linked(fd, path):
+            if is_still_linked(fd, path):
                 return fd
         except BaseException:
             os.close(fd)
@@ -136,12 +114,3 @@ def _release(part: Path, fd: int) -> None:
         path.unlink(missing_ok=True)
     finally:
         os.close(fd)
-
-
-def _is_still_linked(fd: int, path: Path) -> bool:
-    try:
-        on_disk = os.stat(path)
-    except FileNotFoundError:
-        return False
-    opened = os.fstat(fd)
-    return (on_disk.st_dev, on_disk.st_ino) == (opened.st_dev, opened.st_ino)
