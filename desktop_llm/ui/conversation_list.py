@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -72,6 +72,13 @@ class ConversationList(QListWidget):
         self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint
     ) -> None:
         super().closeEditor(editor, hint)
+        if self._deferred is not None:
+            # Not now: the closing editor may still lose focus and commit, and the items it
+            # would commit to must exist until then (Qt warns otherwise).
+            QTimer.singleShot(0, self._apply_deferred)
+
+    @Slot()
+    def _apply_deferred(self) -> None:
         if self._deferred is not None:
             conversations, current = self._deferred
             self.set_conversations(conversations, self.current_id() or current)

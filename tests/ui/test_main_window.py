@@ -284,3 +284,25 @@ def test_deleting_the_conversation_of_a_streaming_reply_stops_it_quietly(
     assert window.findChild(QPushButton, "sendButton").isEnabled()
     with HistoryStore.open(paths.database) as store:
         assert store.list_conversations() == []
+
+
+def test_a_list_refresh_during_a_rename_keeps_the_title(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    window = open_window()
+    conversations = window.findChild(QListWidget, "conversationList")
+    send(qtbot, window, "Say yes.")
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: conversations.count() == 1)
+    conversations.setCurrentRow(0)
+    conversations.rename_current()
+    editor = conversations.focusWidget()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Renamed")
+    # A refresh arrives while the title is being typed (a reply ending elsewhere does this).
+    window.bridge.refresh_conversations()
+    qtbot.wait(300)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: conversations.titles() == ["Renamed"])
+    qtbot.wait(300)  # the deferred refresh has run by now; the title is still there
+    assert conversations.titles() == ["Renamed"]
