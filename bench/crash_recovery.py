@@ -30,7 +30,6 @@ import os
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -38,15 +37,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
-from common import LONG_PROMPT, BenchError, threads_left_running  # bench/common.py
+from common import LONG_PROMPT, BenchError, run_in_temporary_home  # bench/common.py
 
 from desktop_llm.bundled_model import default_model_path
 from desktop_llm.chat.service import ChatService
 from desktop_llm.engine.client import EngineEvent
 from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.types import GenerationParams, LoadSettings
-from desktop_llm.errors import DesktopLLMError
-from desktop_llm.paths import HOME_ENV, app_paths
+from desktop_llm.paths import app_paths
 from desktop_llm.settings import Settings, save_settings
 from desktop_llm.storage import MessageRecord
 
@@ -278,16 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     # outcomes itself, so the expected crashes are not printed (--log prints them).
     if not args.log:
         logging.getLogger("desktop_llm").addHandler(logging.NullHandler())
-    with tempfile.TemporaryDirectory(prefix="desktop-llm-bench-crash-") as home:
-        os.environ[HOME_ENV] = home
-        try:
-            status = bench(args)
-        except (BenchError, DesktopLLMError) as error:
-            print(f"benchmark failed: {error}", file=sys.stderr)
-            status = 1
-    if threads_left_running():
-        status = 1
-    return status
+    return run_in_temporary_home("desktop-llm-bench-crash-", lambda: bench(args))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import llama_cpp
 import psutil
-from common import LONG_PROMPT, BenchError, threads_left_running  # bench/common.py
+from common import LONG_PROMPT, BenchError, run_in_temporary_home  # bench/common.py
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
@@ -67,8 +67,7 @@ from desktop_llm.engine.host import ENGINE_NICENESS
 from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.quantize import QuantizeFailed, quantize_file
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
-from desktop_llm.errors import DesktopLLMError
-from desktop_llm.paths import HOME_ENV, AppPaths, app_paths
+from desktop_llm.paths import AppPaths, app_paths
 from desktop_llm.settings import Settings, save_settings
 from desktop_llm.storage import MessageRecord
 from desktop_llm.ui.chat_bridge import ChatBridge
@@ -664,16 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     # No screen is needed; the platform is read when the QApplication is created.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    with tempfile.TemporaryDirectory(prefix="desktop-llm-bench-") as home:
-        # Everything the app writes (history, settings, logs) goes here, not to the profile.
-        os.environ[HOME_ENV] = home
-        try:
-            status = bench(args)
-        except (BenchError, DesktopLLMError) as error:
-            print(f"benchmark failed: {error}", file=sys.stderr)
-            status = 1
-    if threads_left_running():
-        status = 1
+    status = run_in_temporary_home("desktop-llm-bench-", lambda: bench(args))
     del app
     return status
 
