@@ -294,20 +294,7 @@ def test_a_split_model_resumes_after_a_restart_without_fetching_finished_parts(
 def test_restore_also_finds_a_partial_left_by_download_file_alone(
     make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
 ) -> None:
-    from desktop_llm.hub.download.transfer import DownloadPaused, TransferControl, download_file
-
-    control = TransferControl()
-    with pytest.raises(DownloadPaused):
-        download_file(
-            models_dir,
-            HubConfig(endpoint=hub.url),
-            REPO,
-            SINGLE,
-            expected_size=2_000_000,
-            expected_sha256=repo.file(SINGLE).sha256,  # type: ignore[union-attr]
-            control=control,
-            on_progress=lambda progress: control.pause(),
-        )
+    _leave_a_paused_partial(hub, repo, models_dir)
 
     manager, recorder = make_manager()
     (restored,) = manager.restore()
@@ -496,20 +483,7 @@ def test_asking_again_after_a_restart_is_the_restored_job(
 def test_a_partial_without_a_job_and_a_request_for_it_are_one_job(
     make_manager: MakeManager, hub: FakeHub, repo: FakeRepo, models_dir: Path
 ) -> None:
-    from desktop_llm.hub.download.transfer import DownloadPaused, TransferControl, download_file
-
-    control = TransferControl()
-    with pytest.raises(DownloadPaused):
-        download_file(
-            models_dir,
-            HubConfig(endpoint=hub.url),
-            REPO,
-            SINGLE,
-            expected_size=2_000_000,
-            expected_sha256=repo.file(SINGLE).sha256,  # type: ignore[union-attr]
-            control=control,
-            on_progress=lambda progress: control.pause(),
-        )
+    _leave_a_paused_partial(hub, repo, models_dir)
     manager, recorder = make_manager()
     (restored,) = manager.restore()
 
@@ -637,3 +611,22 @@ def test_file_system_failures_are_sentences_without_errno(
     message = str(failed.error)
     assert "Errno" not in message and str(models_dir / "test-org") in message
     assert partial_path(models_dir, REPO, SINGLE).stat().st_size == 2_000_000  # kept to resume
+
+
+def _leave_a_paused_partial(hub: FakeHub, repo: FakeRepo, models_dir: Path) -> None:
+    """A partial SINGLE left by download_file alone (paused at its first progress), with no
+    job of any manager behind it."""
+    from desktop_llm.hub.download.transfer import DownloadPaused, TransferControl, download_file
+
+    control = TransferControl()
+    with pytest.raises(DownloadPaused):
+        download_file(
+            models_dir,
+            HubConfig(endpoint=hub.url),
+            REPO,
+            SINGLE,
+            expected_size=2_000_000,
+            expected_sha256=repo.file(SINGLE).sha256,  # type: ignore[union-attr]
+            control=control,
+            on_progress=lambda progress: control.pause(),
+        )
