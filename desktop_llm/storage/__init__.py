@@ -16,6 +16,7 @@ from desktop_llm.storage.records import (
     ConversationRecord,
     MessageRecord,
     ModelRecord,
+    SearchHit,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "MessageRecord",
     "ModelRecord",
     "ModelRegistry",
+    "SearchHit",
 ]

@@ -25,6 +25,9 @@ class ConversationRecord:
     model: str | None
     system_prompt: str
     settings: dict[str, Any]
+    pinned: bool = False
+    # Last message of the branch shown; None for an empty conversation.
+    current_leaf_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,38 @@ class MessageRecord:
     time_to_first_token: float | None
     finish_reason: str | None
     error: str | None
+    # Messages form a tree: None for a first message, else the message this one answers/follows.
+    parent_id: int | None = None
+    # The <think> part of a reply, kept apart from ``content`` (which alone goes back to the model).
+    reasoning: str = ""
+    # Tokens of this message's own content, when known.
+    token_count: int | None = None
+    # Replies only: the first non-system message the model still saw; None = the whole branch.
+    context_from_id: int | None = None
+    # Every version at this place in the tree, itself included, oldest first. Only filled by
+    # ``HistoryStore.branch``/``select_branch``; () elsewhere.
+    sibling_ids: tuple[int, ...] = ()
 
     @property
     def streaming(self) -> bool:
         """True while a reply is still being written (or its writer has not been recovered yet)."""
         return self.role == "assistant" and self.finish_reason is None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One conversation matching a search: its best (newest) matching message, or its title."""
+
+    conversation_id: int
+    title: str
+    # None when only the title matched.
+    message_id: int | None
+    role: str | None
+    # Plain text around the match (about 60 characters, "…" where cut).
+    snippet: str
+    # (start, end) character spans of the matched text within ``snippet``.
+    highlights: tuple[tuple[int, int], ...]
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
