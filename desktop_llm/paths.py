@@ -22,6 +22,8 @@ class AppPaths:
     config_dir: Path
     models_dir: Path
     logs_dir: Path
+    # Rebuildable data (the model's saved conversation states): the platform's cache folder.
+    cache_dir: Path
 
     @property
     def database(self) -> Path:
@@ -35,8 +37,15 @@ class AppPaths:
     def window_state_file(self) -> Path:
         return self.config_dir / "window.ini"
 
+    @property
+    def model_states_dir(self) -> Path:
+        """Saved KV states of conversations, so a long chat is not read again after a restart."""
+        return self.cache_dir / "model-states"
+
     def ensure(self) -> AppPaths:
-        for folder in (self.data_dir, self.config_dir, self.models_dir, self.logs_dir):
+        for folder in (
+            self.data_dir, self.config_dir, self.models_dir, self.logs_dir, self.cache_dir
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -51,6 +60,7 @@ def app_paths() -> AppPaths:
             config_dir=root / "config",
             models_dir=root / "models",
             logs_dir=root / "logs",
+            cache_dir=root / "cache",
         )
     data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return AppPaths(
@@ -58,6 +68,7 @@ def app_paths() -> AppPaths:
         config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         models_dir=data / "models",
         logs_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
     )
 
 
