@@ -38,9 +38,11 @@ from desktop_llm.engine.types import (
     ChatTurn,
     FinishReason,
     GenerationParams,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
+    Overflow,
 )
 from desktop_llm.errors import DesktopLLMError, EngineStoppedError
 from desktop_llm.processes import describe_exit, died_of_a_fault
@@ -85,6 +87,7 @@ class _Request:
     fields: dict[str, Any]
     future: Future[Any] = field(default_factory=Future)
     on_text: Callable[[str], None] | None = None
+    on_progress: Callable[[GenerationProgress], None] | None = None
     id: int | None = None
     child: _Child | None = None
     stop_timer: threading.Timer | None = None  # kills the engine if a stop is ignored
@@ -100,6 +103,7 @@ class _Reply:
 
     fields: dict[str, Any]
     on_text: Callable[[str], None]
+    on_progress: Callable[[GenerationProgress], None] | None = None
     future: Future[GenerationResult] = field(default_factory=Future)
     pieces: list[str] = field(default_factory=list)
     attempt: _Request | None = None
@@ -108,6 +112,13 @@ class _Reply:
     def receive(self, text: str) -> None:
         self.pieces.append(text)
         self.on_text(text)
+
+    def progress(self, progress: GenerationProgress) -> None:
+        if self.on_progress is None:
+            return
+        if self.pieces and progress.completion_tokens == 0:
+            return  # a retry starting over: the caller's meter already counts the kept text
+        self.on_progress(progress)
 
 
 @dataclass(eq=False)
@@ -242,10 +253,25 @@ class EngineProcess:
         turns: Sequence[ChatTurn],
         params: GenerationParams,
         on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+        overflow: Overflow = "drop_oldest",
     ) -> Generation:
-        """Queue one reply. ``on_text`` is called on the reader thread with batches of text."""
+        """Queue one reply. ``on_text`` is called on the reader thread with batches of text,
+        ``on_progress`` once the prompt is ready and then after each batch.
+
+        A conversation ending with an assistant turn is continued: the result's text is only
+        what follows it. ``overflow="stop"`` ends a conversation that no longer fits with
+        finish reason ``error`` and a sentence, instead of leaving out its oldest turns.
+        """
         reply = _Reply(
-            {"turns": protocol.turns_to_wire(list(turns)), "params": params.to_dict()}, on_text
+            {
+                "turns": protocol.turns_to_wire(list(turns)),
+                "params": params.to_dict(),
+                "overflow": overflow,
+            },
+            on_text,
+            on_progress,
         )
         with self._lock:
             self._replies.add(reply)
@@ -254,8 +280,19 @@ class EngineProcess:
         return Generation(reply.future, lambda: self._cancel(reply))
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
+        """Tokens of the prompt these turns make, chat template included."""
         fields = {"turns": protocol.turns_to_wire(list(turns))}
         return self._after_reload(lambda: self._send(_Request("count_tokens", fields)).future)
+
+    def count_tokens(self, texts: Sequence[str]) -> Future[list[int]]:
+        """Tokens of each plain text (no chat template), in the loaded model's vocabulary.
+
+        Answered beside a streaming reply, not after it.
+        """
+        fields = {"texts": [str(text) for text in texts]}
+        return self._after_reload(
+            lambda: self._send(_Request("count_text_tokens", fields)).future
+        )
 
     def stop(self) -> None:
         """Stop every reply at its next token; returns at once, from any thread."""
@@ -395,6 +432,9 @@ class EngineProcess:
         elif kind == "text":
             if request.on_text is not None:
                 request.on_text(str(message.get("text", "")))
+        elif kind == "progress":
+            if request.on_progress is not None:
+                request.on_progress(protocol.progress_from_wire(message.get("value") or {}))
         elif kind == "result":
             request.future.set_result(message.get("value"))
         elif kind == "error":
@@ -555,7 +595,9 @@ class EngineProcess:
                 cancelled: Future[Any] = Future()
                 cancelled.set_exception(_Cancelled())
                 return cancelled
-            request = _Request("generate", reply.fields, on_text=reply.receive)
+            request = _Request(
+                "generate", reply.fields, on_text=reply.receive, on_progress=reply.progress
+            )
             reply.attempt = request
             return self._send(request).future
 

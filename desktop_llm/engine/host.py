@@ -21,9 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from desktop_llm.engine import protocol
+
+if TYPE_CHECKING:
+    from desktop_llm.engine.types import GenerationProgress
 
 logger = logging.getLogger("desktop_llm.engine.host")
 
@@ -58,13 +61,16 @@ class _Channel:
 
 
 class _TextBatcher:
-    """Collects a reply's pieces on the worker thread and sends them in batches."""
+    """Collects a reply's pieces on the worker thread and sends them in batches, each
+    followed by the reply's progress at that moment."""
 
     def __init__(self, channel: _Channel, request_id: int) -> None:
         self._channel = channel
         self._id = request_id
         self._pieces: list[str] = []
         self._last = 0.0
+        self._progress: GenerationProgress | None = None
+        self._progress_sent: GenerationProgress | None = None
 
     def add(self, piece: str) -> None:
         self._pieces.append(piece)
@@ -73,10 +79,24 @@ class _TextBatcher:
             self._last = now
             self.flush()
 
+    def progress(self, progress: GenerationProgress) -> None:
+        self._progress = progress
+        if self._progress_sent is None:
+            self._send_progress()  # the prompt is ready: the meter moves before any text
+
     def flush(self) -> None:
         if self._pieces:
             text, self._pieces = "".join(self._pieces), []
             self._channel.send({"type": "text", "id": self._id, "text": text})
+        self._send_progress()
+
+    def _send_progress(self) -> None:
+        progress = self._progress
+        if progress is not None and progress != self._progress_sent:
+            self._progress_sent = progress
+            self._channel.send({
+                "type": "progress", "id": self._id, "value": protocol.progress_to_wire(progress)
+            })
 
 
 class _Faults:
@@ -140,6 +160,7 @@ class EngineHost:
             "unload": self._unload,
             "generate": self._generate,
             "count_tokens": self._count_tokens,
+            "count_text_tokens": self._count_text_tokens,
         }.get(str(op))
         if handler is None:
             self._channel.send(protocol.error_to_wire(
@@ -196,17 +217,26 @@ class EngineHost:
         turns = protocol.turns_from_wire(message["turns"])
         self._reply_when_done(request_id, self._worker.count_prompt_tokens(turns), int)
 
+    def _count_text_tokens(self, request_id: int, message: dict[str, Any]) -> None:
+        texts = [str(text) for text in message["texts"]]
+        self._reply_when_done(request_id, self._worker.count_text_tokens(texts), list)
+
     def _generate(self, request_id: int, message: dict[str, Any]) -> None:
-        from desktop_llm.engine.types import GenerationParams
+        from desktop_llm.engine.types import OVERFLOW_CHOICES, GenerationParams
 
         turns = protocol.turns_from_wire(message["turns"])
         params = GenerationParams.from_dict(message.get("params") or {})
+        overflow = message.get("overflow", "drop_oldest")
+        if overflow not in OVERFLOW_CHOICES:
+            raise ValueError(f"unknown overflow strategy {overflow!r}")
         batcher = _TextBatcher(self._channel, request_id)
         loaded = self._worker.loaded
         crashing = {"crash-on-decode-unless-safe", "crash-on-reply-unless-safe"}
         if crashing & self._faults.names and loaded is not None and not loaded.safe_mode:
             self._faults.crash(signal.SIGSEGV)
-        generation = self._worker.generate(turns, params, batcher.add)
+        generation = self._worker.generate(
+            turns, params, batcher.add, on_progress=batcher.progress, overflow=overflow
+        )
         with self._lock:
             self._generations[request_id] = generation
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from llama_cpp import llama_chat_format
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from desktop_llm.engine.cancel import CancelToken
-from desktop_llm.engine.context_window import fit_to_context
+from desktop_llm.engine.context_window import dropped_turns, fit_to_context
 from desktop_llm.engine.llama_log import LLAMA_LOG
 from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.model_file import check_model_file
@@ -23,11 +25,13 @@ from desktop_llm.engine.types import (
     ChatTurn,
     FinishReason,
     GenerationParams,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
+    Overflow,
 )
-from desktop_llm.errors import ModelLoadError
+from desktop_llm.errors import ModelLoadError, NoModelLoadedError
 from desktop_llm.model_files import GGUFInfo, chat_template_problem
 
 logger = logging.getLogger(__name__)
@@ -162,10 +166,24 @@ class _TokenCounter:
         return (self.sampled - 1) / elapsed if elapsed > 0 else None
 
 
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many tokens two sequences share from their start."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class LlamaSession:
     def __init__(self, llm: llama_cpp.Llama, loaded: LoadedModel) -> None:
         self._llm = llm
         self.loaded = loaded
+        # Tokenizing only reads the vocabulary, so other threads may do it while a reply
+        # decodes (llama-server does the same); this lock only keeps close() out meanwhile.
+        self._tokenizer_lock = threading.Lock()
+        self._closed = False
         eos_id = llm.token_eos()
         template = loaded.chat_template
         if template is None or chat_template_problem(template) is not None:
@@ -237,16 +255,38 @@ class LlamaSession:
         return cls(llm, loaded)
 
     def close(self) -> None:
-        self._llm.close()
+        with self._tokenizer_lock:
+            self._closed = True
+            self._llm.close()
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> int:
         return len(self._tokenize_prompt(turns)[0])
 
+    def count_text_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each plain text, without the chat template. Any thread may call this."""
+        with self._tokenizer_lock:
+            if self._closed:
+                raise NoModelLoadedError("No model is loaded. Choose a model first.")
+            return [
+                len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+                if text else 0
+                for text in texts
+            ]
+
     def _tokenize_prompt(self, turns: Sequence[ChatTurn]) -> tuple[list[int], list[str], object]:
-        messages = [{"role": turn.role, "content": turn.content} for turn in turns]
+        """The prompt's tokens, the template's stop strings and its stopping criteria.
+
+        A conversation that ends with an assistant turn is a continuation: the turns before
+        it with the generation prompt, then that reply's text with no end of turn, so the
+        model carries on writing it.
+        """
+        continued = turns[-1].content if turns and turns[-1].role == "assistant" else None
+        shown = turns[:-1] if continued is not None else turns
+        messages = [{"role": turn.role, "content": turn.content} for turn in shown]
         formatted = self._formatter(messages=messages)
+        prompt = formatted.prompt + (continued or "")
         tokens = self._llm.tokenize(
-            formatted.prompt.encode("utf-8"),
+            prompt.encode("utf-8"),
             add_bos=not formatted.added_special,
             special=True,
         )
@@ -259,27 +299,51 @@ class LlamaSession:
         params: GenerationParams,
         cancel: CancelToken,
         on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+        overflow: Overflow = "drop_oldest",
     ) -> GenerationResult:
-        """Stream one reply. Never raises for llama.cpp failures: they come back as 'error'."""
+        """Stream one reply. Never raises for llama.cpp failures: they come back as 'error'.
+
+        ``on_progress`` hears the prompt's size once it is ready, then the count of tokens
+        written with each piece of text.
+        """
         started = time.perf_counter()
         n_ctx = self.loaded.n_ctx
-        turns = fit_to_context(turns, n_ctx, params.max_tokens, self.count_prompt_tokens)
-        prompt, stop, model_criteria = self._tokenize_prompt(turns)
+        kept = fit_to_context(
+            turns, n_ctx, params.max_tokens, self.count_prompt_tokens, overflow
+        )
+        dropped = dropped_turns(turns, kept)
+        prompt, template_stop, model_criteria = self._tokenize_prompt(kept)
+        stop = list(dict.fromkeys([*template_stop, *(s for s in params.stop if s)]))
         counter = _TokenCounter(cancel)
         criteria = llama_cpp.StoppingCriteriaList([counter])
         if model_criteria is not None:
             criteria.extend(model_criteria)
+        # llama-cpp-python evaluates only what follows the tokens its context already holds
+        # (it always evaluates the prompt's last token again, for its logits).
+        reused = min(common_prefix(self._llm._input_ids.tolist(), prompt), len(prompt) - 1)
 
+        def progress() -> None:
+            if on_progress is not None:
+                on_progress(GenerationProgress(len(prompt), counter.sampled, dropped, n_ctx))
+
+        progress()
         pieces: list[str] = []
         first_text_at: float | None = None
         finish: FinishReason = "stop"
         error: str | None = None
+        sampling = params.completion_kwargs()
+        if sampling["seed"] is None:
+            # llama-cpp-python would derive it from the last seed: the same replies after
+            # every start. No seed asked for means a different reply each time.
+            sampling["seed"] = random.getrandbits(31)
         stream = self._llm.create_completion(
             prompt=prompt,
             stream=True,
             stop=stop,
             stopping_criteria=criteria,
-            **params.to_dict(),
+            **sampling,
         )
         try:
             for chunk in stream:
@@ -290,6 +354,7 @@ class LlamaSession:
                         first_text_at = time.perf_counter()
                     pieces.append(text)
                     on_text(text)
+                    progress()
                 if choice["finish_reason"]:
                     finish = "length" if choice["finish_reason"] == "length" else "stop"
                 if cancel.is_set():
@@ -319,6 +384,8 @@ class LlamaSession:
             n_ctx=n_ctx,
             error=error,
             tokens_after_stop=counter.after_stop if cancel.is_set() else None,
+            dropped_turns=dropped,
+            reused_tokens=max(0, reused),
         )
 
 

@@ -7,15 +7,19 @@ App -> engine, each with an ``id`` the answers carry back:
 
     {"op": "load", "id": 1, "path": "...", "settings": {...}, "safe_mode": false}
     {"op": "unload", "id": 2}
-    {"op": "generate", "id": 3, "turns": [{"role": ..., "content": ...}], "params": {...}}
+    {"op": "generate", "id": 3, "turns": [{"role": ..., "content": ...}], "params": {...},
+     "overflow": "drop_oldest"}         or "stop": refuse a conversation that does not fit
     {"op": "cancel", "id": 3}           stop reply 3 at the next token (acted on at once)
-    {"op": "count_tokens", "id": 4, "turns": [...]}
+    {"op": "count_tokens", "id": 4, "turns": [...]}      the prompt's tokens, with the template
+    {"op": "count_text_tokens", "id": 5, "texts": [...]} tokens of each plain text, at once
     {"op": "exit"}                      free the model and end the process
 
 Engine -> app:
 
-    {"type": "hello", "protocol": 1, "pid": 123, "backend": {...}, "devices": [...]}
+    {"type": "hello", "protocol": 2, "pid": 123, "backend": {...}, "devices": [...]}
     {"type": "text", "id": 3, "text": "..."}           streamed text, batched ~30 per second
+    {"type": "progress", "id": 3, "value": {...}}      a GenerationProgress: once the prompt
+                                                       is ready, then after each text batch
     {"type": "result", "id": 1, "value": ...}          a request's answer
     {"type": "error", "id": 1, "kind": "ModelLoadError", "message": "..."}
 
@@ -36,12 +40,13 @@ from desktop_llm.engine.machine import DeviceMemory
 from desktop_llm.engine.types import (
     BackendInfo,
     ChatTurn,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
 )
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 HOST_MODULE = "desktop_llm.engine.host"
 # A frozen app has no ``python -m``: its executable starts the engine when given this flag.
 FROZEN_HOST_FLAG = "--engine-host"
@@ -111,6 +116,14 @@ def result_to_wire(result: GenerationResult) -> dict[str, Any]:
 
 def result_from_wire(data: dict[str, Any]) -> GenerationResult:
     return GenerationResult(**data)
+
+
+def progress_to_wire(progress: GenerationProgress) -> dict[str, Any]:
+    return asdict(progress)
+
+
+def progress_from_wire(data: dict[str, Any]) -> GenerationProgress:
+    return GenerationProgress(**data)
 
 
 def backend_to_wire(backend: BackendInfo) -> dict[str, Any]:

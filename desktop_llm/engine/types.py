@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from desktop_llm.model_files import GGUFInfo
 
 FinishReason = Literal["stop", "length", "cancelled", "error"]
+# What a reply does when the conversation no longer fits the context: leave out the oldest
+# turns (the system prompt and the newest turn stay), or refuse with a sentence saying so.
+Overflow = Literal["drop_oldest", "stop"]
+OVERFLOW_CHOICES: tuple[Overflow, ...] = ("drop_oldest", "stop")
 # "auto": safe mode when a crash proved this machine needs it; "on" / "off": the user's word.
 SafeModeChoice = Literal["auto", "on", "off"]
 SAFE_MODE_CHOICES: tuple[SafeModeChoice, ...] = ("auto", "on", "off")
@@ -51,24 +55,69 @@ class LoadSettings:
 class GenerationParams:
     """Sampling settings of one reply. ``max_tokens=None`` lets the reply fill the context.
 
-    The field names are llama-cpp-python's completion keywords, so ``to_dict()`` is also what
-    the engine passes to ``create_completion``.
+    The field names are llama-cpp-python's completion keywords (``completion_kwargs()``).
+    ``temperature=0`` is greedy; a ``seed`` makes a reply reproducible; ``mirostat_mode`` 1 or
+    2 replaces top-k/top-p/min-p/typical-p with Mirostat (when the temperature is above 0).
+    ``stop`` strings end the reply, besides the chat template's own.
     """
 
     temperature: float = 0.7
     top_p: float = 0.95
     top_k: int = 40
     min_p: float = 0.05
+    typical_p: float = 1.0
     repeat_penalty: float = 1.1
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    mirostat_mode: int = 0
+    mirostat_tau: float = 5.0
+    mirostat_eta: float = 0.1
     seed: int | None = None
     max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready: ``stop`` is a list."""
+        data = asdict(self)
+        data["stop"] = list(self.stop)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationParams:
-        return cls(**_known_fields(cls, data))
+        known = _known_fields(cls, data)
+        stop = known.get("stop")
+        if isinstance(stop, str):
+            known["stop"] = (stop,) if stop else ()
+        elif stop is not None:
+            known["stop"] = tuple(str(item) for item in stop if item)
+        if known.get("mirostat_mode") not in (None, 0, 1, 2):
+            known.pop("mirostat_mode")
+        return cls(**known)
+
+    def completion_kwargs(self) -> dict[str, Any]:
+        """The sampling keywords of ``Llama.create_completion`` (``stop`` is passed apart,
+        merged with the chat template's)."""
+        data = asdict(self)
+        del data["stop"]
+        return data
+
+
+@dataclass(frozen=True)
+class GenerationProgress:
+    """Where a reply stands: sent once its prompt is ready, then with every batch of text.
+
+    ``dropped_turns``: turns other than system prompts left out from the start of the
+    conversation to make it fit the context of ``n_ctx`` tokens.
+    """
+
+    prompt_tokens: int
+    completion_tokens: int
+    dropped_turns: int
+    n_ctx: int
+
+    @property
+    def used_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass(frozen=True)
@@ -118,6 +167,10 @@ class GenerationResult:
     error: str | None = None
     # For a stopped reply: tokens llama.cpp sampled after the stop arrived (0 or 1 expected).
     tokens_after_stop: int | None = None
+    # Turns other than system prompts left out from the start to fit the context.
+    dropped_turns: int = 0
+    # Prompt tokens not evaluated again: already in the context, or from a saved state.
+    reused_tokens: int = 0
 
     @classmethod
     def cut_short(

@@ -3,6 +3,9 @@
 llama-cpp-python must not be used from two threads, so every load, unload and generation
 is a job run on this thread, in order. Callers get a ``concurrent.futures.Future``; stop
 is a flag they set from any thread, checked by llama.cpp's loop at every token.
+
+Counting the tokens of plain texts only reads the vocabulary, so it runs on a thread of its
+own and never waits behind a reply (only behind the loads asked for before it).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,9 +24,11 @@ from desktop_llm.engine.llama_session import LlamaSession
 from desktop_llm.engine.types import (
     ChatTurn,
     GenerationParams,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
+    Overflow,
 )
 from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
 
@@ -57,6 +62,9 @@ class EngineWorker:
         self._active: set[Generation] = set()
         self._active_lock = threading.Lock()
         self._closed = False
+        # The last load or unload asked for: token counts wait for it, not for replies.
+        self._model_change: Future[Any] | None = None
+        self._tokenizer = ThreadPoolExecutor(1, thread_name_prefix=f"{name}-tokenizer")
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -68,25 +76,34 @@ class EngineWorker:
     def load(
         self, path: Path, settings: LoadSettings | None = None, *, safe_mode: bool = False
     ) -> Future[LoadedModel]:
-        return self._submit(lambda: self._load(path, settings or LoadSettings(), safe_mode))
+        future = self._submit(lambda: self._load(path, settings or LoadSettings(), safe_mode))
+        self._model_change = future
+        return future
 
     def unload(self) -> Future[None]:
-        return self._submit(self._unload)
+        future = self._submit(self._unload)
+        self._model_change = future
+        return future
 
     def generate(
         self,
         turns: Sequence[ChatTurn],
         params: GenerationParams,
         on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+        overflow: Overflow = "drop_oldest",
     ) -> Generation:
-        """Queue one reply. ``on_text`` is called on the worker thread with each new piece."""
+        """Queue one reply. ``on_text`` and ``on_progress`` are called on the worker thread."""
         generation = Generation(future=Future())
         with self._active_lock:
             self._active.add(generation)
 
         def run() -> GenerationResult:
             try:
-                return self._generate(list(turns), params, generation.cancel_token, on_text)
+                return self._generate(
+                    list(turns), params, generation.cancel_token, on_text, on_progress, overflow
+                )
             finally:
                 with self._active_lock:
                     self._active.discard(generation)
@@ -96,6 +113,22 @@ class EngineWorker:
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
         return self._submit(lambda: self._require_session().count_prompt_tokens(turns))
+
+    def count_text_tokens(self, texts: Sequence[str]) -> Future[list[int]]:
+        """Tokens of each plain text (no chat template), counted beside a running reply."""
+        change = self._model_change
+        texts = list(texts)
+
+        def count() -> list[int]:
+            if change is not None:
+                change.exception()  # waits; a failed load leaves no session, said below
+            return self._require_session().count_text_tokens(texts)
+
+        if self._closed:
+            failed: Future[list[int]] = Future()
+            failed.set_exception(DesktopLLMError("The engine has been shut down."))
+            return failed
+        return self._tokenizer.submit(count)
 
     def stop(self) -> None:
         """Stop the running reply and any queued ones; safe from any thread, returns at once."""
@@ -112,6 +145,7 @@ class EngineWorker:
         self._jobs.put(_Job(self._unload, Future()))
         self._jobs.put(None)
         self._thread.join(timeout)
+        self._tokenizer.shutdown(wait=False, cancel_futures=True)
 
     def _submit(self, work: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -157,11 +191,15 @@ class EngineWorker:
         params: GenerationParams,
         cancel: CancelToken,
         on_text: Callable[[str], None],
+        on_progress: Callable[[GenerationProgress], None] | None,
+        overflow: Overflow,
     ) -> GenerationResult:
         n_ctx = self._loaded.n_ctx if self._loaded else 0
         if cancel.is_set():
             return GenerationResult.cut_short("", "cancelled", n_ctx=n_ctx)
         try:
-            return self._require_session().generate(turns, params, cancel, on_text)
+            return self._require_session().generate(
+                turns, params, cancel, on_text, on_progress=on_progress, overflow=overflow
+            )
         except DesktopLLMError as error:
             return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))
