@@ -155,3 +155,78 @@ def m001_initial_schema(connection: Connection) -> None:
         """,
     ):
         connection.exec_driver_sql(statement)
+
+
+@migration
+def m002_message_tree(connection: Connection) -> None:
+    # parent_id deliberately has no ON DELETE CASCADE: SQLite runs cascades as nested triggers
+    # and refuses chains deeper than 1,000 ("too many levels of trigger recursion"), so deleting
+    # a long conversation would fail. HistoryStore.delete_message deletes a whole subtree in one
+    # statement instead, and the conversation's own cascade removes all its messages at once.
+    for statement in (
+        "ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id)",
+        "ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE messages ADD COLUMN token_count INTEGER",
+        "ALTER TABLE messages ADD COLUMN context_from_id INTEGER",
+        "CREATE INDEX ix_messages_parent_id ON messages (parent_id)",
+        "ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE conversations ADD COLUMN current_leaf_id INTEGER",
+        "CREATE INDEX ix_conversations_pinned_updated_at ON conversations (pinned, updated_at)",
+        # Until now a conversation was a list: each message follows the one before it.
+        """
+        UPDATE messages SET parent_id = (
+            SELECT max(previous.id) FROM messages AS previous
+            WHERE previous.conversation_id = messages.conversation_id
+              AND previous.id < messages.id
+        )
+        """,
+        """
+        UPDATE conversations SET current_leaf_id = (
+            SELECT max(id) FROM messages WHERE messages.conversation_id = conversations.id
+        )
+        """,
+        # The search index covers finished messages only: a streaming reply is rewritten every
+        # half second, and indexing each version would churn the index for nothing. The view
+        # is the index's content table, so 'rebuild' and 'integrity-check' agree with it.
+        """
+        CREATE VIEW searchable_messages AS
+        SELECT id, content FROM messages
+        WHERE NOT (role = 'assistant' AND finish_reason IS NULL)
+        """,
+        # trigram: substring search that needs no word boundaries, so Chinese and Japanese work.
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content, content = 'searchable_messages', content_rowid = 'id', tokenize = 'trigram'
+        )
+        """,
+        """
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN NOT (new.role = 'assistant' AND new.finish_reason IS NULL)
+        BEGIN
+            INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+        END
+        """,
+        """
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN NOT (old.role = 'assistant' AND old.finish_reason IS NULL)
+        BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
+        END
+        """,
+        # One trigger for both halves, so the old entry always leaves before the new one lands.
+        """
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, role, finish_reason
+        ON messages
+        BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, content)
+            SELECT 'delete', old.id, old.content
+            WHERE NOT (old.role = 'assistant' AND old.finish_reason IS NULL);
+            INSERT INTO messages_fts (rowid, content)
+            SELECT new.id, new.content
+            WHERE NOT (new.role = 'assistant' AND new.finish_reason IS NULL);
+        END
+        """,
+        "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+    ):
+        connection.exec_driver_sql(statement)

@@ -9,9 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Dialect, Float, ForeignKey, Text
+from sqlalchemy import Dialect, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# The FTS5 search index over finished messages (migration m002). It and its shadow tables
+# (messages_fts_data, ...) are SQLite's own, outside the ORM; only search.py queries it.
+SEARCH_INDEX_TABLE = "messages_fts"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -57,7 +61,11 @@ class ConversationRow(Base):
     __tablename__ = "conversations"
     # AUTOINCREMENT: ids of deleted conversations are never handed out again, so a stale id held
     # by another thread or process can never point at a different, newer conversation.
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+    __table_args__ = (
+        # The list order: pinned first, then by activity.
+        Index("ix_conversations_pinned_updated_at", "pinned", "updated_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str]
@@ -66,6 +74,9 @@ class ConversationRow(Base):
     model: Mapped[str | None]
     system_prompt: Mapped[str] = mapped_column(default="", server_default="")
     settings_json: Mapped[str] = mapped_column(default="{}", server_default="{}")
+    pinned: Mapped[bool] = mapped_column(Integer, default=False, server_default="0")
+    # The last message of the branch shown (no foreign key: kept right by HistoryStore).
+    current_leaf_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class MessageRow(Base):
@@ -91,6 +102,11 @@ class MessageRow(Base):
     finish_reason: Mapped[str | None]
     error: Mapped[str | None]
     writer: Mapped[str | None]
+    # No ON DELETE CASCADE: see migration m002 (deep chains would exceed SQLite's trigger depth).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    reasoning: Mapped[str] = mapped_column(default="", server_default="")
+    token_count: Mapped[int | None]
+    context_from_id: Mapped[int | None]
 
 
 class InstalledModelRow(Base):

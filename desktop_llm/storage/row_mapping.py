@@ -41,10 +41,12 @@ def conversation_record(row: ConversationRow) -> ConversationRecord:
         model=row.model,
         system_prompt=row.system_prompt,
         settings=load_json_object(row.settings_json, column="settings_json", row_id=row.id),
+        pinned=bool(row.pinned),
+        current_leaf_id=row.current_leaf_id,
     )
 
 
-def message_record(row: MessageRow) -> MessageRecord:
+def message_record(row: MessageRow, sibling_ids: tuple[int, ...] = ()) -> MessageRecord:
     return MessageRecord(
         id=row.id,
         conversation_id=row.conversation_id,
@@ -58,6 +60,11 @@ def message_record(row: MessageRow) -> MessageRecord:
         time_to_first_token=row.time_to_first_token,
         finish_reason=row.finish_reason,
         error=row.error,
+        parent_id=row.parent_id,
+        reasoning=row.reasoning,
+        token_count=row.token_count,
+        context_from_id=row.context_from_id,
+        sibling_ids=sibling_ids,
     )
 
 

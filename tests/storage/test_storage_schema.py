@@ -12,7 +12,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL
 
 from desktop_llm.storage import HistoryStore
-from desktop_llm.storage.orm import Base
+from desktop_llm.storage.orm import SEARCH_INDEX_TABLE, Base
 
 
 def _affinity(declared_type: str) -> str:
@@ -117,9 +117,24 @@ def migrated(db_path: Path) -> Iterator[Connection]:
         engine.dispose()
 
 
+def _is_search_index(name: str) -> bool:
+    # The FTS5 table and the shadow tables SQLite creates for it ("<name>_data", ...).
+    return name == SEARCH_INDEX_TABLE or name.startswith(f"{SEARCH_INDEX_TABLE}_")
+
+
 def test_migrated_tables_are_exactly_the_orm_tables(migrated: Connection) -> None:
     names = inspect(migrated).get_table_names()
-    assert {name for name in names if not name.startswith("sqlite_")} == set(Base.metadata.tables)
+    assert {
+        name for name in names if not name.startswith("sqlite_") and not _is_search_index(name)
+    } == set(Base.metadata.tables)
+
+
+def test_the_search_index_is_an_fts5_trigram_table(migrated: Connection) -> None:
+    create_sql = migrated.execute(
+        text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": SEARCH_INDEX_TABLE}
+    ).scalar_one()
+    assert "fts5" in create_sql.lower()
+    assert "trigram" in create_sql.lower()
 
 
 @pytest.mark.parametrize("table_name", sorted(Base.metadata.tables))
