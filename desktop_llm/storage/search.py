@@ -73,20 +73,47 @@ def like_pattern(term: str) -> str:
 
 
 def search_history(session: Session, query: str, *, limit: int) -> list[SearchHit]:
-    """The hits for ``query``: one per conversation, the most recently active first."""
+    """The hits for ``query``: one per conversation, the most recent first.
+
+    A conversation's time is that of its newest matching message, or its last activity
+    (``updated_at``) when its title matches; the hit shows the newest matching message, or
+    the title when no message matches.
+    """
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
-    # (updated_at, conversation id) -> (title, matching message id or None)
-    found: dict[tuple[datetime, int], tuple[str, int | None]] = {}
-    for conversation_id, title, updated_at, message_id in session.execute(
-        _message_hits(terms, limit)
-    ):
-        found[(updated_at, conversation_id)] = (title, message_id)
-    for conversation_id, title, updated_at in session.execute(_title_hits(terms, limit)):
-        found.setdefault((updated_at, conversation_id), (title, None))
-    chosen = sorted(found.items(), reverse=True)[:limit]
+    # conversation id -> (time, newest matching message id or None)
+    found: dict[int, tuple[datetime, int | None]] = {}
+    # Newest matches first, and only until `limit` conversations are found: a common word
+    # would otherwise cost a pass over every message that holds it. On the Core connection,
+    # because an ORM result fetches every row before handing out the first.
+    matches = session.connection().execute(_message_matches(terms))
+    cut_short = False
+    for message_id, conversation_id, created_at in matches:
+        if conversation_id not in found:
+            found[conversation_id] = (created_at, message_id)
+            if len(found) == limit:
+                cut_short = True
+                break
+    matches.close()
+    for conversation_id, updated_at in session.execute(_title_matches(terms, limit)):
+        # Activity is never older than any message, so the title's time wins.
+        found[conversation_id] = (updated_at, found.get(conversation_id, (None, None))[1])
+    chosen = sorted(found.items(), key=lambda item: (item[1][0], item[0]), reverse=True)[:limit]
+    missing = [cid for cid, (_, mid) in chosen if mid is None]
+    if cut_short and missing:
+        # A title hit not met among the newest matches may still hold older matching messages.
+        older = _newest_matches_in(session, missing, terms)
+        chosen = [(cid, (moment, mid or older.get(cid))) for cid, (moment, mid) in chosen]
 
+    conversations = {
+        conversation_id: (title, updated_at)
+        for conversation_id, title, updated_at in session.execute(
+            select(ConversationRow.id, ConversationRow.title, ConversationRow.updated_at).where(
+                ConversationRow.id.in_([conversation_id for conversation_id, _ in chosen])
+            )
+        )
+    }
     message_ids = [message_id for _, (_, message_id) in chosen if message_id is not None]
     messages = {
         message_id: (role, content)
@@ -98,8 +125,9 @@ def search_history(session: Session, query: str, *, limit: int) -> list[SearchHi
     }
     matcher = _matcher(terms)
     hits: list[SearchHit] = []
-    for (updated_at, conversation_id), (title, message_id) in chosen:
-        # Same transaction as the queries above: a message found there is still here.
+    for conversation_id, (_, message_id) in chosen:
+        # Same transaction as the queries above: everything found there is still here.
+        title, updated_at = conversations[conversation_id]
         role, content = (None, title) if message_id is None else messages[message_id]
         snippet, highlights = make_snippet(content, matcher)
         hits.append(
@@ -116,43 +144,55 @@ def search_history(session: Session, query: str, *, limit: int) -> list[SearchHi
     return hits
 
 
-def _message_hits(terms: Sequence[str], limit: int) -> Select[Any]:
-    """SELECT (conversation id, title, updated_at, newest matching message id), best first."""
+def _message_matches(terms: Sequence[str]) -> Select[Any]:
+    """(message id, conversation id, created_at) of every matching message, newest first.
+
+    Read lazily: SQLite produces rows as they are fetched, in id order without sorting (the
+    FTS5 index and the primary key both deliver rowids in descending order).
+    """
     indexed = [term for term in terms if len(term) >= _MIN_INDEXED_LENGTH]
     too_short = [term for term in terms if len(term) < _MIN_INDEXED_LENGTH]
     conditions: list[ColumnElement[bool]] = [
         MessageRow.content.like(like_pattern(term), escape=_LIKE_ESCAPE) for term in too_short
     ]
-    matching = select(
-        MessageRow.conversation_id.label("conversation_id"),
-        func.max(MessageRow.id).label("message_id"),
-    )
-    if indexed:
-        match = " AND ".join(fts_string(term) for term in indexed)
-        matching = matching.select_from(_index).join(MessageRow, MessageRow.id == _index.c.rowid)
-        conditions.append(_index.c[SEARCH_INDEX_TABLE].match(match))
-    else:
+    columns = (MessageRow.id, MessageRow.conversation_id, MessageRow.created_at)
+    if not indexed:
         # The index leaves streaming replies out; so must the scan.
         conditions.append(
             not_(and_(MessageRow.role == "assistant", MessageRow.finish_reason.is_(None)))
         )
-    grouped = matching.where(*conditions).group_by(MessageRow.conversation_id).subquery()
+        return select(*columns).where(*conditions).order_by(MessageRow.id.desc())
+    match = " AND ".join(fts_string(term) for term in indexed)
     return (
-        select(
-            ConversationRow.id,
-            ConversationRow.title,
-            ConversationRow.updated_at,
-            grouped.c.message_id,
-        )
-        .join(grouped, grouped.c.conversation_id == ConversationRow.id)
-        .order_by(ConversationRow.updated_at.desc(), ConversationRow.id.desc())
-        .limit(limit)
+        select(*columns)
+        .select_from(_index)
+        .join(MessageRow, MessageRow.id == _index.c.rowid)
+        .where(_index.c[SEARCH_INDEX_TABLE].match(match), *conditions)
+        .order_by(_index.c.rowid.desc())
     )
 
 
-def _title_hits(terms: Sequence[str], limit: int) -> Select[Any]:
+def _newest_matches_in(
+    session: Session, conversation_ids: Sequence[int], terms: Sequence[str]
+) -> dict[int, int]:
+    """The newest message holding every term in each of a few conversations (by scanning
+    their messages): conversation id -> message id."""
+    rows = session.execute(
+        select(MessageRow.conversation_id, func.max(MessageRow.id))
+        .where(
+            MessageRow.conversation_id.in_(conversation_ids),
+            not_(and_(MessageRow.role == "assistant", MessageRow.finish_reason.is_(None))),
+            *(MessageRow.content.like(like_pattern(term), escape=_LIKE_ESCAPE) for term in terms),
+        )
+        .group_by(MessageRow.conversation_id)
+    )
+    return {conversation_id: message_id for conversation_id, message_id in rows}
+
+
+def _title_matches(terms: Sequence[str], limit: int) -> Select[Any]:
+    """(conversation id, updated_at) of the conversations whose title holds every term."""
     return (
-        select(ConversationRow.id, ConversationRow.title, ConversationRow.updated_at)
+        select(ConversationRow.id, ConversationRow.updated_at)
         .where(
             *(ConversationRow.title.like(like_pattern(term), escape=_LIKE_ESCAPE) for term in terms)
         )
