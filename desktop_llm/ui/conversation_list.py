@@ -1,141 +1,151 @@
-"""The list of saved conversations: open, rename (F2 or menu), delete (with confirmation)."""
+"""The sidebar's conversations: a search field above the list of conversations, whose
+place the search results take while the field holds a query.
+
+The window runs the searches (off the GUI thread): this widget asks with ``searchRequested``
+and shows what comes back with ``show_search_results``, ignoring results for a query the
+field no longer holds.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
     QAbstractItemView,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
-    QMessageBox,
+    QLabel,
+    QListView,
+    QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop_llm.chat import ConversationRecord
+from desktop_llm.ui.conversation_view import ConversationView
+from desktop_llm.ui.search_field import SearchField
+from desktop_llm.ui.search_results import Hit, SearchHitDelegate, SearchResultsModel
 
-_ID_ROLE = Qt.ItemDataRole.UserRole
 
-
-class ConversationList(QListWidget):
+class ConversationList(QWidget):
     conversationSelected = Signal(int)
+    # (conversation id, message id): a search hit in a message was clicked.
+    messageRequested = Signal(int, object)
     renameRequested = Signal(int, str)
     deleteRequested = Signal(int)
+    pinRequested = Signal(int, bool)
+    searchRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conversationList")
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.customContextMenuRequested.connect(self._on_context_menu)
-        self.itemClicked.connect(self._on_item_activated)
-        self.itemActivated.connect(self._on_item_activated)
-        self.itemChanged.connect(self._on_item_changed)
-        self._populating = False
-        self._deferred: tuple[list[ConversationRecord], int | None] | None = None
+        self.search_field = SearchField()
+        self.view = ConversationView()
+        self.results = SearchResultsModel(self)
+        self.results_view = QListView()
+        self.results_view.setObjectName("searchResults")
+        self.results_view.setModel(self.results)
+        self.results_view.setItemDelegate(SearchHitDelegate(self.results_view))
+        self.results_view.setUniformItemSizes(True)
+        self.results_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.no_matches = QLabel(self.tr("No matches"))
+        self.no_matches.setObjectName("searchNoMatches")
+        self.no_matches.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.no_matches.setContentsMargins(0, 16, 0, 0)
+        self.no_matches.setEnabled(False)  # drawn in the theme's quiet text colour
 
-        self.rename_action = QAction(self.tr("Rename"), self)
-        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.rename_action.triggered.connect(self.rename_current)
-        self.delete_action = QAction(self.tr("Delete…"), self)
-        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
-        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.delete_action.triggered.connect(self.delete_current)
-        self.addActions([self.rename_action, self.delete_action])
+        self.pages = QStackedWidget()
+        for page in (self.view, self.results_view, self.no_matches):
+            self.pages.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.search_field)
+        layout.addWidget(self.pages, 1)
+
+        self.view.conversationActivated.connect(self.conversationSelected)
+        self.view.renameRequested.connect(self.renameRequested)
+        self.view.deleteRequested.connect(self.deleteRequested)
+        self.view.pinRequested.connect(self.pinRequested)
+        self.results_view.clicked.connect(self._on_hit_activated)
+        self.results_view.activated.connect(self._on_hit_activated)
+        self.search_field.queryChanged.connect(self._on_query_changed)
+        self.search_field.leaveRequested.connect(self._on_leave_search)
+
+    # The list -------------------------------------------------------------------------------
 
     def set_conversations(
-        self, conversations: list[ConversationRecord], current: int | None
+        self, conversations: Sequence[ConversationRecord], current_id: int | None
     ) -> None:
-        if self.state() == QAbstractItemView.State.EditingState:
-            # Rebuilding the items now would drop the title being typed: wait for the editor.
-            self._deferred = (conversations, current)
-            return
-        self._deferred = None
-        self._populating = True
-        try:
-            self.clear()
-            for conversation in conversations:
-                item = QListWidgetItem(conversation.title)
-                item.setData(_ID_ROLE, conversation.id)
-                item.setToolTip(conversation.title)
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
-                self.addItem(item)
-                if conversation.id == current:
-                    self.setCurrentItem(item)
-        finally:
-            self._populating = False
-        self._deferred: tuple[list[ConversationRecord], int | None] | None = None
-
-    def closeEditor(
-        self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint
-    ) -> None:
-        super().closeEditor(editor, hint)
-        if self._deferred is not None:
-            # Not now: the closing editor may still lose focus and commit, and the items it
-            # would commit to must exist until then (Qt warns otherwise).
-            QTimer.singleShot(0, self._apply_deferred)
-
-    @Slot()
-    def _apply_deferred(self) -> None:
-        if self._deferred is not None:
-            conversations, current = self._deferred
-            self.set_conversations(conversations, self.current_id() or current)
+        self.view.set_conversations(conversations, current_id)
+        query = self.search_field.query()
+        if query:
+            # Titles, messages or conversations changed: the results shown may be stale.
+            self.searchRequested.emit(query)
 
     def select_id(self, conversation_id: int) -> None:
-        for row in range(self.count()):
-            item = self.item(row)
-            if int(item.data(_ID_ROLE)) == conversation_id:
-                self.setCurrentItem(item)
-                return
+        self.view.select_id(conversation_id)
 
-    def titles(self) -> list[str]:
-        return [self.item(row).text() for row in range(self.count())]
+    def clear_selection(self) -> None:
+        self.view.selectionModel().clear()
+        self.results_view.selectionModel().clear()
 
     def current_id(self) -> int | None:
-        item = self.currentItem()
-        return int(item.data(_ID_ROLE)) if item else None
+        return self.view.current_id()
 
-    @Slot()
+    def select_row(self, row: int) -> None:
+        self.view.setCurrentIndex(self.view.conversations.index(row))
+
+    def count(self) -> int:
+        return self.view.conversations.rowCount()
+
+    def titles(self) -> list[str]:
+        return self.view.conversations.titles()
+
     def rename_current(self) -> None:
-        item = self.currentItem()
-        if item is not None:
-            self.editItem(item)
+        self.view.rename_current()
+
+    def delete_current(self) -> None:
+        self.view.delete_current()
+
+    # Search ---------------------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def searching(self) -> bool:
+        return self.pages.currentWidget() is not self.view
+
+    def show_search_results(self, query: str, hits: Sequence[Hit]) -> None:
+        if query != self.search_field.query():
+            return  # the field has moved on: results for the current text are on their way
+        self.results.set_hits(hits)
+        self.pages.setCurrentWidget(self.results_view if hits else self.no_matches)
+
+    @Slot(str)
+    def _on_query_changed(self, query: str) -> None:
+        if not query:
+            self.results.set_hits([])
+            self.pages.setCurrentWidget(self.view)
+            return
+        self.searchRequested.emit(query)
 
     @Slot()
-    def delete_current(self) -> None:
-        item = self.currentItem()
-        if item is None:
-            return
-        answer = QMessageBox.question(
-            self,
-            self.tr("Delete conversation"),
-            self.tr("Delete “{0}” and all its messages? This cannot be undone.").format(
-                item.text()
-            ),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.deleteRequested.emit(int(item.data(_ID_ROLE)))
+    def _on_leave_search(self) -> None:
+        page = self.pages.currentWidget()
+        target = page if isinstance(page, QListView) else self.view
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not target.currentIndex().isValid() and target.model().rowCount() > 0:
+            target.setCurrentIndex(target.model().index(0, 0))
 
-    @Slot(QListWidgetItem)
-    def _on_item_activated(self, item: QListWidgetItem) -> None:
-        self.conversationSelected.emit(int(item.data(_ID_ROLE)))
-
-    @Slot(QListWidgetItem)
-    def _on_item_changed(self, item: QListWidgetItem) -> None:
-        if self._populating:
+    @Slot(QModelIndex)
+    def _on_hit_activated(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        if not index.isValid():
             return
-        title = item.text().strip()
-        if title:
-            self.renameRequested.emit(int(item.data(_ID_ROLE)), title)
-
-    @Slot(QPoint)
-    def _on_context_menu(self, position: QPoint) -> None:
-        if self.itemAt(position) is None:
-            return
-        menu = QMenu(self)
-        menu.addActions([self.rename_action, self.delete_action])
-        menu.exec(self.viewport().mapToGlobal(position))
+        hit = self.results.hit(index.row())
+        if hit.message_id is None:
+            self.conversationSelected.emit(hit.conversation_id)
+        else:
+            self.messageRequested.emit(hit.conversation_id, hit.message_id)

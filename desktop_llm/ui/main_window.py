@@ -226,8 +226,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_new_chat(self) -> None:
         self._conversation_id = None
-        self.conversation_list.clearSelection()
-        self.conversation_list.setCurrentItem(None)
+        self.conversation_list.clear_selection()
         self.transcript.clear()
         self.error_banner.hide()
         self.setWindowTitle("desktop-llm")

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QListWidget,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -20,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore
+from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.main_window import MainWindow
 from tests.ui.conftest import REPLY_MS, close_window, saved_messages
 
@@ -42,7 +42,7 @@ def test_widgets_are_named_for_tests_and_accessibility(
     qtbot: QtBot, open_window: Callable[..., MainWindow],
 ) -> None:
     window = open_window()
-    assert window.findChild(QListWidget, "conversationList") is not None
+    assert window.findChild(ConversationList, "conversationList") is not None
     assert window.findChild(QTextBrowser, "transcriptView") is not None
     assert window.findChild(QPushButton, "sendButton").isEnabled()
     assert not window.findChild(QPushButton, "stopButton").isEnabled()
@@ -81,9 +81,9 @@ def test_chat_streams_stops_and_survives_a_restart(
 
     close_window(window)
     reopened = open_window()
-    conversations = reopened.findChild(QListWidget, "conversationList")
+    conversations = reopened.findChild(ConversationList, "conversationList")
     qtbot.waitUntil(lambda: conversations.count() == 1)
-    assert conversations.item(0).text() == LONG_STORY[:48].rsplit(" ", 1)[0] + "…"
+    assert conversations.titles()[0] == LONG_STORY[:48].rsplit(" ", 1)[0] + "…"
     qtbot.waitUntil(lambda: LONG_STORY in transcript(reopened))
     assert reply.content.strip()[:40] in transcript(reopened)
 
@@ -125,37 +125,37 @@ def test_new_chat_rename_and_delete(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     window = open_window()
-    conversations = window.findChild(QListWidget, "conversationList")
+    conversations = window.findChild(ConversationList, "conversationList")
     for question in ("Say yes.", "Say no."):
         qtbot.mouseClick(window.findChild(QPushButton, "newChatButton"), Qt.MouseButton.LeftButton)
         assert transcript(window) == ""
         send(qtbot, window, question)
         qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: conversations.count() == 2)
-    assert [conversations.item(i).text() for i in range(2)] == ["Say no.", "Say yes."]
+    assert conversations.titles() == ["Say no.", "Say yes."]
 
-    conversations.setCurrentRow(1)
+    conversations.select_row(1)
     conversations.rename_current()
     editor = conversations.focusWidget()
     editor.selectAll()
     qtbot.keyClicks(editor, "Affirmative")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "Affirmative" in [conversations.item(i).text() for i in range(2)])
+    qtbot.waitUntil(lambda: "Affirmative" in conversations.titles())
 
     # Declining the confirmation keeps the conversation.
     cancel = QMessageBox.StandardButton.Cancel
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: cancel)
-    conversations.setCurrentRow(0)
+    conversations.select_row(0)
     conversations.delete_current()
     qtbot.wait(200)
     assert conversations.count() == 2
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
-    conversations.setCurrentRow(0)
+    conversations.select_row(0)
     doomed = conversations.current_id()
     conversations.delete_current()
     qtbot.waitUntil(lambda: conversations.count() == 1)
-    assert conversations.item(0).text() == "Affirmative"
+    assert conversations.titles()[0] == "Affirmative"
     assert window.conversation_id != doomed
 
 
@@ -264,14 +264,14 @@ def test_deleting_the_conversation_of_a_streaming_reply_stops_it_quietly(
     paths: AppPaths,
 ) -> None:
     window = open_window()
-    conversations = window.findChild(QListWidget, "conversationList")
+    conversations = window.findChild(ConversationList, "conversationList")
     send(qtbot, window, LONG_STORY)
     qtbot.waitUntil(lambda: conversations.count() == 1, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: len(transcript(window)) > len(LONG_STORY) + 100, timeout=REPLY_MS)
     assert window.generating
 
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
-    conversations.setCurrentRow(0)
+    conversations.select_row(0)
     conversations.delete_current()
     qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: conversations.count() == 0)
@@ -290,11 +290,11 @@ def test_a_list_refresh_during_a_rename_keeps_the_title(
     qtbot: QtBot, open_window: Callable[..., MainWindow]
 ) -> None:
     window = open_window()
-    conversations = window.findChild(QListWidget, "conversationList")
+    conversations = window.findChild(ConversationList, "conversationList")
     send(qtbot, window, "Say yes.")
     qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: conversations.count() == 1)
-    conversations.setCurrentRow(0)
+    conversations.select_row(0)
     conversations.rename_current()
     editor = conversations.focusWidget()
     editor.selectAll()
