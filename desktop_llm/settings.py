@@ -1,7 +1,11 @@
 """The user's settings: a typed dataclass saved as JSON in the config folder.
 
 Unknown keys are ignored and a damaged file falls back to defaults (after keeping a copy),
-so a settings file never stops the app from starting.
+so a settings file never stops the app from starting. A damaged value of a newer field (a
+preset, a template, a choice) falls back on its own, without losing the rest.
+
+The user's generation presets and prompt templates are records of this file; the built-in
+ones and what is done with them live in ``chat/presets.py``.
 """
 
 from __future__ import annotations
@@ -11,14 +15,67 @@ import logging
 import os
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from desktop_llm.engine.types import GenerationParams, LoadSettings
+from desktop_llm.engine.types import (
+    OVERFLOW_CHOICES,
+    GenerationParams,
+    LoadSettings,
+    Overflow,
+)
 from desktop_llm.hub.endpoint import DEFAULT_ENDPOINT as DEFAULT_HUB_ENDPOINT
 
 logger = logging.getLogger(__name__)
+_Record = TypeVar("_Record")
+_Choice = TypeVar("_Choice")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of generation parameters. Built-in ones come with the app and cannot be
+    changed; the user's are saved in the settings."""
+
+    name: str
+    params: GenerationParams
+    builtin: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "params": self.params.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Preset | None:
+        """None for an entry that is not a preset (damaged or hand-edited)."""
+        if not isinstance(data, dict):
+            return None
+        name, params = data.get("name"), data.get("params")
+        if not isinstance(name, str) or not name.strip() or not isinstance(params, dict):
+            return None
+        checked = _checked_params(params)
+        return Preset(name.strip(), checked) if checked is not None else None
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """Text to start a message from; ``{{input}}`` marks where the question goes (see
+    chat.presets.fill_template)."""
+
+    name: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PromptTemplate | None:
+        if not isinstance(data, dict):
+            return None
+        name, text = data.get("name"), data.get("text")
+        if not isinstance(name, str) or not name.strip() or not isinstance(text, str):
+            return None
+        return PromptTemplate(name.strip(), text)
 
 
 @dataclass(frozen=True)
@@ -34,6 +91,15 @@ class Settings:
     # Set when a crash proved this machine's CPU needs llama.cpp's safe mode:
     # {"cpu": engine.machine.cpu_fingerprint(), "reason": "..."}; see LoadSettings.safe_mode.
     safe_mode_detected: dict[str, str] | None = None
+    # The user's own presets (the built-in ones are not saved).
+    presets: tuple[Preset, ...] = ()
+    # None until the user edits them: the starter templates of chat.presets (so a later
+    # version's better starters reach users who never changed theirs).
+    prompt_templates: tuple[PromptTemplate, ...] | None = None
+    # When the conversation no longer fits the model's context.
+    context_overflow: Overflow = "drop_oldest"
+    # True: Ctrl+Enter sends and Enter starts a new line.
+    ctrl_enter_sends: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +110,13 @@ class Settings:
             "models_dir": self.models_dir,
             "hub_endpoint": self.hub_endpoint,
             "safe_mode_detected": self.safe_mode_detected,
+            "presets": [preset.to_dict() for preset in self.presets],
+            "prompt_templates": (
+                None if self.prompt_templates is None
+                else [template.to_dict() for template in self.prompt_templates]
+            ),
+            "context_overflow": self.context_overflow,
+            "ctrl_enter_sends": self.ctrl_enter_sends,
         }
 
     @classmethod
@@ -57,6 +130,15 @@ class Settings:
             models_dir=data.get("models_dir", defaults.models_dir),
             hub_endpoint=data.get("hub_endpoint") or defaults.hub_endpoint,
             safe_mode_detected=_string_dict(data.get("safe_mode_detected")),
+            presets=_records(data.get("presets"), Preset.from_dict, "preset"),
+            prompt_templates=(
+                None if data.get("prompt_templates") is None
+                else _records(data["prompt_templates"], PromptTemplate.from_dict, "template")
+            ),
+            context_overflow=_choice(
+                data.get("context_overflow"), OVERFLOW_CHOICES, defaults.context_overflow
+            ),
+            ctrl_enter_sends=_flag(data.get("ctrl_enter_sends"), defaults.ctrl_enter_sends),
         )
 
     def with_default_model(self, name: str | None) -> Settings:
@@ -79,6 +161,51 @@ def load_settings(path: Path) -> Settings:
         path.replace(backup)
         logger.warning("settings file was unreadable (%s); kept it as %s", error, backup)
         return Settings()
+
+
+def _records(value: Any, parse: Callable[[Any], _Record | None], kind: str) -> tuple[_Record, ...]:
+    """The entries of a saved list that parse; a damaged one is left out (and logged)."""
+    if not isinstance(value, list):
+        if value is not None:
+            logger.warning("settings: the %ss are not a list; ignored", kind)
+        return ()
+    records = []
+    for entry in value:
+        record = parse(entry)
+        if record is None:
+            logger.warning("settings: a damaged %s was ignored: %r", kind, entry)
+        else:
+            records.append(record)
+    return tuple(records)
+
+
+def _checked_params(data: dict[str, Any]) -> GenerationParams | None:
+    """Parameters whose every value has its field's type (an int where a float is expected
+    is fine), or None: a string for a temperature must never reach llama.cpp."""
+    try:
+        params = GenerationParams.from_dict(data)
+    except (TypeError, ValueError):
+        return None
+    defaults = GenerationParams()
+    for item in fields(GenerationParams):
+        value, default = getattr(params, item.name), getattr(defaults, item.name)
+        if isinstance(value, bool) or (value is None and default is not None):
+            return None
+        if isinstance(default, float) and not isinstance(value, int | float):
+            return None
+        if isinstance(default, int) and not isinstance(value, int):
+            return None
+        if default is None and value is not None and not isinstance(value, int):
+            return None
+    return params
+
+
+def _choice(value: Any, choices: tuple[_Choice, ...], default: _Choice) -> _Choice:
+    return value if value in choices else default
+
+
+def _flag(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
 
 
 def _string_dict(value: Any) -> dict[str, str] | None:

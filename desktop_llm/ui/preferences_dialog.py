@@ -1,0 +1,77 @@
+"""App-wide preferences: which key sends a message, and what happens when a conversation no
+longer fits the model's context."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.settings import Overflow
+
+
+class PreferencesDialog(QDialog):
+    """Read ``ctrl_enter_sends()`` and ``context_overflow()`` after OK, on the GUI thread."""
+
+    def __init__(
+        self,
+        ctrl_enter_sends: bool,
+        context_overflow: Overflow,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("preferencesDialog")
+        self.setWindowTitle(self.tr("Preferences"))
+
+        self.ctrl_enter = QCheckBox(self.tr("Ctrl+Enter sends (Enter makes a new line)"))
+        self.ctrl_enter.setObjectName("ctrlEnterSends")
+        self.ctrl_enter.setChecked(ctrl_enter_sends)
+        self.ctrl_enter.setToolTip(self.tr(
+            "Off: Enter sends and Shift+Enter makes a new line. On: for writing long "
+            "messages, where Enter should only start a new line."
+        ))
+
+        self.drop_oldest = QRadioButton(
+            self.tr("Drop the oldest messages, keep the system prompt")
+        )
+        self.drop_oldest.setObjectName("overflowDropOldest")
+        self.stop = QRadioButton(self.tr("Stop and tell me"))
+        self.stop.setObjectName("overflowStop")
+        self._overflow = QButtonGroup(self)
+        self._overflow.addButton(self.drop_oldest)
+        self._overflow.addButton(self.stop)
+        (self.stop if context_overflow == "stop" else self.drop_oldest).setChecked(True)
+        explained = QLabel(self.tr(
+            "With the first choice, the messages the model no longer sees are marked in the "
+            "conversation. A new chat, or a longer context, gives the model room again."
+        ))
+        explained.setWordWrap(True)
+        group = QGroupBox(self.tr("When a conversation no longer fits the model's context"))
+        inside = QVBoxLayout(group)
+        inside.addWidget(self.drop_oldest)
+        inside.addWidget(self.stop)
+        inside.addWidget(explained)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.ctrl_enter)
+        layout.addWidget(group)
+        layout.addWidget(buttons)
+
+    def ctrl_enter_sends(self) -> bool:
+        return self.ctrl_enter.isChecked()
+
+    def context_overflow(self) -> Overflow:
+        return "stop" if self.stop.isChecked() else "drop_oldest"
