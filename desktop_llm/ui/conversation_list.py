@@ -134,8 +134,9 @@ class ConversationList(QWidget):
 
     @Slot()
     def _on_leave_search(self) -> None:
-        page = self.pages.currentWidget()
-        target = page if isinstance(page, QListView) else self.view
+        target = self.pages.currentWidget()
+        if not isinstance(target, QListView):
+            return  # "No matches": nothing to move to
         target.setFocus(Qt.FocusReason.OtherFocusReason)
         if not target.currentIndex().isValid() and target.model().rowCount() > 0:
             target.setCurrentIndex(target.model().index(0, 0))

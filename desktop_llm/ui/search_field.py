@@ -19,6 +19,7 @@ class SearchField(QLineEdit):
         super().__init__(parent)
         self.setObjectName("conversationSearch")
         self.setPlaceholderText(self.tr("Search conversations"))
+        self.setToolTip(self.tr("Search titles and messages of all conversations"))
         self.setClearButtonEnabled(True)
         self._pause = QTimer(self)
         self._pause.setSingleShot(True)

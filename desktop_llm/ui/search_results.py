@@ -232,6 +232,7 @@ class SearchHitDelegate(QStyledItemDelegate):
             return 0.0
         start = min(max(0, s) for s, _e in spans)
         position = utf16_length(prefix) + utf16_length(text[:start])
+        document.documentLayout().documentSize()  # lays the lines out (lazy until asked)
         block = document.findBlock(position)
         layout = block.layout()
         if layout is None or layout.lineCount() == 0:

@@ -127,16 +127,18 @@ def test_chinese_hits_are_marked_even_far_into_the_snippet(
     sidebar = window.sidebar
     field(window).insert("语言模型")  # as an input method types it
     qtbot.waitUntil(lambda: window.searches == ["语言模型"], timeout=SEARCH_DELAY_MS * 10)
-    snippet = "…" + "我们今天讨论的是一个很长的话题关于本地运行的" * 3 + "小型语言模型的速度…"
+    snippet = "…" + "我们今天讨论的是一个很长的话题关于本地运行的" * 6 + "小型语言模型的速度…"
     sidebar.show_search_results("语言模型", [
         hit(8, "本地模型 🚀", snippet, "语言模型", role="user"),
         hit(9, "笔记", "大型语言模型和语言模型的区别", "语言模型"),
+        hit(10, "Story", "…e: write a long story about a lighthouse keeper, his dog and "
+            "the sea, and a 语言模型.", "语言模型"),
     ])
     results = window.findChild(QListView, "searchResults")
     assert results.isVisible()
     qtbot.wait(20)
     window.grab().save("/tmp/conversation_search_chinese.png")
-    for row in range(2):
+    for row in range(3):
         rect = results.visualRect(results.model().index(row, 0))
         # The match at the end of a snippet longer than two lines is scrolled into view.
         assert marked_pixels(results.viewport().grab(rect).toImage()) > 10, row
