@@ -168,11 +168,12 @@ class ConversationView(QListView):
             row = self.conversations.row_of(conversation_id)
             if row is not None:
                 moves.append(row - (first_row + offset))
-        if not moves:
+        shift = statistics.median_low(moves) if moves else 0
+        if shift == 0:
             return
         self.doItemsLayout()  # the scroll range must fit the new rows before it is set
         step = max(self.sizeHintForRow(0), 1)
-        self.verticalScrollBar().setValue(value + statistics.median_low(moves) * step)
+        self.verticalScrollBar().setValue(value + shift * step)
 
     # Actions ----------------------------------------------------------------------------------
 
