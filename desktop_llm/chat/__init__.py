@@ -17,6 +17,7 @@ from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.types import (
     BackendInfo,
     GenerationParams,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
@@ -24,7 +25,7 @@ from desktop_llm.engine.types import (
 from desktop_llm.hub import ModelFile, RepoFiles, RepoSummary
 from desktop_llm.hub.download import DownloadSnapshot
 from desktop_llm.hub.download import JobState as DownloadState
-from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord
+from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord, SearchHit
 
 __all__ = [
     "OUTTYPES",
@@ -39,6 +40,7 @@ __all__ = [
     "EngineEvent",
     "FitEstimate",
     "GenerationParams",
+    "GenerationProgress",
     "GenerationResult",
     "JobProgress",
     "LoadSettings",
@@ -50,6 +52,7 @@ __all__ = [
     "RepoFiles",
     "RepoSummary",
     "SafeModeStatus",
+    "SearchHit",
     "default_threads",
     "describe_quantization",
 ]

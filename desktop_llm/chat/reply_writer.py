@@ -25,8 +25,12 @@ class ReplyWriter:
         message_id: int,
         forward: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        prefix: str = "",
     ) -> None:
         self._store = store
+        # A continued reply: the text it already had, saved in front of what streams now.
+        self.prefix = prefix
         self._message_id = message_id
         self._forward = forward
         self._clock = clock
@@ -37,7 +41,7 @@ class ReplyWriter:
 
     @property
     def text(self) -> str:
-        return "".join(self._pieces)
+        return self.prefix + "".join(self._pieces)
 
     def on_text(self, piece: str) -> None:
         self._pieces.append(piece)

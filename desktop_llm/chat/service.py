@@ -10,11 +10,13 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop_llm.chat.branches import descendants, find_message, path_to, turns_for
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
 from desktop_llm.chat.model_manager import ModelManager
+from desktop_llm.chat.reasoning import split_reasoning
 from desktop_llm.chat.reply_writer import ReplyWriter
 from desktop_llm.chat.safe_mode import SafeModeStatus, remember_safe_mode, safe_mode_status
 from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
@@ -22,8 +24,8 @@ from desktop_llm.engine.client import EngineEvent, EngineProcess, Generation
 from desktop_llm.engine.machine import DeviceMemory
 from desktop_llm.engine.types import (
     BackendInfo,
-    ChatTurn,
     GenerationParams,
+    GenerationProgress,
     GenerationResult,
     LoadedModel,
     LoadSettings,
@@ -31,7 +33,13 @@ from desktop_llm.engine.types import (
 from desktop_llm.errors import ConversationDeletedError, DesktopLLMError, NoModelLoadedError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
-from desktop_llm.storage import ConversationRecord, HistoryStore, MessageRecord, ModelRecord
+from desktop_llm.storage import (
+    ConversationRecord,
+    HistoryStore,
+    MessageRecord,
+    ModelRecord,
+    SearchHit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +52,29 @@ class Reply:
     """A reply on its way: already in the database, filled in while it streams."""
 
     conversation: ConversationRecord
+    # The question answered (for a regenerated or continued reply, the one it answers).
     user_message: MessageRecord
     message: MessageRecord
-    generation: Generation
+    generation: Generation | None
     done: Future[MessageRecord]
     writer: ReplyWriter
+    # The message behind each non-system turn sent, to mark what the model no longer sees.
+    turn_ids: list[int] = field(default_factory=list)
+    # Reasoning a continued reply already had: kept in front of what the continuation adds.
+    reasoning: str = ""
+    # The last word from the engine on the prompt's size and the reply's length.
+    progress: GenerationProgress | None = None
     # Its conversation was deleted: the reply stops quietly and nothing more is written.
     discarded: bool = False
 
     def cancel(self) -> None:
-        self.generation.cancel()
+        if self.generation is not None:
+            self.generation.cancel()
 
     def discard(self) -> None:
         self.discarded = True
         self.writer.stop_saving()
-        self.generation.cancel()
+        self.cancel()
 
 
 class ChatService:
@@ -176,6 +192,41 @@ class ChatService:
     def rename_conversation(self, conversation_id: int, title: str) -> ConversationRecord:
         return self._store.rename_conversation(conversation_id, title)
 
+    def branch(self, conversation_id: int) -> list[MessageRecord]:
+        """The messages of the branch shown, first to last, each with its other versions."""
+        return self._store.branch(conversation_id)
+
+    def select_branch(self, conversation_id: int, message_id: int) -> list[MessageRecord]:
+        """Show the branch through ``message_id`` (a version chosen with the arrows)."""
+        return self._store.select_branch(conversation_id, message_id)
+
+    def delete_message(self, conversation_id: int, message_id: int) -> None:
+        """Delete a message and everything that follows from it; a reply streaming there
+        stops quietly first."""
+        doomed = descendants(self._store.list_messages(conversation_id), message_id)
+        with self._streaming_lock:
+            streaming = self._streaming.get(conversation_id, set())
+            replies = {reply for reply in streaming if reply.message.id in doomed}
+            streaming -= replies
+        for reply in replies:
+            reply.discard()
+        self._store.delete_message(message_id)
+
+    def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
+        """Conversations whose messages or title hold ``query`` (taken literally)."""
+        return self._store.search(query, limit=limit)
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> ConversationRecord:
+        return self._store.set_pinned(conversation_id, pinned)
+
+    def set_generation(
+        self, conversation_id: int, params: GenerationParams, system_prompt: str
+    ) -> ConversationRecord:
+        """The conversation's own sampling settings and system prompt, used from its next reply."""
+        return self._store.update_conversation(
+            conversation_id, settings=params.to_dict(), system_prompt=system_prompt
+        )
+
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete it and everything in it; a reply still streaming there stops quietly (its
         ``done`` fails with ConversationDeletedError, which is no error to show)."""
@@ -243,53 +294,179 @@ class ChatService:
         params: GenerationParams | None = None,
         system_prompt: str | None = None,
         on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
     ) -> Reply:
-        """Save the question, then queue the reply; ``on_text`` runs on the engine's reader
-        thread.
+        """Save the question at the end of the branch shown, then queue the reply; the
+        callbacks run on the engine's reader thread.
 
         ``conversation_id=None`` starts a conversation (with ``system_prompt``, or the
         default one from the settings).
         """
-        if not text.strip():
-            raise DesktopLLMError("The message is empty.")
-        # Read once: a failed load clears it from the engine's thread at any moment.
-        model = self._model
-        if model is None:
-            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+        text = self._question_text(text)
+        model = self._require_model()
         conversation = (
             self.new_conversation(system_prompt=system_prompt) if conversation_id is None
             else self._store.get_conversation(conversation_id)
         )
-        params = params or GenerationParams.from_dict(conversation.settings)
-        turns = self._turns(conversation)
         user_message = self._store.add_message(conversation.id, "user", text)
-        turns.append(ChatTurn("user", text))
-        if conversation.title == DEFAULT_TITLE:
-            self._store.rename_conversation(conversation.id, title_from_message(text))
-        conversation = self._store.update_conversation(
-            conversation.id, model=model.name, settings=params.to_dict()
+        return self._answer(conversation, model, user_message, params, on_text, on_progress)
+
+    def edit_message(
+        self,
+        conversation_id: int,
+        message_id: int,
+        text: str,
+        *,
+        on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+    ) -> Reply:
+        """Send a new version of a question: the old one and its replies stay as a branch."""
+        text = self._question_text(text)
+        model = self._require_model()
+        conversation = self._store.get_conversation(conversation_id)
+        original = find_message(self._store.list_messages(conversation_id), message_id)
+        if original.role != "user":
+            raise DesktopLLMError("Only your own messages can be edited.")
+        user_message = self._store.add_message(
+            conversation_id, "user", text, parent_id=original.parent_id
         )
-        reply = self._store.start_reply(conversation.id, model=model.name)
-        writer = ReplyWriter(self._store, reply.id, forward=on_text)
-        generation = self._engine.generate(turns, params, writer.on_text)
-        started = Reply(conversation, user_message, reply, generation, Future(), writer)
-        with self._streaming_lock:
-            self._streaming.setdefault(conversation.id, set()).add(started)
-        generation.future.add_done_callback(lambda finished: self._finish(started, finished))
-        return started
+        return self._answer(conversation, model, user_message, None, on_text, on_progress)
+
+    def regenerate(
+        self,
+        conversation_id: int,
+        message_id: int | None = None,
+        *,
+        params: GenerationParams | None = None,
+        on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+    ) -> Reply:
+        """A new version of a reply (the last of the branch shown when ``message_id`` is None);
+        the earlier versions stay, browsable as branches."""
+        model = self._require_model()
+        conversation = self._store.get_conversation(conversation_id)
+        if message_id is None:
+            branch = self._store.branch(conversation_id)
+            question = next((m for m in reversed(branch) if m.role == "user"), None)
+        else:
+            reply = find_message(self._store.list_messages(conversation_id), message_id)
+            if reply.role != "assistant" or reply.parent_id is None:
+                raise DesktopLLMError("Only a reply of the model can be regenerated.")
+            question = find_message(self._store.list_messages(conversation_id), reply.parent_id)
+        if question is None:
+            raise DesktopLLMError("There is no question in this conversation to answer again.")
+        return self._answer(conversation, model, question, params, on_text, on_progress)
+
+    def continue_reply(
+        self,
+        conversation_id: int,
+        message_id: int,
+        *,
+        on_text: Callable[[str], None] | None = None,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+    ) -> Reply:
+        """Let a reply cut off by the length limit go on where it stopped, in the same message."""
+        model = self._require_model()
+        conversation = self._store.get_conversation(conversation_id)
+        messages = self._store.list_messages(conversation_id)
+        reply = find_message(messages, message_id)
+        if reply.role != "assistant" or reply.streaming:
+            raise DesktopLLMError("Only a finished reply of the model can be continued.")
+        if reply.parent_id is None:
+            raise DesktopLLMError("This reply answers no question; it cannot be continued.")
+        if any(message.parent_id == reply.id for message in messages):
+            # Continuing it would take the messages that follow it out of the branch shown.
+            raise DesktopLLMError("Only the last reply of a conversation can be continued.")
+        question = find_message(messages, reply.parent_id)
+        resumed = self._store.resume_reply(message_id)
+        return self._answer(
+            conversation, model, question, None, on_text, on_progress, continuing=resumed
+        )
 
     def stop(self) -> None:
         """Stop the reply being generated; returns at once, from any thread."""
         self._engine.stop()
 
-    def _turns(self, conversation: ConversationRecord) -> list[ChatTurn]:
-        system = conversation.system_prompt
-        turns = [ChatTurn("system", system)] if system else []
-        for message in self._store.list_messages(conversation.id):
-            if message.role == "system" or not message.content.strip():
-                continue
-            turns.append(ChatTurn(message.role, message.content))  # type: ignore[arg-type]
-        return turns
+    def _question_text(self, text: str) -> str:
+        if not text.strip():
+            raise DesktopLLMError("The message is empty.")
+        return text
+
+    def _require_model(self) -> ModelChoice:
+        # Read once: a failed load clears it from the engine's thread at any moment.
+        model = self._model
+        if model is None:
+            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+        return model
+
+    def _answer(
+        self,
+        conversation: ConversationRecord,
+        model: ModelChoice,
+        question: MessageRecord,
+        params: GenerationParams | None,
+        on_text: Callable[[str], None] | None,
+        on_progress: Callable[[GenerationProgress], None] | None,
+        *,
+        continuing: MessageRecord | None = None,
+    ) -> Reply:
+        """Queue the model's answer to ``question`` (the end of the branch it is sent)."""
+        params = params or GenerationParams.from_dict(conversation.settings)
+        messages = self._store.list_messages(conversation.id)
+        path = path_to(messages, question.id)
+        if continuing is not None:
+            path.append(continuing)
+        turns, turn_ids = turns_for(conversation.system_prompt, path)
+        if conversation.title == DEFAULT_TITLE and question.role == "user":
+            self._store.rename_conversation(conversation.id, title_from_message(question.content))
+        conversation = self._store.update_conversation(
+            conversation.id, model=model.name, settings=params.to_dict()
+        )
+        if continuing is None:
+            message = self._store.start_reply(conversation.id, model=model.name,
+                                              parent_id=question.id)
+            prefix = ""
+        else:
+            message, prefix = continuing, continuing.content
+        writer = ReplyWriter(self._store, message.id, forward=on_text, prefix=prefix)
+        started = Reply(
+            conversation, question, message, None, Future(), writer,
+            turn_ids=turn_ids, reasoning=continuing.reasoning if continuing else "",
+        )
+
+        def progress(update: GenerationProgress) -> None:
+            started.progress = update
+            if on_progress is not None:
+                on_progress(update)
+
+        started.generation = self._engine.generate(
+            turns, params, writer.on_text, on_progress=progress,
+            overflow=self.settings.context_overflow,
+        )
+        with self._streaming_lock:
+            self._streaming.setdefault(conversation.id, set()).add(started)
+        started.generation.future.add_done_callback(
+            lambda finished: self._finish(started, finished)
+        )
+        if continuing is None:
+            self._count_tokens_later({question.id: question.content})
+        return started
+
+    def _count_tokens_later(self, texts: dict[int, str]) -> None:
+        """Store each message's own token count once the engine has counted it (best effort:
+        a count lost to an engine restart only leaves a number out of the transcript)."""
+        ids = list(texts)
+        counting = self._engine.count_tokens([texts[i] for i in ids])
+
+        def store(done: Future[list[int]]) -> None:
+            if done.exception() is not None:
+                return
+            try:
+                self._store.set_token_counts(dict(zip(ids, done.result(), strict=True)))
+            except DesktopLLMError:
+                logger.debug("token counts not stored", exc_info=True)
+
+        counting.add_done_callback(store)
 
     def _finish(self, reply: Reply, finished: Future[GenerationResult]) -> None:
         # Whatever happened, the reply is closed in the database and ``done`` resolves:
@@ -308,16 +485,28 @@ class ChatService:
             return
         try:
             result = finished.result()
+            text = writer.prefix + result.text
         except BaseException as error:
             if not isinstance(error, DesktopLLMError):
                 logger.error("generation failed", exc_info=error)
+            text = writer.text
             result = GenerationResult.cut_short(
-                writer.text, "error", error=str(error) or type(error).__name__
+                text, "error", error=str(error) or type(error).__name__
             )
+        reasoning, answer = split_reasoning(text)
+        if reply.reasoning:
+            reasoning = "\n\n".join(part for part in (reply.reasoning, reasoning) if part)
+        seen = reply.turn_ids[result.dropped_turns:] if result.dropped_turns else []
+        # What the model wrote, counted as it wrote it (a continuation adds to the earlier count).
+        tokens = result.completion_tokens + (reply.message.token_count or 0)
         try:
+            if tokens:
+                self._store.set_token_counts({reply.message.id: tokens})
             record = self._store.finish_reply(
                 reply.message.id,
-                content=result.text,
+                content=answer,
+                reasoning=reasoning,
+                context_from_id=seen[0] if seen else None,
                 finish_reason=result.finish_reason,
                 prompt_tokens=result.prompt_tokens or None,
                 completion_tokens=result.completion_tokens,

@@ -18,9 +18,18 @@ from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_llm.chat import BackendInfo, EngineEvent, LoadedModel, LoadSettings, MessageRecord
+from desktop_llm.chat import (
+    BackendInfo,
+    ConversationRecord,
+    EngineEvent,
+    GenerationParams,
+    LoadedModel,
+    LoadSettings,
+    MessageRecord,
+)
 from desktop_llm.chat.service import ENGINE_START_TIMEOUT, ChatService, Reply
 from desktop_llm.errors import ConversationDeletedError
+from desktop_llm.settings import Settings
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
 
 logger = logging.getLogger(__name__)
@@ -37,10 +46,12 @@ class ChatBridge(QObject):
     modelFailed = Signal(str)
     replyStarted = Signal(int, object)  # request id, Reply
     replyText = Signal(int, str)
+    replyProgress = Signal(int, object)  # request id, GenerationProgress
     replyFinished = Signal(int, object)  # request id, MessageRecord
     replyFailed = Signal(int, str)
     replyDiscarded = Signal(int)  # request id: its conversation was deleted; nothing to show
     failed = Signal(str)
+    searchFinished = Signal(str, list)  # the query, list[SearchHit]
     backendReady = Signal(object)  # BackendInfo, once the engine process has described it
     engineStopped = Signal(str)  # a sentence: the engine crashed or was restarted
     safeModeChanged = Signal(object)  # SafeModeStatus
@@ -87,10 +98,56 @@ class ChatBridge(QObject):
         self.run_in_background(self.service.conversations, self.conversationsChanged.emit)
 
     def open_conversation(self, conversation_id: int) -> None:
+        """Load the branch shown; ``conversationLoaded`` answers."""
         self.run_in_background(
             lambda: (self.service.conversation(conversation_id),
-                     self.service.messages(conversation_id)),
+                     self.service.branch(conversation_id)),
             lambda loaded: self.conversationLoaded.emit(*loaded),
+        )
+
+    def select_branch(self, conversation_id: int, message_id: int) -> None:
+        """Show another version of a message (and what followed it)."""
+
+        def work() -> tuple[ConversationRecord, list[MessageRecord]]:
+            branch = self.service.select_branch(conversation_id, message_id)
+            return self.service.conversation(conversation_id), branch
+
+        self.run_in_background(work, lambda loaded: self.conversationLoaded.emit(*loaded))
+
+    def delete_message(self, conversation_id: int, message_id: int) -> None:
+        self.run_in_background(
+            lambda: self.service.delete_message(conversation_id, message_id),
+            lambda _deleted: self.open_conversation(conversation_id),
+        )
+
+    def set_pinned(self, conversation_id: int, pinned: bool) -> None:
+        self.run_in_background(
+            lambda: self.service.set_pinned(conversation_id, pinned),
+            lambda _pinned: self.refresh_conversations(),
+        )
+
+    def search(self, query: str) -> None:
+        """Search every conversation; ``searchFinished`` answers with the query it was for."""
+        self.run_in_background(
+            lambda: self.service.search(query),
+            lambda hits: self.searchFinished.emit(query, hits),
+        )
+
+    def set_generation(
+        self, conversation_id: int, params: GenerationParams, system_prompt: str
+    ) -> None:
+        self.run_in_background(
+            lambda: self.service.set_generation(conversation_id, params, system_prompt),
+            lambda _saved: None,
+        )
+
+    def update_settings(
+        self, change: Callable[[Settings], Settings],
+        on_done: Callable[[Settings], None] | None = None,
+    ) -> None:
+        """Change and save the settings off the GUI thread (the file write may be slow)."""
+        self.run_in_background(
+            lambda: self.service.update_settings(change), on_done or (lambda _saved: None)
         )
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
@@ -148,11 +205,37 @@ class ChatBridge(QObject):
 
     def send(self, conversation_id: int | None, text: str) -> int:
         """Queue a question; the returned request id tags every signal about its reply."""
+        return self._start_reply(
+            lambda **callbacks: self.service.send(conversation_id, text, **callbacks)
+        )
+
+    def edit_message(self, conversation_id: int, message_id: int, text: str) -> int:
+        """Send a new version of a question (the old one stays as a branch)."""
+        return self._start_reply(
+            lambda **callbacks: self.service.edit_message(
+                conversation_id, message_id, text, **callbacks
+            )
+        )
+
+    def regenerate(self, conversation_id: int, message_id: int | None = None) -> int:
+        return self._start_reply(
+            lambda **callbacks: self.service.regenerate(conversation_id, message_id, **callbacks)
+        )
+
+    def continue_reply(self, conversation_id: int, message_id: int) -> int:
+        return self._start_reply(
+            lambda **callbacks: self.service.continue_reply(
+                conversation_id, message_id, **callbacks
+            )
+        )
+
+    def _start_reply(self, begin: Callable[..., Reply]) -> int:
         request_id = next(self._request_ids)
 
         def start() -> Reply:
-            reply = self.service.send(
-                conversation_id, text, on_text=lambda piece: self.replyText.emit(request_id, piece)
+            reply = begin(
+                on_text=lambda piece: self.replyText.emit(request_id, piece),
+                on_progress=lambda progress: self.replyProgress.emit(request_id, progress),
             )
             reply.done.add_done_callback(lambda done: self._reply_done(request_id, done))
             with self._lock:

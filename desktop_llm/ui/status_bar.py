@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
-from desktop_llm.chat import BackendInfo, LoadedModel, MessageRecord, SafeModeStatus
+from desktop_llm.chat import (
+    BackendInfo,
+    GenerationProgress,
+    LoadedModel,
+    MessageRecord,
+    SafeModeStatus,
+)
 
 _WARNING_STYLE = "color: #b45309; font-weight: bold;"
 
@@ -32,6 +38,12 @@ class ChatStatusBar(QStatusBar):
         self.speed_label.setObjectName("speedLabel")
         self.context_label = QLabel(self)
         self.context_label.setObjectName("contextLabel")
+        # Filled while a reply streams: how close the conversation is to the model's limit.
+        self.context_meter = QProgressBar(self)
+        self.context_meter.setObjectName("contextMeter")
+        self.context_meter.setTextVisible(False)
+        self.context_meter.setFixedWidth(90)
+        self.context_meter.setMaximumHeight(12)
         labels = (
             self.safe_mode_label, self.backend_label, self.gpu_label, self.speed_label,
             self.context_label,
@@ -39,6 +51,7 @@ class ChatStatusBar(QStatusBar):
         for label in labels:
             label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
+        self.addPermanentWidget(self.context_meter)
         self.backend_label.setText(self.tr("Backend: starting…"))
         self._n_ctx: int | None = None
         self._loaded: LoadedModel | None = None
@@ -76,6 +89,8 @@ class ChatStatusBar(QStatusBar):
         if loaded is None:
             self.gpu_label.setText(self.tr("GPU layers: –"))
             self.context_label.setText(self.tr("Context: –"))
+            self.context_meter.setRange(0, 1)
+            self.context_meter.setValue(0)
             return
         total = loaded.n_layers if loaded.n_layers is not None else "?"
         text = self.tr("GPU layers: {0}/{1}").format(loaded.gpu_layers or 0, total)
@@ -88,11 +103,41 @@ class ChatStatusBar(QStatusBar):
         else:
             self.gpu_label.setStyleSheet("")
         self.gpu_label.setText(text)
-        self.context_label.setText(self.tr("Context: 0 / {0}").format(loaded.n_ctx))
+        self.show_context_used(0)
+
+    def show_context_used(self, used: int, n_ctx: int | None = None) -> None:
+        """Tokens the conversation fills of the model's context (``n_ctx``: the engine's word)."""
+        total = n_ctx or self._n_ctx
+        if not total:
+            return
+        self.context_label.setText(self.tr("Context: {0} / {1}").format(used, total))
+        self.context_meter.setRange(0, total)
+        self.context_meter.setValue(min(used, total))
+        share = used / total
+        self.context_meter.setToolTip(
+            self.tr("{0:.0%} of the model's context is used").format(share)
+        )
+        # Amber from 80 %: the next turns will start leaving the oldest messages out.
+        self.context_meter.setStyleSheet(
+            "QProgressBar::chunk { background: #d97706; }" if share >= 0.8 else ""
+        )
+
+    def show_progress(self, progress: GenerationProgress) -> None:
+        """A reply streaming: the meter moves with every batch of text."""
+        self.show_context_used(progress.prompt_tokens + progress.completion_tokens,
+                               progress.n_ctx)
+
+    def show_conversation(self, messages: list[MessageRecord]) -> None:
+        """Context used by the branch shown, as its last reply left it."""
+        last = next((m for m in reversed(messages) if m.role == "assistant"
+                     and m.prompt_tokens), None)
+        self.show_context_used(
+            last.prompt_tokens + (last.completion_tokens or 0) if last and last.prompt_tokens
+            else 0
+        )
 
     def show_reply(self, message: MessageRecord) -> None:
         if message.tokens_per_second:
             self.speed_label.setText(self.tr("{0:.1f} tok/s").format(message.tokens_per_second))
-        if self._n_ctx and message.prompt_tokens is not None:
-            used = message.prompt_tokens + (message.completion_tokens or 0)
-            self.context_label.setText(self.tr("Context: {0} / {1}").format(used, self._n_ctx))
+        if message.prompt_tokens:
+            self.show_context_used(message.prompt_tokens + (message.completion_tokens or 0))
