@@ -36,11 +36,12 @@ CHAT_JSON_KEYS = {
     "completion_tokens", "tokens_per_second", "time_to_first_token", "error",
 }
 CONVERSATION_KEYS = {
-    "id", "title", "created_at", "updated_at", "model", "system_prompt", "settings",
+    "id", "title", "created_at", "updated_at", "model", "system_prompt", "settings", "pinned",
 }
 MESSAGE_KEYS = {
-    "id", "role", "content", "created_at", "model", "prompt_tokens", "completion_tokens",
-    "tokens_per_second", "time_to_first_token", "finish_reason", "error",
+    "id", "parent_id", "siblings", "role", "content", "reasoning", "created_at", "model",
+    "token_count", "prompt_tokens", "completion_tokens", "tokens_per_second",
+    "time_to_first_token", "finish_reason", "error",
 }
 
 
@@ -49,11 +50,15 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def run_cli(
-    home: Path, *args: str, program: Sequence[str] = PYTHON_M
+    home: Path, *args: str, program: Sequence[str] = PYTHON_M, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end. Its stdin is ``stdin`` piped in, or nothing at all (never
+    this process's own stdin, which may be a terminal or a pipe that never ends)."""
     return subprocess.run(
         [*program, *args],
         env=_env(home),
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -62,17 +67,21 @@ def run_cli(
     )
 
 
-def run_ok(home: Path, *args: str, program: Sequence[str] = PYTHON_M) -> str:
+def run_ok(
+    home: Path, *args: str, program: Sequence[str] = PYTHON_M, stdin: str | None = None
+) -> str:
     """Run a command that must succeed silently on stderr; returns its stdout."""
-    result = run_cli(home, *args, program=program)
+    result = run_cli(home, *args, program=program, stdin=stdin)
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
     assert result.stderr == ""
     return result.stdout
 
 
-def run_json(home: Path, *args: str, program: Sequence[str] = PYTHON_M) -> Any:
+def run_json(
+    home: Path, *args: str, program: Sequence[str] = PYTHON_M, stdin: str | None = None
+) -> Any:
     # json.loads refuses anything around the document, so this also proves stdout is pure JSON.
-    return json.loads(run_ok(home, *args, "--json", program=program))
+    return json.loads(run_ok(home, *args, "--json", program=program, stdin=stdin))
 
 
 def assert_one_line_failure(result: subprocess.CompletedProcess[str]) -> str:
@@ -123,7 +132,10 @@ def test_help_mentions_every_command(home: Path) -> None:
     for command in ("info", "chat", "conversations"):
         assert command in text
     chat_help = run_ok(home, "chat", "--help")
-    for option in ("--model", "--conversation", "--system", "--seed", "--max-tokens", "--json"):
+    for option in (
+        "--model", "--conversation", "--system", "--regenerate", "--seed", "--max-tokens",
+        "--json",
+    ):
         assert option in chat_help
 
 
@@ -204,6 +216,7 @@ def test_ctrl_c_mid_reply_keeps_what_was_printed_as_cancelled(home: Path) -> Non
     with subprocess.Popen(
         [*PYTHON_M, "chat", "--seed", "1", "--max-tokens", "3000", STORY],
         env=_env(home),
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as child:
@@ -313,7 +326,8 @@ def test_an_engine_crash_fails_in_one_line_and_keeps_the_history(
     env = {**_env(home), FAULT_VARIABLE: faults}
     done = subprocess.run(
         [*PYTHON_M, "chat", "--max-tokens", "8", "Hello"],
-        env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False,
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=RUN_TIMEOUT, check=False,
     )
     line = assert_one_line_failure(done)
     if safe_mode_needed:

@@ -1,14 +1,22 @@
-"""``info``, ``chat`` and ``conversations``."""
+"""``info`` and ``chat`` (one question, a regenerated reply, or an interactive session)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 
 from desktop_llm import __version__
-from desktop_llm.cli.output import fail, open_service, print_json, write_through
-from desktop_llm.errors import DesktopLLMError
+from desktop_llm.cli import conversation_commands
+from desktop_llm.cli.chat_options import (
+    add_sampling_flags,
+    generation_params,
+    load_model,
+    sampling_overrides,
+    wait_for_reply,
+)
+from desktop_llm.cli.interactive import run_session
+from desktop_llm.cli.output import EXIT_USAGE, fail, open_service, print_json, write_through
+from desktop_llm.cli.prompt_input import combine, piped_text
 from desktop_llm.paths import AppPaths
 
 
@@ -17,29 +25,27 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=_info)
 
-    chat = commands.add_parser("chat", help="ask a model; the turn is saved in the history")
-    chat.add_argument("prompt", metavar="PROMPT")
+    chat = commands.add_parser(
+        "chat",
+        help="ask a model (or, on a terminal with no PROMPT, chat); turns are saved in the history",
+        description=(
+            "Ask a model; the turn is saved in the history. Text piped on stdin is the prompt, "
+            "or goes before PROMPT. On a terminal with no PROMPT, opens a chat session."
+        ),
+    )
+    chat.add_argument("prompt", metavar="PROMPT", nargs="?")
     chat.add_argument("--model", help="installed model name or a .gguf path")
     chat.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     chat.add_argument("--system", metavar="TEXT", help="system prompt")
-    chat.add_argument("--temperature", type=float)
-    chat.add_argument("--top-p", type=float, dest="top_p")
-    chat.add_argument("--top-k", type=int, dest="top_k")
-    chat.add_argument("--seed", type=int)
-    chat.add_argument("--max-tokens", type=int, dest="max_tokens")
+    chat.add_argument(
+        "--regenerate", action="store_true",
+        help="answer the last question of --conversation again (the old reply stays a version)",
+    )
+    add_sampling_flags(chat)
     chat.add_argument("--json", action="store_true", help="print one JSON object at the end")
     chat.set_defaults(handler=_chat)
 
-    conversations = commands.add_parser("conversations", help="list or show saved conversations")
-    conversation_commands = conversations.add_subparsers(dest="action", metavar="ACTION")
-    conversation_commands.required = True
-    listing = conversation_commands.add_parser("list", help="all conversations, newest first")
-    listing.add_argument("--json", action="store_true")
-    listing.set_defaults(handler=_conversations_list)
-    show = conversation_commands.add_parser("show", help="one conversation with its messages")
-    show.add_argument("id", type=int, metavar="ID")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=_conversations_show)
+    conversation_commands.add_commands(commands)
 
 
 def _info(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -77,39 +83,43 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop_llm.chat import GenerationParams
+    if args.regenerate:
+        if args.conversation is None:
+            return fail("--regenerate needs --conversation ID", EXIT_USAGE)
+        if args.prompt is not None:
+            return fail("--regenerate takes no PROMPT: it answers the last question again",
+                        EXIT_USAGE)
+        prompt = None
+    elif args.prompt is None and sys.stdin is not None and sys.stdin.isatty():
+        if args.json:
+            return fail("--json needs a PROMPT (or text piped on stdin)", EXIT_USAGE)
+        with open_service(paths) as service:
+            return run_session(
+                service, model=args.model, conversation_id=args.conversation,
+                system_prompt=args.system, overrides=sampling_overrides(args),
+            )
+    else:
+        prompt = combine(piped_text(sys.stdin), args.prompt)
+        if prompt is None:
+            return fail("no prompt: give PROMPT, or pipe text on stdin", EXIT_USAGE)
 
     with open_service(paths) as service:
-        choice = service.library.resolve(args.model) if args.model else service.default_model()
-        if choice is None:
-            raise DesktopLLMError("No model is installed. Pass --model PATH to a .gguf file.")
-        service.load_model(str(choice.path)).result()
-
-        if args.conversation is None:
-            saved = service.settings.generation.to_dict()
-        else:
-            saved = service.conversation(args.conversation).settings
-            if args.system is not None:
-                service.set_system_prompt(args.conversation, args.system)
-        overrides = {
-            key: getattr(args, key)
-            for key in ("temperature", "top_p", "top_k", "seed", "max_tokens")
-            if getattr(args, key) is not None
-        }
-        params = replace(GenerationParams.from_dict(saved), **overrides)
-
+        load_model(service, args.model)
+        if args.conversation is not None and args.system is not None:
+            service.set_system_prompt(args.conversation, args.system)
+        params = generation_params(service, args.conversation, sampling_overrides(args))
         stream = None if args.json else write_through
-        reply = service.send(
-            args.conversation, args.prompt, params=params, system_prompt=args.system,
-            on_text=stream,
-        )
+        if prompt is None:
+            reply = service.regenerate(args.conversation, params=params, on_text=stream)
+        else:
+            reply = service.send(
+                args.conversation, prompt, params=params, system_prompt=args.system,
+                on_text=stream,
+            )
         conversation_id = reply.conversation.id
-        try:
-            message = reply.done.result()
-        except KeyboardInterrupt:
-            reply.cancel()
-            reply.done.result()
-            raise
+        message, interrupted = wait_for_reply(reply)
+        if interrupted:
+            raise KeyboardInterrupt  # the reply is saved as cancelled; exit 130
 
     if args.json:
         print_json({
@@ -129,38 +139,4 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
         sys.stdout.flush()
     if message.finish_reason == "error":
         return fail(message.error or "the model stopped with an error")
-    return 0
-
-
-def _conversations_list(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop_llm.chat.serialize import conversation_to_dict
-
-    with open_service(paths) as service:
-        conversations = service.conversations()
-    if args.json:
-        print_json([conversation_to_dict(c) for c in conversations])
-        return 0
-    if not conversations:
-        print("No conversations yet.")
-    for conversation in conversations:
-        when = conversation.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"{conversation.id:>5}  {when}  {conversation.title}")
-    return 0
-
-
-def _conversations_show(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop_llm.chat.serialize import conversation_to_dict
-
-    with open_service(paths) as service:
-        conversation = service.conversation(args.id)
-        messages = service.messages(args.id)
-    if args.json:
-        print_json(conversation_to_dict(conversation, messages))
-        return 0
-    print(f"# {conversation.title}  (conversation {conversation.id}, model {conversation.model})")
-    if conversation.system_prompt:
-        print(f"\n[system] {conversation.system_prompt}")
-    for message in messages:
-        note = "" if message.finish_reason in (None, "stop") else f"  [{message.finish_reason}]"
-        print(f"\n[{message.role}]{note}\n{message.content}")
     return 0

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from desktop_llm.paths import AppPaths
 
 EXIT_FAILURE = 1
+EXIT_USAGE = 2  # the command was not given what it needs, as argparse's own errors
 EXIT_INTERRUPTED = 130
 
 
