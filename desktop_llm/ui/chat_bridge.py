@@ -138,7 +138,7 @@ class ChatBridge(QObject):
     ) -> None:
         self.run_in_background(
             lambda: self.service.set_generation(conversation_id, params, system_prompt),
-            lambda _saved: None,
+            lambda _saved: self.open_conversation(conversation_id),
         )
 
     def update_settings(

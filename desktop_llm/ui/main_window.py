@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop_llm.chat import (
     BackendInfo,
     ConversationRecord,
+    GenerationProgress,
     LoadedModel,
     MessageRecord,
     ModelRecord,
@@ -36,10 +39,12 @@ from desktop_llm.chat import (
 from desktop_llm.chat.service import Reply
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
+from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
 from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
 from desktop_llm.ui.message_input import MessageInput
 from desktop_llm.ui.models.browser import ModelBrowser
 from desktop_llm.ui.models_bridge import ModelsBridge
+from desktop_llm.ui.settings_actions import SettingsActions
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
 
@@ -69,6 +74,13 @@ class MainWindow(QMainWindow):
         self._opened_recent = False
         self._question = ""
         self._splitter_restored = False
+        self._conversation: ConversationRecord | None = None
+        # The branch shown, first message to last, as the history last described it.
+        self._branch: list[MessageRecord] = []
+        # The user message being edited (its new version is sent as a branch beside it).
+        self._editing: int | None = None
+        # A search hit to scroll to once its conversation is shown.
+        self._scroll_to: int | None = None
 
         self.new_chat_button = QPushButton(self.tr("New chat"))
         self.new_chat_button.setObjectName("newChatButton")
@@ -97,6 +109,14 @@ class MainWindow(QMainWindow):
             "background:#fef2f2; color:#991b1b; border:1px solid #fecaca; padding:6px;"
         )
         self.error_banner.hide()
+        self.edit_banner = QLabel(
+            self.tr("Editing your message: send it as a new version, or press Esc to cancel.")
+        )
+        self.edit_banner.setObjectName("editBanner")
+        self.edit_banner.setStyleSheet(
+            "background:#eff6ff; color:#1e3a8a; border:1px solid #bfdbfe; padding:4px;"
+        )
+        self.edit_banner.hide()
         self.message_input = MessageInput()
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setObjectName("sendButton")
@@ -106,7 +126,10 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(False)
         self.status = ChatStatusBar()
         self.setStatusBar(self.status)
+        self.garbage_collector = GuiThreadCollector(self)
+        self.settings_actions = SettingsActions(bridge, self.message_input, self)
         self._lay_out()
+        self._build_menus()
         self._connect()
         self._restore_state()
         self.message_input.setFocus()
@@ -134,6 +157,7 @@ class MainWindow(QMainWindow):
         column.addLayout(model_row)
         column.addWidget(self.transcript, 1)
         column.addWidget(self.error_banner)
+        column.addWidget(self.edit_banner)
         input_row = QHBoxLayout()
         input_row.addWidget(self.message_input, 1)
         buttons = QVBoxLayout()
@@ -147,21 +171,67 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(chat)
+        self._chat_column = chat
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 760])
         self.setCentralWidget(self.splitter)
 
+    def _build_menus(self) -> None:
+        """Every action with its shortcut, so the keyboard is discoverable from the menus."""
+        def action(menu_name: str, text: str, slot: object, shortcut: object = None,
+                   name: str = "") -> QAction:
+            created = QAction(text, self)
+            if shortcut is not None:
+                created.setShortcut(QKeySequence(shortcut))  # type: ignore[arg-type]
+            created.setObjectName(name)
+            created.triggered.connect(slot)
+            menus[menu_name].addAction(created)
+            return created
+
+        bar = self.menuBar()
+        menus = {
+            "chat": bar.addMenu(self.tr("&Chat")),
+            "settings": bar.addMenu(self.tr("&Settings")),
+        }
+        action("chat", self.tr("New chat"), self.start_new_chat,
+               QKeySequence.StandardKey.New, "newChatAction")
+        action("chat", self.tr("Search conversations"), self.conversation_list.focus_search,
+               QKeySequence.StandardKey.Find, "searchAction")
+        action("chat", self.tr("Regenerate the last reply"), self.regenerate_last,
+               "Ctrl+R", "regenerateAction")
+        action("chat", self.tr("Edit my last message"), self.edit_last_message,
+               None, "editLastAction")
+        menus["chat"].addAction(self.settings_actions.template_menu.menuAction())
+        menus["chat"].addSeparator()
+        action("chat", self.tr("Quit"), self.close, QKeySequence.StandardKey.Quit, "quitAction")
+        action("settings", self.tr("Generation settings…"), self.edit_generation,
+               "Ctrl+Shift+G", "generationSettingsAction")
+        action("settings", self.tr("Prompt templates…"), self.settings_actions.edit_templates,
+               None, "promptTemplatesAction")
+        action("settings", self.tr("Model loading…"), self.edit_load_settings,
+               None, "loadSettingsAction")
+        action("settings", self.tr("Preferences…"), self.settings_actions.edit_preferences,
+               QKeySequence.StandardKey.Preferences, "preferencesAction")
+
     def _connect(self) -> None:
         bridge = self.bridge
         self.new_chat_button.clicked.connect(self.start_new_chat)
-        QShortcut(QKeySequence.StandardKey.New, self, self.start_new_chat)
         self.send_button.clicked.connect(self.message_input.submit)
         self.message_input.submitted.connect(self._on_submitted)
+        self.message_input.editLastRequested.connect(self.edit_last_message)
         self.stop_button.clicked.connect(self._on_stop_clicked)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._on_stop_clicked)
+        # Esc belongs to the chat side: in the sidebar it clears the search field instead.
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self._chat_column, self._on_escape)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.transcript.messageAction.connect(self._on_message_action)
         self.conversation_list.conversationSelected.connect(self._on_conversation_selected)
         self.conversation_list.renameRequested.connect(bridge.rename_conversation)
         self.conversation_list.deleteRequested.connect(self._on_delete_requested)
+        self.conversation_list.pinRequested.connect(bridge.set_pinned)
+        self.conversation_list.searchRequested.connect(bridge.search)
+        self.conversation_list.messageRequested.connect(self._on_search_hit)
+        bridge.searchFinished.connect(self.conversation_list.show_search_results)
+        bridge.replyProgress.connect(self._on_reply_progress)
         self.model_selector.activated.connect(self._on_model_chosen)
         self.model_settings_button.clicked.connect(self.edit_load_settings)
         self.models_button.clicked.connect(self.open_model_browser)
@@ -226,6 +296,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_new_chat(self) -> None:
         self._conversation_id = None
+        self._conversation = None
+        self._branch = []
+        self._stop_editing()
         self.conversation_list.clear_selection()
         self.transcript.clear()
         self.error_banner.hide()
@@ -242,9 +315,24 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_conversation_selected(self, conversation_id: int) -> None:
+        if conversation_id != self._conversation_id:
+            self._stop_editing()
         self._conversation_id = conversation_id
         self.error_banner.hide()
         self.bridge.open_conversation(conversation_id)
+
+    @Slot(int, object)
+    def _on_search_hit(self, conversation_id: int, message_id: int | None) -> None:
+        """Show the conversation on the branch holding the hit, scrolled to it."""
+        if message_id is None:
+            self._on_conversation_selected(conversation_id)
+            return
+        if conversation_id != self._conversation_id:
+            self._stop_editing()
+        self._conversation_id = conversation_id
+        self._scroll_to = message_id
+        self.error_banner.hide()
+        self.bridge.select_branch(conversation_id, message_id)
 
     @Slot(object, list)
     def _on_conversation_loaded(
@@ -252,7 +340,15 @@ class MainWindow(QMainWindow):
     ) -> None:
         if conversation.id != self._conversation_id:
             return
-        self.transcript.show_messages(messages)
+        if self.generating and self._reply_conversation == conversation.id:
+            return  # the reply streaming here is drawn live; it reloads when it ends
+        self._conversation = conversation
+        self._branch = messages
+        self.transcript.show_branch(messages)
+        self.status.show_conversation(messages)
+        if self._scroll_to is not None:
+            self.transcript.scroll_to_message(self._scroll_to)
+            self._scroll_to = None
         self.conversation_list.select_id(conversation.id)
         self.setWindowTitle(f"{conversation.title} — desktop-llm")
 
@@ -363,15 +459,130 @@ class MainWindow(QMainWindow):
             return
         self.error_banner.hide()
         self.message_input.clear()
-        self.transcript.begin_exchange(text)
         self._reply_conversation = self._conversation_id
         self._question = text
+        editing, self._editing = self._editing, None
+        self.edit_banner.hide()
+        if editing is not None and self._conversation_id is not None:
+            self.transcript.show_branch(self._branch_before(editing))
+            self.transcript.begin_exchange(text)
+            self._set_generating(self.bridge.edit_message(self._conversation_id, editing, text))
+            return
+        self.transcript.begin_exchange(text)
         self._set_generating(self.bridge.send(self._conversation_id, text))
 
     @Slot()
     def _on_stop_clicked(self) -> None:
         if self.generating:
             self.bridge.stop(self._active_request)
+
+    @Slot()
+    def _on_escape(self) -> None:
+        """Esc stops a reply; with none streaming, it cancels an edit."""
+        if self.generating:
+            self._on_stop_clicked()
+        elif self._editing is not None:
+            self._stop_editing()
+            self.message_input.clear()
+
+    # Message actions --------------------------------------------------------------------------
+
+    def _message(self, message_id: int) -> MessageRecord | None:
+        return next((m for m in self._branch if m.id == message_id), None)
+
+    def _branch_before(self, message_id: int) -> list[MessageRecord]:
+        """The branch shown up to (not including) ``message_id``."""
+        ids = [m.id for m in self._branch]
+        return self._branch[: ids.index(message_id)] if message_id in ids else self._branch
+
+    @Slot(str, int)
+    def _on_message_action(self, action: str, message_id: int) -> None:
+        conversation_id = self._conversation_id
+        if conversation_id is None:
+            return
+        if action in ("previous", "next"):
+            # The arrows name the version to show.
+            if not self.generating:
+                self.bridge.select_branch(conversation_id, message_id)
+            return
+        message = self._message(message_id)
+        if message is None:
+            return
+        if action == "edit":
+            self._start_editing(message)
+        elif action == "delete":
+            self._confirm_delete(message)
+        elif self.generating:
+            return
+        elif action == "regenerate":
+            self._regenerate(message)
+        elif action == "continue":
+            self.error_banner.hide()
+            self.transcript.show_branch(self._branch_before(message.id))
+            self.transcript.begin_reply(message.content)
+            self._reply_conversation = conversation_id
+            self._set_generating(self.bridge.continue_reply(conversation_id, message.id))
+
+    def _regenerate(self, reply: MessageRecord) -> None:
+        if self._conversation_id is None:
+            return
+        self.error_banner.hide()
+        self.transcript.show_branch(self._branch_before(reply.id))
+        self.transcript.begin_reply()
+        self._reply_conversation = self._conversation_id
+        self._set_generating(self.bridge.regenerate(self._conversation_id, reply.id))
+
+    @Slot()
+    def regenerate_last(self) -> None:
+        last = next((m for m in reversed(self._branch) if m.role == "assistant"), None)
+        if last is not None and not self.generating:
+            self._regenerate(last)
+
+    @Slot()
+    def edit_last_message(self) -> None:
+        last = next((m for m in reversed(self._branch) if m.role == "user"), None)
+        if last is not None:
+            self._start_editing(last)
+
+    def _start_editing(self, message: MessageRecord) -> None:
+        if message.role != "user":
+            return
+        self._editing = message.id
+        self.message_input.setPlainText(message.content)
+        self.message_input.moveCursor(self.message_input.textCursor().MoveOperation.End)
+        self.message_input.setFocus()
+        self.edit_banner.show()
+
+    def _stop_editing(self) -> None:
+        self._editing = None
+        self.edit_banner.hide()
+
+    def _confirm_delete(self, message: MessageRecord) -> None:
+        conversation_id = self._conversation_id
+        if conversation_id is None:
+            return
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Delete message"),
+            self.tr("Delete this message and everything that follows it in this branch?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        question.setObjectName("confirmDeleteMessage")
+        question.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button: int) -> None:
+            if button == QMessageBox.StandardButton.Yes:
+                if self._editing == message.id:
+                    self._stop_editing()
+                self.bridge.delete_message(conversation_id, message.id)
+
+        question.finished.connect(answered)
+        question.open()
+
+    @Slot()
+    def edit_generation(self) -> None:
+        self.settings_actions.edit_generation(self._conversation)
 
     @Slot(int, object)
     def _on_reply_started(self, request_id: int, reply: Reply) -> None:
@@ -382,6 +593,11 @@ class MainWindow(QMainWindow):
         if new_conversation:
             self._conversation_id = reply.conversation.id
         self.bridge.refresh_conversations()
+
+    @Slot(int, object)
+    def _on_reply_progress(self, request_id: int, progress: GenerationProgress) -> None:
+        if request_id == self._active_request and self._reply_conversation == self._conversation_id:
+            self.status.show_progress(progress)
 
     @Slot(int, str)
     def _on_reply_text(self, request_id: int, text: str) -> None:
@@ -457,6 +673,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_shutdown_done(self) -> None:
         self._shut_down = True
+        self.garbage_collector.release()
         self.close()
         self.shutDown.emit()
 
