@@ -41,6 +41,7 @@ from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
 from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
+from desktop_llm.ui.markdown_render import warm_up_highlighting
 from desktop_llm.ui.message_input import MessageInput
 from desktop_llm.ui.models.browser import ModelBrowser
 from desktop_llm.ui.models_bridge import ModelsBridge
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
         bridge.refresh_conversations()
         bridge.refresh_models()
         bridge.describe_backend()
+        bridge.run_in_background(warm_up_highlighting, lambda _warmed: None)
         self.status.show_safe_mode(bridge.service.safe_mode())
 
     def _lay_out(self) -> None:

@@ -269,6 +269,21 @@ def highlight_code(code: str, language: str, style: str) -> str:
     return "".join(out).rstrip("\n")
 
 
+# The languages models write most; compiling a lexer's patterns takes tens of milliseconds
+# the first time, which would stall the window in the middle of a streaming reply.
+COMMON_LANGUAGES = (
+    "python", "javascript", "typescript", "bash", "json", "c", "cpp", "java", "rust", "go",
+    "html", "css", "sql", "yaml",
+)
+
+
+def warm_up_highlighting() -> None:
+    """Compile the common lexers and styles ahead of time (off the GUI thread)."""
+    for style in (LIGHT_CODE_STYLE, DARK_CODE_STYLE):
+        for language in COMMON_LANGUAGES:
+            highlight_code("x = 1\n", language, style)
+
+
 def _span(css: str, text: str) -> str:
     escaped = html.escape(text, quote=False)
     return f'<span style="{css}">{escaped}</span>' if css else escaped

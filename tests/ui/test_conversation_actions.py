@@ -225,3 +225,17 @@ def test_generation_settings_are_kept_per_conversation(
     assert settings["top_k"] == 12
     # New chats keep the defaults: the box "for new chats too" was not ticked.
     assert window.bridge.service.settings.generation.temperature == 0.0
+
+
+def test_code_highlighting_is_ready_before_the_first_reply(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    from desktop_llm.ui import markdown_render
+
+    markdown_render._lexer.cache_clear()
+    open_window(wait_for_model=False)
+    # Compiled off the GUI thread at start, so a reply's first code block does not stall it.
+    qtbot.waitUntil(
+        lambda: markdown_render._lexer.cache_info().currsize
+        >= len(markdown_render.COMMON_LANGUAGES)
+    )
