@@ -209,7 +209,17 @@ class _CodeStyle:
     def css_for(self, token_type: Any) -> str:
         css = self.css.get(token_type)
         if css is None:
-            found = self.pygments_style.style_for_token(token_type)
+            # Lexers may invent token types the style never heard of (YAML's
+            # Literal.Scalar.Plain): those take the style of their nearest known parent.
+            known = token_type
+            while True:
+                try:
+                    found = self.pygments_style.style_for_token(known)
+                    break
+                except KeyError:
+                    if known.parent is None:
+                        raise
+                    known = known.parent
             parts = [f"color:#{found['color']}"] if found["color"] else []
             if found["bold"]:
                 parts.append("font-weight:bold")
