@@ -16,7 +16,7 @@
 The exit status is 0 whatever the figures, non-zero only when something broke.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py [--tokens 2000] [--messages 1000]
-        [--search-messages 100000]
+        [--search-messages 100000] [--only {streaming,open,search}]
 """
 
 from __future__ import annotations
@@ -297,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1000, help="conversation (1000)")
     parser.add_argument("--search-messages", type=int, default=100_000,
                         help="messages in the searched history (100000)")
+    parser.add_argument("--only", choices=("streaming", "open", "search"),
+                        help="run only this part (default: all three)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -304,9 +306,12 @@ def main(argv: list[str] | None = None) -> int:
           " {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
 
     def run() -> int:
-        bench_streaming(args.tokens)
-        bench_open(args.messages)
-        bench_search(args.search_messages)
+        if args.only in (None, "streaming"):
+            bench_streaming(args.tokens)
+        if args.only in (None, "open"):
+            bench_open(args.messages)
+        if args.only in (None, "search"):
+            bench_search(args.search_messages)
         return 0
 
     status = run_in_temporary_home("desktop-llm-bench-ui-", run)
