@@ -230,3 +230,13 @@ def m002_message_tree(connection: Connection) -> None:
         "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
     ):
         connection.exec_driver_sql(statement)
+
+
+@migration
+def m003_message_owner_index(connection: Connection) -> None:
+    # Search walks the index's matches newest first and needs each one's conversation. Read
+    # through this narrow index, the run of ids that belong to one conversation costs a few
+    # pages instead of a pass over the messages' text (see search.py).
+    connection.exec_driver_sql(
+        "CREATE INDEX ix_messages_id_conversation_id ON messages (id, conversation_id)"
+    )

@@ -16,6 +16,8 @@ from sqlalchemy.types import TypeDecorator
 # The FTS5 search index over finished messages (migration m002). It and its shadow tables
 # (messages_fts_data, ...) are SQLite's own, outside the ORM; only search.py queries it.
 SEARCH_INDEX_TABLE = "messages_fts"
+# Each message's conversation without its text, for search (migration m003).
+OWNER_INDEX = "ix_messages_id_conversation_id"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,7 +85,11 @@ class MessageRow(Base):
     __tablename__ = "messages"
     # AUTOINCREMENT: a streaming reply's id must never be reused, or a late update_reply from a
     # writer whose conversation was deleted could land in someone else's message.
-    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+    __table_args__ = (
+        # Each message's conversation, read without its text (search; migration m003).
+        Index(OWNER_INDEX, "id", "conversation_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
