@@ -34,6 +34,7 @@ from desktop_llm.engine import protocol
 from desktop_llm.engine.machine import DeviceMemory, cpu_description
 from desktop_llm.engine.model_file import check_model_file
 from desktop_llm.engine.types import (
+    DEFAULT_STATE_BUDGET,
     BackendInfo,
     ChatTurn,
     FinishReason,
@@ -156,7 +157,16 @@ class EngineProcess:
         command: Sequence[str] | None = None,
         env: dict[str, str] | None = None,
         stop_timeout: float = STOP_TIMEOUT,
+        state_dir: Path | None = None,
+        state_budget: int = DEFAULT_STATE_BUDGET,
     ) -> None:
+        """``state_dir``: the folder where the engine keeps conversations' saved model states
+        (KV caches), within ``state_budget`` bytes, so a long chat is not read again after a
+        restart; None keeps them in the engine's memory only."""
+        self._state_fields = {
+            "state_dir": str(state_dir) if state_dir is not None else None,
+            "state_budget": int(state_budget),
+        }
         self._command = list(command or protocol.host_command())
         self._env = env
         self._stop_timeout = stop_timeout
@@ -522,9 +532,12 @@ class EngineProcess:
         with self._lock:
             safe_mode = self._safe_mode or retried
             may_retry = not safe_mode and self._retry_in_safe_mode
-        request = _Request(
-            "load", {"path": str(path), "settings": settings.to_dict(), "safe_mode": safe_mode}
-        )
+        request = _Request("load", {
+            "path": str(path),
+            "settings": settings.to_dict(),
+            "safe_mode": safe_mode,
+            **self._state_fields,
+        })
 
         def done(finished: Future[Any]) -> None:
             error = finished.exception()

@@ -197,11 +197,18 @@ class EngineHost:
     def _load(self, request_id: int, message: dict[str, Any]) -> None:
         from pathlib import Path
 
-        from desktop_llm.engine.types import LoadSettings
+        from desktop_llm.engine.types import DEFAULT_STATE_BUDGET, LoadSettings
 
         safe_mode = bool(message.get("safe_mode", False))
         settings = LoadSettings.from_dict(message.get("settings") or {})
-        loading = self._worker.load(Path(message["path"]), settings, safe_mode=safe_mode)
+        state_dir = message.get("state_dir")
+        loading = self._worker.load(
+            Path(message["path"]),
+            settings,
+            safe_mode=safe_mode,
+            state_dir=Path(state_dir) if state_dir else None,
+            state_budget=int(message.get("state_budget") or DEFAULT_STATE_BUDGET),
+        )
         if "crash-on-load" in self._faults.names:
             self._faults.crash(signal.SIGABRT)
         if "crash-on-decode-unless-safe" in self._faults.names and not safe_mode:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import random
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,15 +15,18 @@ from typing import Any
 
 import jinja2
 import llama_cpp
+import numpy as np
 from llama_cpp import llama_chat_format
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from desktop_llm.engine.cancel import CancelToken
 from desktop_llm.engine.context_window import dropped_turns, fit_to_context
+from desktop_llm.engine.kv_states import SavedState, StateKey, StateStore, common_prefix
 from desktop_llm.engine.llama_log import LLAMA_LOG
 from desktop_llm.engine.machine import default_threads
 from desktop_llm.engine.model_file import check_model_file
 from desktop_llm.engine.types import (
+    DEFAULT_STATE_BUDGET,
     ChatTurn,
     FinishReason,
     GenerationParams,
@@ -35,6 +40,12 @@ from desktop_llm.errors import ModelLoadError, NoModelLoadedError
 from desktop_llm.model_files import GGUFInfo, chat_template_problem
 
 logger = logging.getLogger(__name__)
+
+# A saved state is loaded only when it spares at least this many more prompt tokens than the
+# context already does: below that, evaluating them costs less than reading the state.
+MIN_STATE_GAIN = 32
+# Conversations shorter than this are quick to read again: their states are not kept.
+MIN_STATE_TOKENS = 64
 
 # Used when a GGUF carries no chat template; ChatML is what most small instruct models know.
 CHATML_TEMPLATE = (
@@ -166,20 +177,18 @@ class _TokenCounter:
         return (self.sampled - 1) / elapsed if elapsed > 0 else None
 
 
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    """How many tokens two sequences share from their start."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 class LlamaSession:
-    def __init__(self, llm: llama_cpp.Llama, loaded: LoadedModel) -> None:
+    def __init__(
+        self, llm: llama_cpp.Llama, loaded: LoadedModel, states: StateStore | None = None
+    ) -> None:
         self._llm = llm
         self.loaded = loaded
+        self._states = states or StateStore(_state_key(llm, loaded), None)
+        self._remembered: array | None = None  # the tokens of the last state kept
+        # The context's first tokens that were evaluated in batches of two or more. llama.cpp
+        # computes a token evaluated alone (as each sampled token is) slightly differently,
+        # so only these give a follow-up exactly the reply a fresh start would give.
+        self._exact_upto = 0
         # Tokenizing only reads the vocabulary, so other threads may do it while a reply
         # decodes (llama-server does the same); this lock only keeps close() out meanwhile.
         self._tokenizer_lock = threading.Lock()
@@ -196,9 +205,21 @@ class LlamaSession:
         )
 
     @classmethod
-    def load(cls, path: Path, settings: LoadSettings, *, safe_mode: bool = False) -> LlamaSession:
+    def load(
+        cls,
+        path: Path,
+        settings: LoadSettings,
+        *,
+        safe_mode: bool = False,
+        state_dir: Path | None = None,
+        state_budget: int = DEFAULT_STATE_BUDGET,
+    ) -> LlamaSession:
         """Load and run one small decode, so a kernel that crashes does so during the load
-        (where the app retries in safe mode) rather than in the user's first reply."""
+        (where the app retries in safe mode) rather than in the user's first reply.
+
+        ``state_dir``: where conversations' saved states are kept on disk, within
+        ``state_budget`` bytes (None: in memory only).
+        """
         info = check_model_file(path)
         warnings = _template_warnings(path, info)
         mark = LLAMA_LOG.mark()
@@ -252,12 +273,117 @@ class LlamaSession:
             "loaded %s: n_ctx=%s, %s/%s layers on the GPU",
             path.name, loaded.n_ctx, loaded.gpu_layers, loaded.n_layers,
         )
-        return cls(llm, loaded)
+        states = StateStore(_state_key(llm, loaded), state_dir, budget=state_budget)
+        return cls(llm, loaded, states)
 
     def close(self) -> None:
+        self._states.close(wait=True)  # the last reply's state is on disk for the next start
         with self._tokenizer_lock:
             self._closed = True
             self._llm.close()
+
+    @property
+    def states(self) -> StateStore:
+        return self._states
+
+    def remember_state(self) -> None:
+        """Keep what the context holds now (tokens and llama.cpp's state bytes) for later
+        replies that start the same way. Run between replies, on the worker thread.
+
+        The reply's tokens were evaluated one at a time as they were sampled; they are
+        evaluated again here in one batch first, as a fresh start would read them, so that a
+        follow-up gives exactly the reply it would give without the saved state. (The next
+        reply would have to do that anyway; here it happens while the user reads.)
+        """
+        n_tokens = self._llm.n_tokens
+        if n_tokens < MIN_STATE_TOKENS:
+            return
+        exact = min(self._exact_upto, n_tokens)
+        if exact < n_tokens:
+            start = exact if n_tokens - exact >= 2 else exact - 1
+            tail = self._llm.input_ids[start:n_tokens].tolist()
+            self._truncate(start)
+            self._eval_batched(tail)
+        self._exact_upto = n_tokens
+        tokens = array("i", self._llm.input_ids[:n_tokens].astype(np.int32).tobytes())
+        if tokens == self._remembered:
+            return
+        ctx = self._llm._ctx.ctx
+        size = int(llama_cpp.llama_state_get_size(ctx))
+        buffer = (ctypes.c_uint8 * size)()
+        written = int(llama_cpp.llama_state_get_data(ctx, buffer, size))
+        if written <= 0 or written > size:
+            logger.warning("llama.cpp gave no state to save (%s of %s bytes)", written, size)
+            return
+        data = buffer if written == size else bytearray(memoryview(buffer)[:written])
+        self._states.remember(tokens, data)
+        self._remembered = tokens
+
+    def _prepare_prompt(self, prompt: list[int]) -> int:
+        """Evaluate the prompt, reusing what the context holds or the saved state that shares
+        the most with it; returns how many prompt tokens were not evaluated again.
+
+        llama-cpp-python then finds the whole prompt in the context and samples at once.
+        """
+        held = min(
+            common_prefix(self._llm.input_ids[: self._llm.n_tokens].tolist(), prompt),
+            self._exact_upto,
+        )
+        found = self._states.best(prompt)
+        if found is not None and found[0] >= held + MIN_STATE_GAIN:
+            shared, state = found
+            if self._restore(state):
+                held = shared
+        # At least two tokens are evaluated, in batches of two or more, whatever is reused:
+        # the last one's logits are sampled from and must be what a fresh start computes.
+        reused = max(0, min(held, len(prompt) - 2))
+        self._truncate(reused)
+        self._eval_batched(prompt[reused:])
+        self._exact_upto = len(prompt)
+        return reused
+
+    def _truncate(self, n_tokens: int) -> None:
+        self._llm._ctx.kv_cache_seq_rm(-1, n_tokens, -1)
+        self._llm.n_tokens = n_tokens
+        self._exact_upto = min(self._exact_upto, n_tokens)
+
+    def _eval_batched(self, tokens: list[int]) -> None:
+        """Evaluate in batches of at most n_batch tokens and never a batch of one (unless
+        that is all there is)."""
+        size = self._llm.n_batch
+        start = 0
+        while start < len(tokens):
+            end = min(start + size, len(tokens))
+            if len(tokens) - end == 1:
+                end -= 1  # the last batch would be a single token
+            self._llm.eval(tokens[start:end])
+            start = end
+
+    def _restore(self, state: SavedState) -> bool:
+        data = self._states.read(state)
+        if data is None:
+            return False
+        size = memoryview(data).nbytes
+        buffer = (ctypes.c_uint8 * size).from_buffer(data) if isinstance(data, bytearray) else data
+        started = time.perf_counter()
+        read = int(llama_cpp.llama_state_set_data(self._llm._ctx.ctx, buffer, size))
+        if read != size:
+            logger.warning("llama.cpp refused a saved state (%s of %s bytes read)", read, size)
+            self._llm.reset()
+            self._llm._ctx.kv_cache_clear()
+            self._exact_upto = 0
+            return False
+        n_tokens = len(state.tokens)
+        self._llm.input_ids[:n_tokens] = np.frombuffer(state.tokens, dtype=np.int32)
+        self._llm.n_tokens = n_tokens
+        self._llm._requires_eval = True  # its logits are not a live decode's
+        self._exact_upto = n_tokens  # states are kept only once evaluated in batches
+        self._remembered = state.tokens
+        logger.info(
+            "reused a saved state of %s tokens (%.1f MB) in %.0f ms",
+            n_tokens, size / 1e6, (time.perf_counter() - started) * 1000,
+        )
+        return True
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> int:
         return len(self._tokenize_prompt(turns)[0])
@@ -320,15 +446,23 @@ class LlamaSession:
         criteria = llama_cpp.StoppingCriteriaList([counter])
         if model_criteria is not None:
             criteria.extend(model_criteria)
-        # llama-cpp-python evaluates only what follows the tokens its context already holds
-        # (it always evaluates the prompt's last token again, for its logits).
-        reused = min(common_prefix(self._llm._input_ids.tolist(), prompt), len(prompt) - 1)
 
         def progress() -> None:
             if on_progress is not None:
                 on_progress(GenerationProgress(len(prompt), counter.sampled, dropped, n_ctx))
 
         progress()
+        try:
+            reused = self._prepare_prompt(prompt)
+        except (MemoryError, RuntimeError, ValueError) as failure:
+            logger.exception("evaluating the prompt failed")
+            self._llm.reset()
+            self._exact_upto = 0
+            error = (
+                _memory_hint(self.loaded.settings) if isinstance(failure, MemoryError)
+                else f"llama.cpp stopped with an error: {failure}"
+            )
+            return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=error)
         pieces: list[str] = []
         first_text_at: float | None = None
         finish: FinishReason = "stop"
@@ -385,8 +519,26 @@ class LlamaSession:
             error=error,
             tokens_after_stop=counter.after_stop if cancel.is_set() else None,
             dropped_turns=dropped,
-            reused_tokens=max(0, reused),
+            reused_tokens=reused,
         )
+
+
+def _state_key(llm: llama_cpp.Llama, loaded: LoadedModel) -> StateKey:
+    """What a saved state depends on: this model file as it is now, and how it was loaded."""
+    stat = loaded.path.stat()
+    return StateKey(
+        model_path=str(loaded.path.resolve()),
+        model_size=stat.st_size,
+        model_mtime_ns=stat.st_mtime_ns,
+        n_ctx=loaded.n_ctx,
+        n_gpu_layers=loaded.settings.n_gpu_layers,
+        gpu_layers=loaded.gpu_layers,
+        flash_attn=loaded.settings.flash_attn,
+        safe_mode=loaded.safe_mode,
+        type_k=int(llm.context_params.type_k),
+        type_v=int(llm.context_params.type_v),
+        library=llama_cpp.__version__,
+    )
 
 
 def _warm_up(llm: llama_cpp.Llama) -> None:

@@ -5,7 +5,8 @@ replies to a private copy of its stdout (llama.cpp and Python's own prints go to
 
 App -> engine, each with an ``id`` the answers carry back:
 
-    {"op": "load", "id": 1, "path": "...", "settings": {...}, "safe_mode": false}
+    {"op": "load", "id": 1, "path": "...", "settings": {...}, "safe_mode": false,
+     "state_dir": "..." or null, "state_budget": 2147483648}   saved conversation states
     {"op": "unload", "id": 2}
     {"op": "generate", "id": 3, "turns": [{"role": ..., "content": ...}], "params": {...},
      "overflow": "drop_oldest"}         or "stop": refuse a conversation that does not fit

@@ -16,6 +16,8 @@ FinishReason = Literal["stop", "length", "cancelled", "error"]
 # turns (the system prompt and the newest turn stay), or refuse with a sentence saying so.
 Overflow = Literal["drop_oldest", "stop"]
 OVERFLOW_CHOICES: tuple[Overflow, ...] = ("drop_oldest", "stop")
+# Disk space for saved model states (KV caches of conversations), least recently used first.
+DEFAULT_STATE_BUDGET = 2 * 1024**3
 # "auto": safe mode when a crash proved this machine needs it; "on" / "off": the user's word.
 SafeModeChoice = Literal["auto", "on", "off"]
 SAFE_MODE_CHOICES: tuple[SafeModeChoice, ...] = ("auto", "on", "off")

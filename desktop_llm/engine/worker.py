@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from desktop_llm.engine.cancel import CancelToken
 from desktop_llm.engine.llama_session import LlamaSession
 from desktop_llm.engine.types import (
+    DEFAULT_STATE_BUDGET,
     ChatTurn,
     GenerationParams,
     GenerationProgress,
@@ -74,9 +75,18 @@ class EngineWorker:
         return self._loaded
 
     def load(
-        self, path: Path, settings: LoadSettings | None = None, *, safe_mode: bool = False
+        self,
+        path: Path,
+        settings: LoadSettings | None = None,
+        *,
+        safe_mode: bool = False,
+        state_dir: Path | None = None,
+        state_budget: int = DEFAULT_STATE_BUDGET,
     ) -> Future[LoadedModel]:
-        future = self._submit(lambda: self._load(path, settings or LoadSettings(), safe_mode))
+        """``state_dir``: where saved conversation states are kept (None: memory only)."""
+        future = self._submit(lambda: self._load(
+            path, settings or LoadSettings(), safe_mode, state_dir, state_budget
+        ))
         self._model_change = future
         return future
 
@@ -109,6 +119,8 @@ class EngineWorker:
                     self._active.discard(generation)
 
         self._enqueue(_Job(run, generation.future))
+        # Right after the reply, before the next request: keep its state for later replies.
+        self._enqueue(_Job(self._remember_state, Future()))
         return generation
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
@@ -174,11 +186,24 @@ class EngineWorker:
             raise NoModelLoadedError("No model is loaded. Choose a model first.")
         return self._session
 
-    def _load(self, path: Path, settings: LoadSettings, safe_mode: bool) -> LoadedModel:
+    def _load(
+        self,
+        path: Path,
+        settings: LoadSettings,
+        safe_mode: bool,
+        state_dir: Path | None,
+        state_budget: int,
+    ) -> LoadedModel:
         self._unload()
-        session = LlamaSession.load(path, settings, safe_mode=safe_mode)
+        session = LlamaSession.load(
+            path, settings, safe_mode=safe_mode, state_dir=state_dir, state_budget=state_budget
+        )
         self._session, self._loaded = session, session.loaded
         return session.loaded
+
+    def _remember_state(self) -> None:
+        if self._session is not None:
+            self._session.remember_state()
 
     def _unload(self) -> None:
         session, self._session, self._loaded = self._session, None, None
