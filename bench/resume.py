@@ -18,6 +18,7 @@ exit status is 0 whatever the ratio, and non-zero only when something broke.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import threading
@@ -98,7 +99,11 @@ def bench(args: argparse.Namespace) -> int:
     warm_times: list[float] = []
     cold_times: list[float] = []
     for pair in range(args.pairs):
-        for label, folder, times in (("saved state", state_dir, warm_times),
+        # Each run starts from the folder as the first engine left it: a warm run's own
+        # state (which holds this very follow-up) must not serve the next one.
+        run_dir = state_dir.with_name(f"states-run-{pair}")
+        shutil.copytree(state_dir, run_dir)
+        for label, folder, times in (("saved state", run_dir, warm_times),
                                      ("no state", None, cold_times)):
             engine = fresh_engine(model, settings, folder)
             try:
