@@ -25,6 +25,8 @@ bench: setup-test model
 	$(BIN)/python bench/throughput.py --safe-mode
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py
 	$(BIN)/python bench/crash_recovery.py
+	$(BIN)/python bench/resume.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 	$(BIN)/python bench/convert.py
 
 setup: $(VENV)/.installed-run

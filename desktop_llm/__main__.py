@@ -18,8 +18,12 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_llm.app import run_app
 
         return run_app()
-    from desktop_llm.cli import main as cli_main
+    from desktop_llm.keyboard_interrupts import interrupts_held
 
+    # Threads started while importing (numpy's OpenBLAS workers) must never be the ones a
+    # Ctrl+C lands on: they are born with SIGINT blocked, and this thread takes it back after.
+    with interrupts_held():
+        from desktop_llm.cli import main as cli_main
     return cli_main(args)
 
 

@@ -112,7 +112,10 @@ class ChatService:
             recovered = store.recover_interrupted()
             if recovered:
                 logger.warning("marked %d reply(ies) cut off by a crash as interrupted", recovered)
-            service = cls(store, EngineProcess(), paths)
+            # Saved KV states of conversations live in the cache folder: a long chat opened
+            # again after a restart is not read again by the model.
+            engine = EngineProcess(state_dir=paths.model_states_dir)
+            service = cls(store, engine, paths)
             service.library.register_bundled()
         except BaseException:
             store.close()

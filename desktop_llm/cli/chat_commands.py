@@ -17,6 +17,7 @@ from desktop_llm.cli.chat_options import (
 from desktop_llm.cli.interactive import run_session
 from desktop_llm.cli.output import EXIT_USAGE, fail, open_service, print_json, write_through
 from desktop_llm.cli.prompt_input import combine, piped_text
+from desktop_llm.keyboard_interrupts import interrupts_held
 from desktop_llm.paths import AppPaths
 
 
@@ -93,7 +94,7 @@ def _chat(args: argparse.Namespace, paths: AppPaths) -> int:
     elif args.prompt is None and sys.stdin is not None and sys.stdin.isatty():
         if args.json:
             return fail("--json needs a PROMPT (or text piped on stdin)", EXIT_USAGE)
-        with open_service(paths) as service:
+        with interrupts_held(), open_service(paths) as service:
             return run_session(
                 service, model=args.model, conversation_id=args.conversation,
                 system_prompt=args.system, overrides=sampling_overrides(args),

@@ -4,6 +4,8 @@ a reply that Ctrl+C may stop."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -53,16 +55,20 @@ def generation_params(
     return replace(GenerationParams.from_dict(saved), **overrides)
 
 
-def wait_for_reply(reply: Reply) -> tuple[MessageRecord, bool]:
+def wait_for_reply(
+    reply: Reply, waiting: Callable[[], AbstractContextManager[object]] = nullcontext
+) -> tuple[MessageRecord, bool]:
     """The finished reply, and whether Ctrl+C stopped it.
 
     Ctrl+C only asks the engine to stop; the reply still ends the normal way (its text so
     far saved, finish reason ``cancelled``), so this keeps waiting, however often it is pressed.
+    ``waiting`` is entered around each wait only (see ``keyboard_interrupts``).
     """
     interrupted = False
     while True:
         try:
-            return reply.done.result(), interrupted
+            with waiting():
+                return reply.done.result(), interrupted
         except KeyboardInterrupt:
             interrupted = True
             reply.cancel()

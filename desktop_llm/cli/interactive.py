@@ -15,6 +15,7 @@ from desktop_llm.cli.chat_options import generation_params, load_model, wait_for
 from desktop_llm.cli.line_reader import LineReader
 from desktop_llm.cli.output import write_through
 from desktop_llm.errors import DesktopLLMError
+from desktop_llm.keyboard_interrupts import interruptible
 
 if TYPE_CHECKING:
     from desktop_llm.chat import GenerationParams
@@ -81,7 +82,8 @@ class ChatSession:
         while True:
             try:
                 try:
-                    line = self._reader.read_message()
+                    with interruptible():
+                        line = self._reader.read_message()
                 except EOFError:  # Ctrl+D
                     print(file=sys.stderr)
                     return 0
@@ -129,7 +131,7 @@ class ChatSession:
         """Start a reply, show it as it comes, and wait for it; Ctrl+C stops it."""
         reply = start(write_through)
         self._conversation_id = reply.conversation.id
-        message, interrupted = wait_for_reply(reply)
+        message, interrupted = wait_for_reply(reply, interruptible)
         sys.stdout.write("\n")
         sys.stdout.flush()
         if message.finish_reason == "error":

@@ -287,6 +287,9 @@ def _lower_priority() -> None:
 
 
 def main() -> int:
+    # Ctrl+C in a terminal signals the whole process group, this process too: the app decides
+    # when its engine stops (a stop request, or its pipe closing), never the keyboard.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     protocol_out, log = _take_streams()
     logging.basicConfig(
         level=logging.INFO, stream=log, format="%(levelname)s %(name)s: %(message)s"

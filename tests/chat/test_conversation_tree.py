@@ -149,3 +149,13 @@ def test_messages_the_model_no_longer_sees_are_marked(
         assert reply.context_from_id is not None
         assert reply.context_from_id != branch[0].id
         assert reply.context_from_id in [m.id for m in branch]
+
+
+def test_the_model_state_of_a_conversation_is_saved_for_the_next_start(
+    service: ChatService, paths: AppPaths
+) -> None:
+    # Long enough to be worth saving (a few dozen tokens are read again faster than loaded).
+    question = "Tell me about the moon, its phases, its tides and its craters. " * 6
+    finish(service.send(None, question, params=GREEDY))
+    # Written by the engine process on a thread of its own after the reply.
+    poll(lambda: any(path.is_file() for path in paths.model_states_dir.rglob("*")))

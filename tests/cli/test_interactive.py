@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -116,7 +117,10 @@ def test_ctrl_c_stops_the_reply_not_the_session(
         terminal.send("\x03")  # Ctrl+C, as the terminal sends it
         terminal.expect(r"\(reply stopped\)", RUN_TIMEOUT)
         terminal.expect(PROMPT, RUN_TIMEOUT)
-    # At the prompt, Ctrl+C drops what was typed; a second one in a row leaves.
+    # At the prompt, Ctrl+C drops what was typed; a second one in a row leaves. (A pause as a
+    # person makes: a Ctrl+C in the microseconds between readline's prompt and its select()
+    # waits for the next keystroke, a race inside CPython's readline module.)
+    time.sleep(0.3)
     terminal.send("unsent words")
     terminal.send("\x03")
     terminal.expect(r"Ctrl\+C again or /exit to leave\)" + PROMPT, 10)
@@ -125,17 +129,14 @@ def test_ctrl_c_stops_the_reply_not_the_session(
 
     [(_conversation, branch, everything)] = history(home)
     assert [m.role for m in branch] == ["user", "assistant"] * 2 == [m.role for m in everything]
+    # The terminal echoes the keystroke as "^C" wherever the reply had got to.
+    screen = terminal.screen.replace("^C", "")
     for reply in branch[1::2]:
         assert reply.finish_reason == "cancelled" and reply.error is None
-        assert reply.content.strip() and reply.content.strip()[:40] in terminal.screen
+        assert reply.content.strip() and reply.content.strip()[:40] in screen
     assert "unsent words" not in [m.content for m in everything]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine process is in the terminal's process group, so Ctrl+C kills it too "
-    "(engine/client.py must start it in its own group, or engine/host.py ignore SIGINT)",
-)
 def test_ctrl_c_leaves_the_engine_process_running(
     home: Path, start: Callable[..., Terminal]
 ) -> None:
