@@ -375,6 +375,10 @@ class ChatService:
         reply = find_message(messages, message_id)
         if reply.role != "assistant" or reply.streaming:
             raise DesktopLLMError("Only a finished reply of the model can be continued.")
+        if reply.finish_reason == "stop":
+            raise DesktopLLMError(
+                "This reply is complete; regenerate it to get another version."
+            )
         if reply.parent_id is None:
             raise DesktopLLMError("This reply answers no question; it cannot be continued.")
         if any(message.parent_id == reply.id for message in messages):

@@ -214,8 +214,10 @@ class StateStore:
     def _disk_index(self) -> dict[Path, SavedState]:
         """The states of this key on disk, read once (headers and tokens, not the bytes).
         Called with the lock held."""
-        if self._disk is not None or self._folder is None:
-            return self._disk or {}
+        if self._folder is None:
+            return {}
+        if self._disk is not None:
+            return self._disk  # the same dict every time: writes record their files in it
         self._disk = {}
         try:
             entries = list(self._folder.iterdir())

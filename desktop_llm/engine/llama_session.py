@@ -301,9 +301,9 @@ class LlamaSession:
         exact = min(self._exact_upto, n_tokens)
         if exact < n_tokens:
             start = exact if n_tokens - exact >= 2 else exact - 1
-            tail = self._llm.input_ids[start:n_tokens].tolist()
-            self._truncate(start)
-            self._eval_batched(tail)
+            held = self._llm.input_ids[:n_tokens].tolist()
+            kept = self._truncate(start)
+            self._eval_batched(held[kept:])
         self._exact_upto = n_tokens
         tokens = array("i", self._llm.input_ids[:n_tokens].astype(np.int32).tobytes())
         if tokens == self._remembered:
@@ -336,16 +336,21 @@ class LlamaSession:
                 held = shared
         # At least two tokens are evaluated, in batches of two or more, whatever is reused:
         # the last one's logits are sampled from and must be what a fresh start computes.
-        reused = max(0, min(held, len(prompt) - 2))
-        self._truncate(reused)
+        reused = self._truncate(max(0, min(held, len(prompt) - 2)))
         self._eval_batched(prompt[reused:])
         self._exact_upto = len(prompt)
         return reused
 
-    def _truncate(self, n_tokens: int) -> None:
-        self._llm._ctx.kv_cache_seq_rm(-1, n_tokens, -1)
+    def _truncate(self, n_tokens: int) -> int:
+        """Forget the context after ``n_tokens``; returns how many tokens it still holds."""
+        if not self._llm._ctx.kv_cache_seq_rm(-1, n_tokens, -1):
+            # Recurrent and hybrid models (Mamba, LFM2, ...) cannot forget the end of a
+            # sequence: start from an empty context rather than decode on top of stale state.
+            self._llm._ctx.kv_cache_clear()
+            n_tokens = 0
         self._llm.n_tokens = n_tokens
         self._exact_upto = min(self._exact_upto, n_tokens)
+        return n_tokens
 
     def _eval_batched(self, tokens: list[int]) -> None:
         """Evaluate in batches of at most n_batch tokens and never a batch of one (unless

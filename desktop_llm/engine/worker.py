@@ -202,7 +202,11 @@ class EngineWorker:
         return session.loaded
 
     def _remember_state(self) -> None:
-        if self._session is not None:
+        # With another reply already waiting (the next question, a regenerate), it goes first:
+        # it reads this reply's tokens itself, and its own state is kept after it.
+        with self._active_lock:
+            reply_waiting = bool(self._active)
+        if self._session is not None and not reply_waiting:
             self._session.remember_state()
 
     def _unload(self) -> None:

@@ -8,6 +8,7 @@ than generated from ``orm.py`` so that old migrations keep meaning what they mea
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -157,8 +158,23 @@ def m001_initial_schema(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+# SQLite's trigram tokenizer, which finds words in any script (Chinese has no spaces).
+TRIGRAM_SQLITE = (3, 34, 0)
+
+
+def require_trigram_search() -> None:
+    """Refuse, with the reason, before anything is changed on an SQLite too old for search."""
+    if sqlite3.sqlite_version_info < TRIGRAM_SQLITE:
+        raise StorageError(
+            f"desktop-llm needs SQLite 3.34 or newer to search conversations; this Python "
+            f"has SQLite {sqlite3.sqlite_version}. Install a newer Python (the python.org "
+            "installers include a recent SQLite); your history is unchanged."
+        )
+
+
 @migration
 def m002_message_tree(connection: Connection) -> None:
+    require_trigram_search()
     # parent_id deliberately has no ON DELETE CASCADE: SQLite runs cascades as nested triggers
     # and refuses chains deeper than 1,000 ("too many levels of trigger recursion"), so deleting
     # a long conversation would fail. HistoryStore.delete_message deletes a whole subtree in one

@@ -620,9 +620,12 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_reply_discarded(self, request_id: int) -> None:
-        # Its conversation was deleted on purpose: stop waiting, say nothing.
+        # Its conversation or its message was deleted on purpose: stop waiting, say nothing,
+        # and show what is left (the view ignored reloads while the reply streamed).
         if request_id == self._active_request:
             self._set_generating(None)
+            if self._conversation_id is not None:
+                self.bridge.open_conversation(self._conversation_id)
 
     @Slot(int, str)
     def _on_reply_failed(self, request_id: int, message: str) -> None:

@@ -175,7 +175,7 @@ def test_count_tokens_answers_beside_a_streaming_reply(engine: EngineProcess) ->
     texts = ["", "Hello", sentence, (sentence + " ") * 50, "语言模型"]
     started = threading.Event()
     generation = engine.generate(
-        STORY, GenerationParams(seed=3, max_tokens=400), lambda _p: started.set()
+        STORY, GenerationParams(seed=3, max_tokens=2000), lambda _p: started.set()
     )
     try:
         assert started.wait(TIMEOUT)

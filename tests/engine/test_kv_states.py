@@ -164,3 +164,16 @@ def test_the_folder_budget_removes_the_least_recently_used(tmp_path: Path) -> No
     assert other.best([1, *range(100)]) is None
     reopened.close()
     other.close()
+
+
+def test_a_state_written_after_an_empty_first_look_is_found_on_disk(tmp_path: Path) -> None:
+    """The usual first run: nothing on disk at the first lookup, then a reply's state is
+    written; with no room in memory it must still be found in its file."""
+    store = StateStore(KEY, tmp_path, memory_budget=0)
+    assert store.best([7, *range(100)]) is None  # the folder is read, and found empty
+    remember(store, 7, 100_000)
+    store.flush()
+    found = store.best([7, *range(100)])
+    assert found is not None and found[0] == 101
+    assert store.read(found[1]) is not None
+    store.close()

@@ -93,3 +93,23 @@ def test_the_migrated_file_keeps_working_for_new_messages(version_1_file: Path) 
         assert [m.id for m in store.branch(2)][-1] == follow_up.id
         store.delete_conversation(1)
         assert store.search("egg") == []
+
+
+def test_an_sqlite_too_old_for_search_is_refused_with_the_history_untouched(
+    version_1_file: Path, raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from desktop_llm.errors import StorageError
+
+    # This machine's SQLite is new enough; an old one (Ubuntu 20.04 has 3.31) is played here.
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(StorageError, match=r"SQLite 3\.34 or newer.*has SQLite 3\.31\.1"):
+        HistoryStore.open(version_1_file)
+    # Still a version 1 history, whole: opened by a newer Python later, it upgrades then.
+    assert raw.query("SELECT version FROM schema_migrations") == [(1,)]
+    assert raw.query("SELECT count(*) FROM messages") == [(7,)]
+    monkeypatch.undo()
+    with HistoryStore.open(version_1_file) as store:
+        assert len(store.list_conversations()) == 3

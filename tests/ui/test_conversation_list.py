@@ -4,7 +4,6 @@ delete."""
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -65,7 +64,6 @@ def test_ten_thousand_conversations_refresh_in_place(qtbot: QtBot) -> None:
     records = store_order(
         [conversation(i, pinned=i in (7000, 8000)) for i in range(1, 10_001)]
     )
-    started = time.perf_counter()
     widget.set_conversations(records, None)
     qtbot.wait(10)
     assert widget.count() == 10_000
@@ -90,7 +88,6 @@ def test_ten_thousand_conversations_refresh_in_place(qtbot: QtBot) -> None:
     fresh.append(dataclasses.replace(conversation(9000), updated_at=NOW + timedelta(seconds=1)))
     fresh.append(conversation(10_001, minutes_ago=-2))
     widget.set_conversations(store_order(fresh), selected)
-    elapsed = time.perf_counter() - started
     qtbot.wait(10)
 
     assert widget.count() == 10_000
@@ -102,8 +99,6 @@ def test_ten_thousand_conversations_refresh_in_place(qtbot: QtBot) -> None:
     assert top_row_id(widget) == top_before  # the rows in view did not move
     assert view.verticalScrollBar().value() != scroll_before  # because the list scrolled
     assert "Renamed elsewhere" in widget.titles()
-    # Both updates together, at 10,000 rows, in well under a frame budget a user would feel.
-    assert elapsed < 2.0
 
     # A refresh with the same rows and nothing new changes nothing in view.
     value = view.verticalScrollBar().value()
