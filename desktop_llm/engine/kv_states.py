@@ -231,8 +231,14 @@ class StateStore:
                     if now - path.stat().st_mtime > _STALE_TMP_SECONDS:
                         path.unlink()
                 continue
-            if not (path.name.startswith(prefix) and path.name.endswith(SUFFIX)):
-                continue  # another model or other settings: used when those are loaded
+            if not path.name.endswith(SUFFIX):
+                continue
+            if not path.name.startswith(prefix):
+                # The same model file changed, or was loaded with other settings: its old
+                # states can never be used again. Another model's wait for that model.
+                if self._made_by_this_model_file(path):
+                    _remove(path, "its model file or load settings changed")
+                continue
             header = self._read_header(path)
             if header is None:
                 _remove(path, "it is damaged")
@@ -240,6 +246,15 @@ class StateStore:
             tokens, size = header
             self._disk[path] = SavedState(tokens=tokens, size=size, path=path)
         return self._disk
+
+    def _made_by_this_model_file(self, path: Path) -> bool:
+        try:
+            with path.open("rb") as file:
+                header = _parse_header(file.read(len(_MAGIC) + _HEADER.size), file)
+        except (OSError, ValueError):
+            return False
+        key = header.get("key") if header is not None else None
+        return isinstance(key, dict) and key.get("model_path") == self.key.model_path
 
     def _read_header(self, path: Path) -> tuple[array, int] | None:
         """Tokens and state size from a file of this key, if its header holds together."""

@@ -4,6 +4,7 @@ model, except the folder's budget, checked on the store itself."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from array import array
@@ -177,3 +178,19 @@ def test_a_state_written_after_an_empty_first_look_is_found_on_disk(tmp_path: Pa
     assert found is not None and found[0] == 101
     assert store.read(found[1]) is not None
     store.close()
+
+
+def test_states_of_a_changed_model_file_or_settings_are_dropped(tmp_path: Path) -> None:
+    store = StateStore(KEY, tmp_path)
+    remember(store, 5, 10_000)
+    store.close()
+    other_model = StateStore(dataclasses.replace(KEY, model_path="/other.gguf"), tmp_path)
+    assert other_model.best([5, *range(100)]) is None
+    other_model.close()
+    assert len(list(tmp_path.glob(f"*{SUFFIX}"))) == 1  # another model's states stay
+
+    # The same file loaded with another context length: the old states go.
+    reloaded = StateStore(dataclasses.replace(KEY, n_ctx=KEY.n_ctx * 2), tmp_path)
+    assert reloaded.best([5, *range(100)]) is None
+    reloaded.close()
+    assert list(tmp_path.glob(f"*{SUFFIX}")) == []
