@@ -459,6 +459,16 @@ class ChatService:
             self._count_tokens_later({question.id: question.content})
         return started
 
+    def count_missing_tokens(self, messages: list[MessageRecord]) -> None:
+        """Count, in the background, the messages that have no token count yet (histories
+        from before counts were kept, imported ones). Needs a loaded model; best effort."""
+        missing = {
+            m.id: m.content for m in messages
+            if m.token_count is None and m.content.strip() and not m.streaming
+        }
+        if missing and self._engine.loaded is not None:
+            self._count_tokens_later(missing)
+
     def _count_tokens_later(self, texts: dict[int, str]) -> None:
         """Store each message's own token count once the engine has counted it (best effort:
         a count lost to an engine restart only leaves a number out of the transcript)."""

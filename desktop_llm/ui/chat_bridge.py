@@ -99,11 +99,14 @@ class ChatBridge(QObject):
 
     def open_conversation(self, conversation_id: int) -> None:
         """Load the branch shown; ``conversationLoaded`` answers."""
-        self.run_in_background(
-            lambda: (self.service.conversation(conversation_id),
-                     self.service.branch(conversation_id)),
-            lambda loaded: self.conversationLoaded.emit(*loaded),
-        )
+
+        def work() -> tuple[ConversationRecord, list[MessageRecord]]:
+            conversation = self.service.conversation(conversation_id)
+            branch = self.service.branch(conversation_id)
+            self.service.count_missing_tokens(branch)  # shown from the next redraw on
+            return conversation, branch
+
+        self.run_in_background(work, lambda loaded: self.conversationLoaded.emit(*loaded))
 
     def select_branch(self, conversation_id: int, message_id: int) -> None:
         """Show another version of a message (and what followed it)."""

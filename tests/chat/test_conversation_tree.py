@@ -159,3 +159,17 @@ def test_the_model_state_of_a_conversation_is_saved_for_the_next_start(
     finish(service.send(None, question, params=GREEDY))
     # Written by the engine process on a thread of its own after the reply.
     poll(lambda: any(path.is_file() for path in paths.model_states_dir.rglob("*")))
+
+
+def test_messages_from_before_token_counts_get_counted(service: ChatService) -> None:
+    store = service._store
+    conversation = store.create_conversation("Old chat")
+    store.add_message(conversation.id, "user", "An old question from before the upgrade.")
+    store.add_message(conversation.id, "assistant", "And its old answer, never counted.")
+    assert all(m.token_count is None for m in service.branch(conversation.id))
+
+    service.count_missing_tokens(service.branch(conversation.id))
+    poll(lambda: all(m.token_count for m in service.branch(conversation.id)))
+    question, answer = service.branch(conversation.id)
+    assert 5 <= question.token_count <= 15  # type: ignore[operator]
+    assert 5 <= answer.token_count <= 15  # type: ignore[operator]
