@@ -286,7 +286,7 @@ class LlamaSession:
     def states(self) -> StateStore:
         return self._states
 
-    def remember_state(self) -> None:
+    def remember_state(self, *, re_read: bool = True) -> None:
         """Keep what the context holds now (tokens and llama.cpp's state bytes) for later
         replies that start the same way. Run between replies, on the worker thread.
 
@@ -299,7 +299,13 @@ class LlamaSession:
         if n_tokens < MIN_STATE_TOKENS:
             return
         exact = min(self._exact_upto, n_tokens)
-        if exact < n_tokens:
+        if exact < n_tokens and not re_read:
+            # A reply is waiting: keep only the part read in batches, at no cost. The waiting
+            # reply (or a later one) evaluates the rest again anyway.
+            n_tokens = self._truncate(exact)
+            if n_tokens < MIN_STATE_TOKENS:
+                return
+        elif exact < n_tokens:
             start = exact if n_tokens - exact >= 2 else exact - 1
             held = self._llm.input_ids[:n_tokens].tolist()
             kept = self._truncate(start)

@@ -202,12 +202,13 @@ class EngineWorker:
         return session.loaded
 
     def _remember_state(self) -> None:
-        # With another reply already waiting (the next question, a regenerate), it goes first:
-        # it reads this reply's tokens itself, and its own state is kept after it.
+        # With another reply already waiting (the next question, a regenerate, another
+        # conversation), it must not wait for this reply's tokens to be read again: the state
+        # is kept without them, which costs nothing.
         with self._active_lock:
             reply_waiting = bool(self._active)
-        if self._session is not None and not reply_waiting:
-            self._session.remember_state()
+        if self._session is not None:
+            self._session.remember_state(re_read=not reply_waiting)
 
     def _unload(self) -> None:
         session, self._session, self._loaded = self._session, None, None

@@ -194,3 +194,17 @@ def test_states_of_a_changed_model_file_or_settings_are_dropped(tmp_path: Path) 
     assert reloaded.best([5, *range(100)]) is None
     reloaded.close()
     assert list(tmp_path.glob(f"*{SUFFIX}")) == []
+
+
+def test_a_reply_already_waiting_does_not_wait_for_the_re_read(start) -> None:
+    """The next question queued while a reply streams: the first conversation's state is
+    kept without its reply (no extra decoding before the waiting reply), and is still right."""
+    engine = start(None)
+    bread, boats = conversation("bread"), conversation("boats")
+    first = engine.generate(bread, GREEDY, lambda _p: None)
+    second = engine.generate(boats, GREEDY, lambda _p: None)  # waits behind the first
+    first.future.result(TIMEOUT)
+    second.future.result(TIMEOUT)
+    again = answer(engine, bread, SEEDED)
+    assert again.reused_tokens >= again.prompt_tokens - 2
+    assert again.text == cold(start, bread, SEEDED).text
