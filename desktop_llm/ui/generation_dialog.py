@@ -35,6 +35,7 @@ from desktop_llm.chat.presets import (
     find_preset,
     save_preset,
 )
+from desktop_llm.ui.dialog_parts import ok_cancel_buttons, problem_label
 
 MAX_SEED = 2**31 - 1
 MAX_TOKENS = 1 << 20
@@ -78,16 +79,8 @@ class GenerationDialog(QDialog):
 
         self.for_new_chats = QCheckBox(self.tr("Use these settings for new chats too"))
         self.for_new_chats.setObjectName("useForNewChats")
-        self.problem = QLabel()
-        self.problem.setObjectName("fieldProblem")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.problem = problem_label("fieldProblem")
+        self.buttons = ok_cancel_buttons(self)
         self._ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
         layout = QVBoxLayout(self)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QSpinBox,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_llm.chat import BackendInfo, LoadSettings, SafeModeStatus, default_threads
+from desktop_llm.ui.dialog_parts import ok_cancel_buttons
 
 MAX_CONTEXT = 1 << 20
 
@@ -97,12 +97,7 @@ class LoadSettingsDialog(QDialog):
         hint = QLabel(self.tr("A longer context and more GPU layers need more memory."))
         hint.setWordWrap(True)
         form.addRow(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel_buttons(self))
 
     def settings(self) -> LoadSettings:
         return LoadSettings(

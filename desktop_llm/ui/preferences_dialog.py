@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QGroupBox,
     QLabel,
     QRadioButton,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_llm.settings import Overflow
+from desktop_llm.ui.dialog_parts import ok_cancel_buttons
 
 
 class PreferencesDialog(QDialog):
@@ -60,11 +60,7 @@ class PreferencesDialog(QDialog):
         inside.addWidget(self.stop)
         inside.addWidget(explained)
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.ctrl_enter)
         layout.addWidget(group)

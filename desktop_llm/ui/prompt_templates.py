@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_llm.chat.presets import INPUT_PLACEHOLDER, PromptTemplate
+from desktop_llm.ui.dialog_parts import ok_cancel_buttons, problem_label
 from desktop_llm.ui.message_input import MessageInput
 
 TEMPLATE_SHORTCUT = "Ctrl+/"
@@ -65,16 +66,8 @@ class PromptTemplatesDialog(QDialog):
             "(with {1} at the message box); without it, the template goes before that text."
         ).format(INPUT_PLACEHOLDER, TEMPLATE_SHORTCUT))
         hint.setWordWrap(True)
-        self.problem = QLabel()
-        self.problem.setObjectName("templateProblem")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.problem = problem_label("templateProblem")
+        self.buttons = ok_cancel_buttons(self)
 
         left = QVBoxLayout()
         left.addWidget(self.list, 1)

@@ -28,16 +28,15 @@ from desktop_llm.errors import (
 )
 from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore
+from tests.chat.conftest import TIMEOUT
 from tests.chat.streaming_checks import late_save
 from tests.gguf_files import truncated_copy
-from tests.thread_check import assert_threads_end, python_threads
 
 QUESTION = "What is the capital of France?"
 STORY = "Write a very long story about a dragon who learns to bake bread."
 SHORT = GenerationParams(seed=7, max_tokens=16)
 # A few seeds in case the model ends a story sooner than a test needs; it rarely does.
 STORY_SEEDS = (1, 2, 3, 4, 5)
-TIMEOUT = 120.0  # seconds; a generous ceiling for a shared, busy machine
 
 
 def poll(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
@@ -45,15 +44,6 @@ def poll(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
-
-
-@pytest.fixture
-def service(paths: AppPaths, model_path: Path) -> Iterator[ChatService]:
-    before = python_threads()
-    with ChatService.open(paths) as opened:
-        opened.load_model(model_path).result(timeout=TIMEOUT)
-        yield opened
-    assert_threads_end(before)  # closing ends every thread the service started
 
 
 @pytest.fixture

@@ -3,33 +3,18 @@ the model only ever sent the branch shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from desktop_llm.chat import GenerationParams, MessageRecord
-from desktop_llm.chat.service import ChatService, Reply
+from desktop_llm.chat.service import ChatService
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.paths import AppPaths
-from tests.chat.test_chat_service import TIMEOUT, poll
-from tests.thread_check import assert_threads_end, python_threads
+from tests.chat.test_chat_service import TIMEOUT, finish, poll
 
 GREEDY = GenerationParams(temperature=0.0, seed=1, max_tokens=12)
-
-
-@pytest.fixture
-def service(paths: AppPaths, model_path: Path) -> Iterator[ChatService]:
-    before = python_threads()
-    with ChatService.open(paths) as opened:
-        opened.load_model(model_path).result(timeout=TIMEOUT)
-        yield opened
-    assert_threads_end(before)
-
-
-def finish(reply: Reply) -> MessageRecord:
-    return reply.done.result(timeout=TIMEOUT)
 
 
 def roles_and_ids(branch: list[MessageRecord]) -> list[tuple[str, int]]:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSpinBox,
-    QTextBrowser,
 )
 from pytestqt.qtbot import QtBot
 
@@ -26,18 +25,9 @@ from desktop_llm.storage import HistoryStore
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.main_window import MainWindow
 from tests.ui.conftest import REPLY_MS, saved_messages
+from tests.ui.test_main_window import send, transcript
 
 pytestmark = pytest.mark.gui
-
-
-def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
-    box = window.findChild(QPlainTextEdit, "messageInput")
-    qtbot.keyClicks(box, text)
-    qtbot.keyClick(box, Qt.Key.Key_Return)
-
-
-def transcript(window: MainWindow) -> str:
-    return window.findChild(QTextBrowser, "transcriptView").toPlainText()
 
 
 def use_params(window: MainWindow, params: GenerationParams) -> None:
