@@ -235,22 +235,16 @@ class GenerationDialog(QDialog):
         self.mirostat_eta = _real(0.0, 1.0, 0.01, 3, "mirostatEta", tr(
             "How fast Mirostat corrects itself towards its target: higher reacts faster."
         ))
-        self.seed = QLineEdit()
-        self.seed.setObjectName("seed")
-        self.seed.setValidator(QIntValidator(0, MAX_SEED, self.seed))
-        self.seed.setPlaceholderText(tr("Random"))
-        self.seed.setToolTip(tr(
+        self.seed = _optional_whole_number(0, MAX_SEED, "seed", tr("Random"), tr(
             "The same seed with the same settings and question gives the same reply; "
             "blank picks a new random one each time."
         ))
-        self.max_tokens = QLineEdit()
-        self.max_tokens.setObjectName("maxTokens")
-        self.max_tokens.setValidator(QIntValidator(1, MAX_TOKENS, self.max_tokens))
-        self.max_tokens.setPlaceholderText(tr("Until the context is full"))
-        self.max_tokens.setToolTip(tr(
-            "The longest reply, in tokens; blank lets the reply go on until the model ends "
-            "it or the context is full."
-        ))
+        self.max_tokens = _optional_whole_number(
+            1, MAX_TOKENS, "maxTokens", tr("Until the context is full"), tr(
+                "The longest reply, in tokens; blank lets the reply go on until the model "
+                "ends it or the context is full."
+            ),
+        )
         self.stop = QPlainTextEdit()
         self.stop.setObjectName("stopStrings")
         self.stop.setTabChangesFocus(True)
@@ -437,6 +431,18 @@ class GenerationDialog(QDialog):
         self.problem.setText("\n".join(problems))
         self.problem.setVisible(bool(problems))
         self._ok.setEnabled(not problems)
+
+
+def _optional_whole_number(
+    low: int, high: int, name: str, placeholder: str, tooltip: str
+) -> QLineEdit:
+    """A whole number from ``low`` to ``high``, or blank (the placeholder says what that is)."""
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setValidator(QIntValidator(low, high, edit))
+    edit.setPlaceholderText(placeholder)
+    edit.setToolTip(tooltip)
+    return edit
 
 
 def _real(
