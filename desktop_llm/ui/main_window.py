@@ -114,8 +114,10 @@ class MainWindow(QMainWindow):
             self.tr("Editing your message: send it as a new version, or press Esc to cancel.")
         )
         self.edit_banner.setObjectName("editBanner")
+        # The theme's own colours, so it reads in dark mode too.
         self.edit_banner.setStyleSheet(
-            "background:#eff6ff; color:#1e3a8a; border:1px solid #bfdbfe; padding:4px;"
+            "background: palette(alternate-base); color: palette(text);"
+            " border: 1px solid palette(highlight); padding: 4px;"
         )
         self.edit_banner.hide()
         self.message_input = MessageInput()
