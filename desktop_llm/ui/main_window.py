@@ -443,6 +443,11 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_model_loaded(self, loaded: LoadedModel) -> None:
+        # The selector shows what is loaded, even if the list was rebuilt during the load.
+        current = self.bridge.service.current_model
+        index = self.model_selector.findText(current.name) if current is not None else -1
+        if index >= 0:
+            self.model_selector.setCurrentIndex(index)
         self.model_state.setText(self.tr("Ready"))
         self.model_state.setToolTip(str(loaded.path))
         self.status.show_model(loaded)

@@ -117,11 +117,12 @@ def test_ctrl_c_stops_the_reply_not_the_session(
         terminal.send("\x03")  # Ctrl+C, as the terminal sends it
         terminal.expect(r"\(reply stopped\)", RUN_TIMEOUT)
         terminal.expect(PROMPT, RUN_TIMEOUT)
-    # At the prompt, Ctrl+C drops what was typed; a second one in a row leaves. (A pause as a
-    # person makes: a Ctrl+C in the microseconds between readline's prompt and its select()
-    # waits for the next keystroke, a race inside CPython's readline module.)
+    # At the prompt, Ctrl+C drops what was typed; a second one in a row leaves. (Pauses as a
+    # person makes: a Ctrl+C that lands while CPython's readline is between two select()
+    # calls, drawing the prompt or the keys just typed, waits for the next keystroke.)
     time.sleep(0.3)
     terminal.send("unsent words")
+    time.sleep(0.3)
     terminal.send("\x03")
     terminal.expect(r"Ctrl\+C again or /exit to leave\)" + PROMPT, 10)
     terminal.send("\x03")
