@@ -119,7 +119,13 @@ class ConversationView(QListView):
         self.set_conversations(conversations, self.current_id() or current)
 
     def select_id(self, conversation_id: int) -> None:
-        """Make it the selected row; scrolled into view when it was not selected before."""
+        """Make it the selected row; scrolled into view when it was not selected before.
+
+        Not while a title is being typed: moving the current row would close the editor
+        under the user's fingers (and its last keystrokes would commit to a closed editor).
+        """
+        if self.state() == QAbstractItemView.State.EditingState:
+            return
         self._make_current(conversation_id, scroll=True)
 
     def current_id(self) -> int | None:

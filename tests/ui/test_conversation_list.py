@@ -182,6 +182,10 @@ def test_f2_renames_and_a_refresh_during_the_edit_waits(qtbot: QtBot) -> None:
     widget.set_conversations([conversation(99, minutes_ago=0), *records], 3)
     assert editor.text() == "Trip to 京都 🚆"
     assert widget.count() == 5  # held back
+    # The window opens another conversation meanwhile (a reply ended there): no jump either.
+    widget.select_id(records[0].id)
+    assert widget.view.state() == QAbstractItemView.State.EditingState
+    assert widget.focusWidget() is editor
     qtbot.keyClick(editor, Qt.Key.Key_Return)
 
     qtbot.waitUntil(lambda: renames == [(3, "Trip to 京都 🚆")])
