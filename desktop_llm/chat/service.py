@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop_llm.chat.branches import descendants, find_message, path_to, turns_for
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
 from desktop_llm.chat.model_manager import ModelManager
-from desktop_llm.chat.reasoning import split_reasoning
+from desktop_llm.chat.reasoning import OPEN_TAG, split_reasoning
 from desktop_llm.chat.reply_writer import ReplyWriter
 from desktop_llm.chat.safe_mode import SafeModeStatus, remember_safe_mode, safe_mode_status
 from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
@@ -24,6 +24,7 @@ from desktop_llm.engine.client import EngineEvent, EngineProcess, Generation
 from desktop_llm.engine.machine import DeviceMemory
 from desktop_llm.engine.types import (
     BackendInfo,
+    ChatTurn,
     GenerationParams,
     GenerationProgress,
     GenerationResult,
@@ -421,9 +422,16 @@ class ChatService:
         params = params or GenerationParams.from_dict(conversation.settings)
         messages = self._store.list_messages(conversation.id)
         path = path_to(messages, question.id)
-        if continuing is not None:
+        # Cut off while still thinking: the thought goes on, inside its open <think> block.
+        thinking = (
+            continuing is not None and not continuing.content.strip() and bool(continuing.reasoning)
+        )
+        if continuing is not None and not thinking:
             path.append(continuing)
         turns, turn_ids = turns_for(conversation.system_prompt, path)
+        if continuing is not None and thinking:
+            turns.append(ChatTurn("assistant", OPEN_TAG + continuing.reasoning))
+            turn_ids.append(continuing.id)
         if conversation.title == DEFAULT_TITLE and question.role == "user":
             self._store.rename_conversation(conversation.id, title_from_message(question.content))
         conversation = self._store.update_conversation(
@@ -434,11 +442,14 @@ class ChatService:
                                               parent_id=question.id)
             prefix = ""
         else:
-            message, prefix = continuing, continuing.content
+            message = continuing
+            prefix = OPEN_TAG + continuing.reasoning if thinking else continuing.content
         writer = ReplyWriter(self._store, message.id, forward=on_text, prefix=prefix)
+        # Reasoning kept in front of what the reply adds (a thought in progress is in the prefix).
+        earlier_reasoning = continuing.reasoning if continuing and not thinking else ""
         started = Reply(
             conversation, question, message, None, Future(), writer,
-            turn_ids=turn_ids, reasoning=continuing.reasoning if continuing else "",
+            turn_ids=turn_ids, reasoning=earlier_reasoning,
         )
 
         def progress(update: GenerationProgress) -> None:

@@ -158,3 +158,18 @@ def test_messages_from_before_token_counts_get_counted(service: ChatService) -> 
     question, answer = service.branch(conversation.id)
     assert 5 <= question.token_count <= 15  # type: ignore[operator]
     assert 5 <= answer.token_count <= 15  # type: ignore[operator]
+
+
+def test_a_reply_cut_off_while_thinking_continues_its_thought(service: ChatService) -> None:
+    started = finish(service.send(None, "What is 2 + 2?", params=replace(GREEDY, max_tokens=1)))
+    store = service._store
+    store.resume_reply(started.id)
+    store.finish_reply(
+        started.id, content="", reasoning="Two and two, added together, make",
+        finish_reason="length",
+    )
+    resumed = finish(service.continue_reply(started.conversation_id, started.id))
+    # The thought went on from where it stopped (no tag closed it, so all of it is thought).
+    assert resumed.reasoning.startswith("Two and two, added together, make")
+    assert len(resumed.reasoning) > len("Two and two, added together, make")
+    assert "<think>" not in resumed.content and "<think>" not in resumed.reasoning
