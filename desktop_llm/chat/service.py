@@ -353,10 +353,11 @@ class ChatService:
             branch = self._store.branch(conversation_id)
             question = next((m for m in reversed(branch) if m.role == "user"), None)
         else:
-            reply = find_message(self._store.list_messages(conversation_id), message_id)
+            messages = self._store.list_messages(conversation_id)
+            reply = find_message(messages, message_id)
             if reply.role != "assistant" or reply.parent_id is None:
                 raise DesktopLLMError("Only a reply of the model can be regenerated.")
-            question = find_message(self._store.list_messages(conversation_id), reply.parent_id)
+            question = find_message(messages, reply.parent_id)
         if question is None:
             raise DesktopLLMError("There is no question in this conversation to answer again.")
         return self._answer(conversation, model, question, params, on_text, on_progress)
