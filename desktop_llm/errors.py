@@ -73,3 +73,13 @@ class ConversionError(DesktopLLMError):
 
 class ConversionCancelled(ConversionError):
     """The user cancelled a conversion, quantization or evaluation; partial files are gone."""
+
+
+class ImportRefusedError(DesktopLLMError):
+    """A file offered for import is not one we can read safely (wrong format, damaged, too big,
+    or built to harm); nothing of it was written. ``str(error)`` is one line."""
+
+
+class ExportError(DesktopLLMError):
+    """A conversation could not be exported (the file could not be written, the disk is full);
+    no partial file is left behind."""

@@ -34,8 +34,10 @@ SOLE_IMPORTERS = {
 # Part -> parts of desktop_llm it must never import.
 FORBIDDEN = {
     "model_files": {"engine", "storage", "hub", "chat", "ui", "cli", "app"},
-    "engine": {"storage", "hub", "chat", "ui", "cli", "app"},
-    "storage": {"engine", "hub", "chat", "ui", "cli", "app"},
+    "engine": {"storage", "hub", "chat", "transcripts", "ui", "cli", "app"},
+    "storage": {"engine", "hub", "chat", "transcripts", "ui", "cli", "app"},
+    # Exports and imports work on plain records; the chat service and the window drive them.
+    "transcripts": {"engine", "hub", "converter", "chat", "ui", "cli", "app"},
     "hub": {"chat", "ui", "cli", "app"},
     # The conversion job reads the Hub and model records; it registers through a protocol,
     # so it never needs the chat package that drives it.

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from desktop_llm import __version__
-from desktop_llm.cli import chat_commands, model_commands
+from desktop_llm.cli import chat_commands, export_commands, import_commands, model_commands
 from desktop_llm.cli.output import EXIT_INTERRUPTED, fail
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.logging_setup import configure_logging
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat_commands.add_commands(commands)
     model_commands.add_commands(commands)
+    export_commands.add_commands(commands)
+    import_commands.add_commands(commands)
     return parser
 
 

@@ -6,7 +6,7 @@ threads freely and never lazy-loads from a closed session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,3 +88,42 @@ class ModelRecord:
     sha256: str | None
     added_at: datetime
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportedMessage:
+    """One message of a conversation being imported; ``key`` names it within that conversation
+    only (the source file's id), and the store hands out new ids."""
+
+    key: str
+    parent_key: str | None
+    role: str
+    content: str
+    created_at: datetime
+    reasoning: str = ""
+    model: str | None = None
+    token_count: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    tokens_per_second: float | None = None
+    time_to_first_token: float | None = None
+    # Required for replies: an imported reply is never "still streaming".
+    finish_reason: str | None = None
+    error: str | None = None
+    context_from_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedConversation:
+    """A whole conversation to import: ``messages`` lists parents before their children."""
+
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    messages: tuple[ImportedMessage, ...]
+    model: str | None = None
+    system_prompt: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    pinned: bool = False
+    # The last message of the branch shown; None = the last message listed.
+    current_leaf_key: str | None = None
