@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +20,7 @@ from sqlalchemy import bindparam, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from desktop_llm.errors import ConversationNotFoundError, StorageError
+from desktop_llm.storage.importer import ConversationImporter
 from desktop_llm.storage.instance_lock import (
     INSTANCES_DIR_NAME,
     InstanceLock,
@@ -38,8 +40,8 @@ from desktop_llm.storage.records import (
 from desktop_llm.storage.row_mapping import conversation_record, dump_json_object, message_record
 from desktop_llm.storage.search import search_history
 from desktop_llm.storage.session_factory import SessionFactory
+from desktop_llm.storage.titles import clean_title
 
-UNTITLED = "Untitled"
 # Ids per IN (...) list: well under SQLite's limit on bound parameters.
 _ID_CHUNK = 500
 
@@ -68,11 +70,6 @@ _UNSET = _Unset.UNSET
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _clean_title(title: str) -> str:
-    # Titles are often cut from a first message: fold newlines and runs of spaces into one.
-    return " ".join(title.split()) or UNTITLED
 
 
 class HistoryStore:
@@ -227,7 +224,7 @@ class HistoryStore:
     ) -> ConversationRecord:
         now = _now()
         row = ConversationRow(
-            title=_clean_title(title),
+            title=clean_title(title),
             created_at=now,
             updated_at=now,
             model=model,
@@ -263,7 +260,7 @@ class HistoryStore:
         """
         with self._sessions.writing() as session:
             row = self._conversation_row(session, conversation_id)
-            row.title = _clean_title(title)
+            row.title = clean_title(title)
             return conversation_record(row)
 
     def update_conversation(
@@ -554,6 +551,19 @@ class HistoryStore:
         with self._sessions.reading() as session:
             self._conversation_row(session, conversation_id)
             return [message_record(row) for row in session.scalars(query)]
+
+    @contextmanager
+    def importing(self) -> Iterator[ConversationImporter]:
+        """One transaction for a whole import: ``with store.importing() as importer:`` then
+        ``importer.add(conversation)`` for each conversation of the file.
+
+        Committed when the block ends; any exception inside it (a refusal found halfway
+        through a file, a full disk) rolls back every conversation added, so an import is
+        whole or absent. The write lock is held throughout: other writers wait (up to the
+        busy timeout) rather than slip rows between the imported ones.
+        """
+        with self._sessions.writing() as session:
+            yield ConversationImporter(session.connection())
 
     def recover_interrupted(self) -> int:
         """Mark replies whose writer died mid-stream as 'interrupted'; returns how many.
