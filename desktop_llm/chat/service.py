@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,12 @@ from desktop_llm.engine.types import (
     LoadedModel,
     LoadSettings,
 )
-from desktop_llm.errors import ConversationDeletedError, DesktopLLMError, NoModelLoadedError
+from desktop_llm.errors import (
+    ConversationDeletedError,
+    DesktopLLMError,
+    ExportError,
+    NoModelLoadedError,
+)
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import (
@@ -41,6 +46,12 @@ from desktop_llm.storage import (
     ModelRecord,
     SearchHit,
 )
+from desktop_llm.transcripts import exporting
+from desktop_llm.transcripts.backup_export import write_backup
+from desktop_llm.transcripts.exporting import PDF_NEEDS_QT
+from desktop_llm.transcripts.file_names import export_file_name
+from desktop_llm.transcripts.formats import ExportFormat, PdfWriter, export_format
+from desktop_llm.transcripts.transcript import Transcript
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +250,59 @@ class ChatService:
         for reply in replies:
             reply.discard()
         self._store.delete_conversation(conversation_id)
+
+    # Export -----------------------------------------------------------------------------------
+
+    def transcript(self, conversation_id: int) -> Transcript:
+        """The conversation with every message of every branch: what an exporter is given."""
+        conversation = self._store.get_conversation(conversation_id)
+        return Transcript(conversation, tuple(self._store.list_messages(conversation_id)))
+
+    def export(
+        self,
+        conversation_ids: Sequence[int],
+        fmt: ExportFormat | str,
+        path: Path,
+        *,
+        pdf_writer: PdfWriter | None = None,
+    ) -> list[Path]:
+        """Export conversations; returns the files written.
+
+        One conversation goes to the file ``path`` (or, when ``path`` is a folder, to a file
+        named after it inside). Several go into the folder ``path`` (created if need be), one
+        file each, named by ``export_file_name``. PDF needs ``pdf_writer`` (the window's). Every
+        id is checked before anything is written; each file appears whole or not at all."""
+        found = export_format(fmt) if isinstance(fmt, str) else fmt
+        if not found.is_text and pdf_writer is None:
+            raise ExportError(PDF_NEEDS_QT)
+        ids = list(dict.fromkeys(conversation_ids))
+        if not ids:
+            raise ExportError("No conversation was chosen to export.")
+        conversations = [self._store.get_conversation(i) for i in ids]
+        path = Path(path)
+        several = len(ids) > 1
+        if several:
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ExportError(
+                    f"Could not create the folder {path} ({error.strerror or error})."
+                ) from error
+        written = []
+        for conversation in conversations:
+            target = path
+            if several or path.is_dir():
+                target = path / export_file_name(conversation, found)
+            exporting.write(self.transcript(conversation.id), found, target, pdf_writer=pdf_writer)
+            written.append(target)
+        return written
+
+    def backup(self, path: Path, progress: Callable[[int, int], None] | None = None) -> int:
+        """Every conversation as our JSON, in one zip at ``path`` written whole or not at all;
+        returns how many. Read one conversation at a time: memory stays flat however many
+        there are. ``progress(done, total)`` is called after each."""
+        ids = sorted(conversation.id for conversation in self._store.list_conversations())
+        return write_backup(Path(path), ids, self.transcript, progress)
 
     # Models -----------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from desktop_llm.cli.output import EXIT_INTERRUPTED, fail
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.logging_setup import configure_logging
 from desktop_llm.paths import AppPaths, app_paths
+from desktop_llm.transcripts.formats import PdfWriter
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, pdf_writer: PdfWriter | None = None) -> int:
+    """Run one command. ``pdf_writer`` draws PDFs (``export --format pdf``); only the window's
+    Qt libraries can, so the caller that has them passes it (``__main__``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.pdf_writer = pdf_writer
     if args.command is None:
         parser.print_help()
         return 0
