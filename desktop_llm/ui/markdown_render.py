@@ -96,14 +96,17 @@ def _code_block_html(code: str, language: str, env: dict) -> str:
     style = _code_style(theme.code_style)
     body = highlight_code(code, language, theme.code_style)
     label = html.escape(language) if language else "code"
+    # No label, no link: a printed transcript has nothing to copy with.
+    copy = (
+        f'&nbsp;&nbsp;<a href="{code_copy_href(env["key"], index)}"'
+        f' style="color:{style.link}; font-size:small; text-decoration:none;">'
+        f'{env["copy_label"]}</a>' if env["copy_label"] else ""
+    )
     # A <pre> with a block background, not a one-cell table: Qt lays tables out many times
     # slower, and a long conversation holds many code blocks.
     return (
         f'<p style="background-color:{style.background}; margin-top:6px; margin-bottom:0;">'
-        f'&nbsp;<span style="color:{style.muted}; font-size:small;">{label}</span>'
-        f'&nbsp;&nbsp;<a href="{code_copy_href(env["key"], index)}"'
-        f' style="color:{style.link}; font-size:small; text-decoration:none;">'
-        f'{env["copy_label"]}</a></p>'
+        f'&nbsp;<span style="color:{style.muted}; font-size:small;">{label}</span>{copy}</p>'
         f'<pre style="background-color:{style.background}; color:{style.text};'
         f' margin-top:0; margin-bottom:8px;">{body}</pre>\n'
     )
@@ -179,6 +182,8 @@ def render_markdown(
 ) -> Rendered:
     """``text`` as Qt rich text. Code blocks are numbered from ``first_code`` in their copy
     anchors (``dllm:copy-code/<key>/<n>``) and returned in order, for the copy action.
+
+    An empty ``copy_label`` leaves the copy links out (a PDF).
 
     Cached: showing a conversation again (after each reply, on a theme change) re-renders
     only what changed."""
