@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from desktop_llm.errors import ConversationNotFoundError
@@ -48,14 +49,8 @@ def write_backup(
     written = 0
     with atomic_zip(path) as archive:
         for done, conversation_id in enumerate(conversation_ids, start=1):
-            try:
-                transcript = load(conversation_id)
-            except ConversationNotFoundError:
-                transcript = None
-            if transcript is not None:
+            if _add(archive, entry_name(written + 1), conversation_id, load, exported_at, stamp):
                 written += 1
-                text = dumps(conversation_document(transcript, exported_at=exported_at))
-                _write_entry(archive, entry_name(written), text, stamp)
             if progress is not None:
                 progress(done, total)
         manifest = backup_manifest(written, exported_at=exported_at)
@@ -63,6 +58,25 @@ def write_backup(
             archive, MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2), stamp
         )
     return written
+
+
+def _add(
+    archive: zipfile.ZipFile,
+    name: str,
+    conversation_id: int,
+    load: Callable[[int], Transcript],
+    exported_at: datetime,
+    stamp: tuple[int, ...],
+) -> bool:
+    """Write one conversation; False when it no longer exists. Its transcript and text are
+    gone when this returns, before the next one is read."""
+    try:
+        transcript = load(conversation_id)
+    except ConversationNotFoundError:
+        return False
+    text = dumps(conversation_document(transcript, exported_at=exported_at))
+    _write_entry(archive, name, text, stamp)
+    return True
 
 
 def _write_entry(
