@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_llm.transcripts.transcript import Transcript
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +29,25 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl+C lands on: they are born with SIGINT blocked, and this thread takes it back after.
     with interrupts_held():
         from desktop_llm.cli import main as cli_main
-    return cli_main(args)
+    return cli_main(args, pdf_writer=write_pdf)
+
+
+def write_pdf(transcript: Transcript, path: Path) -> None:
+    """The command line's PDF writer: Qt is loaded only when a PDF is asked for (every other
+    command runs without it), in an offscreen application that never needs a display."""
+    from desktop_llm.errors import ExportError
+
+    try:
+        from desktop_llm.ui import pdf_export
+    except ImportError as error:  # Qt's own libraries (libGL, fontconfig…) failed to load
+        raise ExportError(
+            f"PDF export needs Qt, which could not be loaded ({error}); "
+            "export as md, html, json or txt instead."
+        ) from error
+    pdf_export.write_pdf(transcript, path)
+    warning = pdf_export.missing_font_warning(transcript)
+    if warning:
+        print(f"desktop-llm: warning: {warning}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFontDatabase, QFontInfo
 from pytestqt.qtbot import QtBot
 
 from desktop_llm.errors import ExportError
+from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore
 from desktop_llm.transcripts.transcript import Transcript
 from desktop_llm.ui.pdf_export import PdfFonts, missing_font_warning, write_pdf
@@ -206,29 +207,34 @@ def test_the_text_map_fix_keeps_the_file_readable(qapp: object, tmp_path: Path) 
     assert fix_radicals(b"%PDF-1.4 not what Qt writes") == b"%PDF-1.4 not what Qt writes"
 
 
-def test_a_process_without_qt_or_display_starts_offscreen_qt(tmp_path: Path) -> None:
-    """The command line's path: no QApplication and no display, whatever QT_QPA_PLATFORM says."""
-    build(tmp_path, question=CHINESE + " {i}")
-    script = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from desktop_llm.storage import HistoryStore\n"
-        "from desktop_llm.transcripts.transcript import Transcript\n"
-        "from desktop_llm.ui.pdf_export import write_pdf\n"
-        "with HistoryStore.open(Path(sys.argv[1])) as store:\n"
-        "    c = store.list_conversations()[0]\n"
-        "    t = Transcript(c, tuple(store.list_messages(c.id)))\n"
-        "write_pdf(t, Path(sys.argv[2]))\n"
-    )
+def test_the_command_line_writes_pdfs_without_a_display(paths: AppPaths, tmp_path: Path) -> None:
+    """`desktop-llm export ID --format pdf -o F` in a process with no display and no Qt
+    loaded: an offscreen application is started, whatever QT_QPA_PLATFORM says."""
+    with HistoryStore.open(paths.database) as store:
+        ids = []
+        for title in ("第一个", "Second"):
+            conversation = store.create_conversation(title)
+            store.add_message(conversation.id, "user", f"{CHINESE} in {title}")
+            store.add_message(conversation.id, "assistant", "```\nprint('hi')\n```")
+            ids.append(conversation.id)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"  # would need an X server: the writer must not use it
-    out = tmp_path / "cli.pdf"
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "history.db"), str(out)],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "desktop_llm", "export", *args],
+                              env=env, capture_output=True, text=True, timeout=180)
+
+    single = tmp_path / "one.pdf"
+    done = export(str(ids[0]), "--format", "pdf", "-o", str(single))
     assert done.returncode == 0, done.stderr
-    assert squeezed(CHINESE) in squeezed("".join(read(out)[1]))
+    assert done.stderr == ""  # no Qt warning, no missing-font warning
+    assert squeezed(f"{CHINESE}in第一个") in squeezed("".join(read(single)[1]))
+    folder = tmp_path / "many"
+    done = export(*map(str, ids), "--format", "pdf", "-o", str(folder))
+    assert done.returncode == 0, done.stderr
+    written = sorted(folder.iterdir())
+    assert [p.suffix for p in written] == [".pdf", ".pdf"]
+    assert all(read(p)[1] for p in written)
 
 
 def test_the_window_s_application_is_used(qtbot: QtBot, tmp_path: Path) -> None:
