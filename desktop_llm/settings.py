@@ -86,8 +86,9 @@ class Settings:
     system_prompt: str = "You are a helpful assistant."
     # None: the models folder inside the data folder.
     models_dir: str | None = None
-    # A mirror of the Hugging Face Hub may stand here; the token lives in the keyring.
-    hub_endpoint: str = DEFAULT_HUB_ENDPOINT
+    # A mirror of the Hugging Face Hub may stand here; the token lives in the keyring. None:
+    # not chosen, so HF_ENDPOINT or the Hub itself (hub/conventions.py).
+    hub_endpoint: str | None = None
     # Set when a crash proved this machine's CPU needs llama.cpp's safe mode:
     # {"cpu": engine.machine.cpu_fingerprint(), "reason": "..."}; see LoadSettings.safe_mode.
     safe_mode_detected: dict[str, str] | None = None
@@ -128,7 +129,7 @@ class Settings:
             default_model=data.get("default_model", defaults.default_model),
             system_prompt=data.get("system_prompt", defaults.system_prompt),
             models_dir=data.get("models_dir", defaults.models_dir),
-            hub_endpoint=data.get("hub_endpoint") or defaults.hub_endpoint,
+            hub_endpoint=_chosen_endpoint(data.get("hub_endpoint")),
             safe_mode_detected=_string_dict(data.get("safe_mode_detected")),
             presets=_records(data.get("presets"), Preset.from_dict, "preset"),
             prompt_templates=(
@@ -235,3 +236,11 @@ def save_settings(settings: Settings, path: Path) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _chosen_endpoint(value: object) -> str | None:
+    # Versions before HF_ENDPOINT was honoured saved the Hub's address even when nobody chose
+    # it; read that as "not chosen", or it would shadow HF_ENDPOINT forever.
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return None if value.strip().rstrip("/") == DEFAULT_HUB_ENDPOINT else value.strip()

@@ -11,6 +11,11 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 _QT_PROFILE = tempfile.mkdtemp(prefix="desktop-llm-tests-")
 for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
     os.environ[variable] = os.path.join(_QT_PROFILE, variable.lower())
+# The app honours the Hugging Face variables (a mirror, a token, offline, `hf auth login`'s
+# token file under HF_HOME): a developer's own must not reach the tests. Tests that check them
+# set them themselves.
+for variable in ("HF_ENDPOINT", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME", "HF_HUB_OFFLINE"):
+    os.environ.pop(variable, None)
 
 import pytest  # noqa: E402
 

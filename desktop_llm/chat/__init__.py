@@ -23,6 +23,7 @@ from desktop_llm.engine.types import (
     LoadSettings,
 )
 from desktop_llm.hub import ModelFile, RepoFiles, RepoSummary
+from desktop_llm.hub import conventions as hub_conventions
 from desktop_llm.hub.download import DownloadSnapshot
 from desktop_llm.hub.download import JobState as DownloadState
 from desktop_llm.storage import ConversationRecord, MessageRecord, ModelRecord, SearchHit
@@ -55,4 +56,5 @@ __all__ = [
     "SearchHit",
     "default_threads",
     "describe_quantization",
+    "hub_conventions",
 ]

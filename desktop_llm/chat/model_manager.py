@@ -10,7 +10,7 @@ import shutil
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import wait as wait_for
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from desktop_llm.chat.library import ModelLibrary, ScanReport
@@ -19,7 +19,16 @@ from desktop_llm.converter.job import ConversionJob, ConversionRequest
 from desktop_llm.converter.pipeline import ConversionPipeline
 from desktop_llm.engine.machine import DeviceMemory, ram_bytes, system_ram, vram_bytes
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
-from desktop_llm.hub import HubClient, HubConfig, ModelFile, RepoFiles, RepoSummary, TokenStore
+from desktop_llm.hub import (
+    DEFAULT_ENDPOINT,
+    HubClient,
+    HubConfig,
+    ModelFile,
+    RepoFiles,
+    RepoSummary,
+    TokenStore,
+    conventions,
+)
 from desktop_llm.hub.disk_space import DiskUsageFunction
 from desktop_llm.hub.download import DownloadJob, DownloadManager, DownloadSnapshot
 from desktop_llm.model_files import (
@@ -45,6 +54,14 @@ class FitEstimate:
     vram_bytes: int | None
     n_ctx: int
     n_gpu_layers: int
+
+
+@dataclass(frozen=True)
+class HubSources:
+    endpoint: conventions.Sourced
+    # Kept out of repr: the token is a password.
+    token: conventions.Sourced = field(repr=False)
+    offline: bool
 
 
 class ModelManager:
@@ -94,7 +111,22 @@ class ModelManager:
     # The Hub --------------------------------------------------------------------------------
 
     def hub_config(self) -> HubConfig:
-        return HubConfig(endpoint=self._settings().hub_endpoint, token=self.tokens.get())
+        sources = self.hub_sources()
+        return HubConfig(
+            endpoint=sources.endpoint.value or DEFAULT_ENDPOINT,
+            token=sources.token.value,
+            offline=sources.offline,
+        )
+
+    def hub_sources(self) -> HubSources:
+        """The endpoint and token in use and where each came from (the settings, a keyring,
+        the HF_* variables, `hf auth login`), and whether HF_HUB_OFFLINE is set. Asks the
+        keyring, which may take a moment: not on the GUI thread."""
+        return HubSources(
+            endpoint=conventions.hub_endpoint(self._settings().hub_endpoint),
+            token=conventions.hub_token(self.tokens.get()),
+            offline=conventions.hub_offline(),
+        )
 
     def hub(self) -> HubClient:
         """A client for the endpoint and token as they are now (both can change in Settings)."""

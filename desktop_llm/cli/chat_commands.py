@@ -58,6 +58,7 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
         backend = service.backend_info().result(timeout=ENGINE_START_TIMEOUT)
         safe_mode = service.safe_mode()
         threads = service.settings.load.n_threads or default_threads()
+        hub = service.models.hub_sources()
     data: dict[str, object] = {
         "version": __version__,
         "backend": backend.backend,
@@ -70,10 +71,21 @@ def _info(args: argparse.Namespace, paths: AppPaths) -> int:
         "database": str(paths.database),
         "config_folder": str(paths.config_dir),
         "log_folder": str(paths.logs_dir),
+        # Where each came from: the settings, HF_ENDPOINT / HF_TOKEN, `hf auth login`, a keyring.
+        "hub": {
+            "endpoint": hub.endpoint.value,
+            "endpoint_source": hub.endpoint.source,
+            "token_source": hub.token.source,
+            "offline": hub.offline,
+        },
     }
     if args.json:
         print_json(data)
     else:
+        data["hub"] = (
+            f"{hub.endpoint.value} (endpoint: {hub.endpoint.source}; token: {hub.token.source}"
+            + ("; HF_HUB_OFFLINE is set" if hub.offline else "") + ")"
+        )
         data["safe_mode"] = (
             f"on ({safe_mode.reason})" if safe_mode.on else f"off (setting: {safe_mode.choice})"
         )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_llm import __version__
 from desktop_llm.errors import HubError
-from desktop_llm.hub.endpoint import HubConfig, prepare_environment
+from desktop_llm.hub.endpoint import HubConfig, ensure_online, prepare_environment
 from desktop_llm.hub.error_mapping import translated_errors
 from desktop_llm.hub.quantization import group_model_files
 from desktop_llm.hub.remote_header import fetch_range, parse_gguf_prefix, read_header
@@ -181,6 +181,8 @@ class HubClient:
         )
 
     def _errors(self, **where: str) -> AbstractContextManager[None]:
+        # Every request goes through here first: HF_HUB_OFFLINE stops them all in one place.
+        ensure_online(self._config)
         return translated_errors(
             self._config.endpoint, has_token=self._config.token is not None, **where
         )

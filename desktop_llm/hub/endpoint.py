@@ -3,8 +3,9 @@
 huggingface_hub reads its ``HF_*`` variables once, when ``huggingface_hub.constants`` is first
 imported. Two consequences shape this module:
 
-* The endpoint is never taken from ``HF_ENDPOINT``: every call passes ``config.endpoint``
-  explicitly, so Settings decide, not whatever the user's shell exported.
+* The endpoint is never left to huggingface_hub's own reading of ``HF_ENDPOINT``: every call
+  passes ``config.endpoint`` explicitly. ``conventions.py`` decides it (the settings, else
+  ``HF_ENDPOINT``, else the Hub) at each use, so what the settings dialog shows is what is used.
 * Xet storage must be switched off for a mirror *before* that first import. With Xet on, file
   metadata points the client at Xet's own storage servers, which bypasses the mirror (and
   fails on networks where only the mirror is reachable). So :func:`prepare_environment` runs
@@ -18,6 +19,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from desktop_llm.errors import HubOfflineError
+
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # Seconds to wait for the Hub to connect or to send the next piece of an answer. Short, because
 # a person is waiting in front of a search box; downloads use their own, longer timeouts.
@@ -30,6 +33,8 @@ class HubConfig:
     # Kept out of repr so the token never ends up in a log line or a traceback by accident.
     token: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    # HF_HUB_OFFLINE: the app must not reach the Hub at all, whatever it is asked.
+    offline: bool = False
 
     def __post_init__(self) -> None:
         # "https://hf-mirror.com/" and "https://hf-mirror.com" are the same Hub; URLs are built
@@ -43,6 +48,18 @@ class HubConfig:
     @property
     def is_mirror(self) -> bool:
         return self.endpoint != DEFAULT_ENDPOINT
+
+
+OFFLINE_SENTENCE = (
+    "HF_HUB_OFFLINE is set, so desktop-llm does not reach the Hugging Face Hub: models already "
+    "on this computer work as usual. Unset HF_HUB_OFFLINE to search and download models."
+)
+
+
+def ensure_online(config: HubConfig) -> None:
+    """Refuse, before anything touches the network, when HF_HUB_OFFLINE is set."""
+    if config.offline:
+        raise HubOfflineError(OFFLINE_SENTENCE)
 
 
 def prepare_environment(config: HubConfig) -> None:

@@ -13,7 +13,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_llm.hub.endpoint import HubConfig, prepare_environment
+from desktop_llm.hub.endpoint import HubConfig, ensure_online, prepare_environment
 from desktop_llm.hub.error_mapping import translated_errors
 
 if TYPE_CHECKING:
@@ -70,6 +70,7 @@ def download_model_folder(
     :class:`FolderDownloadStopped` at its next piece. A repeated call reuses the files already
     in ``target`` (and resumes partial ones).
     """
+    ensure_online(config)
     prepare_environment(config)
     from huggingface_hub import HfApi, hf_hub_download, snapshot_download
 

@@ -5,7 +5,7 @@ call goes through a method here, so none can run on the GUI thread by accident."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,11 +23,19 @@ from desktop_llm.chat import (
     RepoSummary,
 )
 from desktop_llm.chat.catalog import CatalogEntry, load_catalog
+from desktop_llm.chat.model_manager import HubSources
 from desktop_llm.chat.service import ChatService
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HubState:
+    sources: HubSources
+    # Where a token saved here is kept, as a sentence (the keyring, or memory only).
+    token_location: str
 OnError = Callable[[str], None] | None
 
 
@@ -61,7 +69,8 @@ class ModelsBridge(QObject):
 
     @property
     def hub_endpoint(self) -> str:
-        return self._service.settings.hub_endpoint
+        """The endpoint chosen in the settings; "" when none is (HF_ENDPOINT or the Hub)."""
+        return self._service.settings.hub_endpoint or ""
 
     @property
     def context_length(self) -> int:
@@ -214,36 +223,41 @@ class ModelsBridge(QObject):
 
     # Settings -----------------------------------------------------------------------------
 
-    def token_location(self, on_done: Callable[[str], None]) -> None:
-        """Where the Hugging Face token is kept (asking the keyring may take a while)."""
-        self._run(lambda: self._manager.tokens.location, on_done, None)
+    def hub_state(self, on_done: Callable[[HubState], None]) -> None:
+        """The endpoint and token in use, where each came from, and where a saved token is
+        kept (asking the keyring may take a while)."""
+        self._run(self._hub_state, on_done, None)
+
+    def _hub_state(self) -> HubState:
+        return HubState(self._manager.hub_sources(), self._manager.tokens.location)
 
     def save_hub_settings(
         self,
         *,
-        endpoint: str,
+        endpoint: str | None,
         models_dir: str | None,
         token: str | None,
-        on_done: Callable[[str], None],
+        on_done: Callable[[HubState], None],
     ) -> None:
-        """Save the endpoint and folder (settings file) and the token (keyring only)."""
+        """Save the endpoint (None: not chosen) and folder (settings file) and the token
+        (keyring only)."""
 
-        def save() -> str:
+        def save() -> HubState:
             self._service.update_settings(
                 lambda settings: replace(settings, hub_endpoint=endpoint, models_dir=models_dir)
             )
             if token is not None:
                 self._manager.tokens.set(token)
             self._manager.hub_settings_changed()
-            return self._manager.tokens.location
+            return self._hub_state()
 
-        def saved(location: str) -> None:
+        def saved(state: HubState) -> None:
             # A new models folder means a new download queue: listen to that one.
             if self._unsubscribe is not None:
                 self._unsubscribe()
                 self._unsubscribe = None
                 self.start_downloads()
-            on_done(location)
+            on_done(state)
 
         self._run(save, saved, None)
 

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from desktop_llm import settings
-from desktop_llm.hub import DEFAULT_ENDPOINT, HubConfig
+from desktop_llm.hub import DEFAULT_ENDPOINT, HubConfig, conventions
 from tests.fake_hub import FakeHub
 from tests.hub.sample_repos import SMOL, SMOL_FILE
 
@@ -24,7 +24,8 @@ def test_the_default_endpoint_is_the_hub() -> None:
 def test_settings_default_to_the_same_hub() -> None:
     # One constant: a new Settings() is not "a mirror" because of a second, diverging copy.
     assert settings.DEFAULT_HUB_ENDPOINT is DEFAULT_ENDPOINT
-    assert not HubConfig(endpoint=settings.Settings().hub_endpoint).is_mirror
+    chosen = conventions.hub_endpoint(settings.Settings().hub_endpoint, environ={})
+    assert not HubConfig(endpoint=chosen.value or "").is_mirror
 
 
 def test_a_mirror_endpoint_is_normalised() -> None:

@@ -210,3 +210,47 @@ def test_pause_resume_and_cancel_from_the_downloads_tab(
     browser.findChild(QPushButton, "cancelDownloadButton").click()
     qtbot.waitUntil(lambda: downloads.state_of(second) == "cancelled", timeout=10_000)
     assert not list((paths.models_dir / ".partial").glob("*.part"))
+
+
+def test_the_settings_say_where_the_endpoint_and_token_come_from(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], fake_hub: FakeHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    monkeypatch.setenv("HF_TOKEN", fake_hub.token)
+    window = open_window()
+    browser = open_browser(qtbot, window)
+    sources = browser.findChild(QLabel, "hubSources")
+    qtbot.waitUntil(lambda: "HF_ENDPOINT" in sources.text(), timeout=HUB_MS)
+    assert fake_hub.url in sources.text() and "HF_TOKEN" in sources.text()
+    endpoint = browser.findChild(QLineEdit, "hubEndpoint")
+    assert endpoint.text() == "" and endpoint.placeholderText() == fake_hub.url
+
+    # A search goes to the mirror HF_ENDPOINT names, with nothing set in the app.
+    repos = table(browser, "repoList")
+    qtbot.keyClicks(browser.findChild(QLineEdit, "hubSearch"), "SmolLM2")
+    browser.findChild(QPushButton, "hubSearchButton").click()
+    qtbot.waitUntil(lambda: repos.column_texts(0) == [SMOL], timeout=HUB_MS)
+
+    # Choosing an endpoint here wins, and the dialog says so.
+    qtbot.keyClicks(endpoint, "http://127.0.0.1:9")
+    browser.findChild(QPushButton, "saveHubSettingsButton").click()
+    qtbot.waitUntil(lambda: "chosen here" in sources.text(), timeout=HUB_MS)
+    assert "http://127.0.0.1:9" in sources.text()
+
+
+def test_hf_hub_offline_is_said_in_the_browser_before_any_search(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], fake_hub: FakeHub,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    window = open_window()
+    browser = open_browser(qtbot, window)
+    status = browser.findChild(QLabel, "discoverStatus")
+    qtbot.waitUntil(lambda: "HF_HUB_OFFLINE" in status.text(), timeout=HUB_MS)
+    assert not browser.findChild(QPushButton, "hubSearchButton").isEnabled()
+    assert not browser.findChild(QLineEdit, "hubSearch").isEnabled()
+    # The curated catalog still shows (it is bundled), and nothing reached the Hub.
+    assert table(browser, "repoList").rowCount() > 0
+    assert fake_hub.requests == []

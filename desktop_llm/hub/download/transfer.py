@@ -57,7 +57,7 @@ from desktop_llm.hub.download.transfer_control import (
     TransferControl,
 )
 from desktop_llm.hub.download.write_behind import WriteBehindFile
-from desktop_llm.hub.endpoint import HubConfig, prepare_environment
+from desktop_llm.hub.endpoint import HubConfig, ensure_online, prepare_environment
 from desktop_llm.hub.error_mapping import os_error_reason, translated_errors
 from desktop_llm.model_files.humanize import human_size
 
@@ -153,6 +153,7 @@ def download_file(
     PartialInUseError (another transfer is writing this file), HubAuthError, HubNotFoundError
     or HubOfflineError otherwise.
     """
+    ensure_online(config)
     prepare_environment(config)
     from huggingface_hub import hf_hub_url
     from huggingface_hub.utils import build_hf_headers
@@ -173,8 +174,8 @@ def download_file(
             expected_size=expected_size,
             expected_sha256=expected_sha256.lower() if expected_sha256 else None,
         ),
-        # An explicit token, or none: never whatever `hf auth login` left on this machine, so
-        # what the app shows as "signed in" is exactly what is sent.
+        # An explicit token, or none: never huggingface_hub's own look-up, so the token the
+        # settings show (keyring, HF_TOKEN or `hf auth login`, see conventions.py) is the one sent.
         headers=build_hf_headers(
             token=config.token or False,
             library_name="desktop-llm",

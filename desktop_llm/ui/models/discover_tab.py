@@ -32,7 +32,7 @@ from desktop_llm.ui.models.formatting import (
     verdict_text,
 )
 from desktop_llm.ui.models.table import RowTable
-from desktop_llm.ui.models_bridge import ModelsBridge
+from desktop_llm.ui.models_bridge import HubState, ModelsBridge
 
 SORTS = (("downloads", "Most downloaded"), ("likes", "Most liked"), ("updated", "Recently updated"))
 
@@ -94,8 +94,32 @@ class DiscoverTab(QWidget):
         )
         self.download_button.clicked.connect(self._on_download_clicked)
         self.context.editingFinished.connect(self._refresh_fits)
+        self._offline = False
         # Even a small file is read off the GUI thread.
         bridge.catalog(self.show_catalog)
+        bridge.hub_state(self._on_hub_state)
+
+    @property
+    def offline(self) -> bool:
+        """True when HF_HUB_OFFLINE keeps the browser off the Hub."""
+        return self._offline
+
+    @staticmethod
+    def _offline_notice() -> str:
+        return tr(
+            "HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted: searching and "
+            "downloading are off. Models already on this computer work as usual; unset "
+            "HF_HUB_OFFLINE and reopen this window to search."
+        )
+
+    def _on_hub_state(self, state: HubState) -> None:
+        self._offline = state.sources.offline
+        if not self._offline:
+            return
+        # Said before anyone types a search that could only fail.
+        self.status.setText(self._offline_notice())
+        for widget in (self.search_box, self.author, self.sort, self.search_button):
+            widget.setEnabled(False)
 
     def _lay_out(self) -> None:
         search_row = QHBoxLayout()
@@ -143,7 +167,10 @@ class DiscoverTab(QWidget):
                 ],
                 tooltip=entry.description,
             )
-        self.status.setText(tr("Recommended models. Search to see everything on the Hub."))
+        self.status.setText(
+            self._offline_notice() if self._offline
+            else tr("Recommended models. Search to see everything on the Hub.")
+        )
 
     @Slot()
     def search(self) -> None:

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_llm.chat import hub_conventions as conventions
+from desktop_llm.chat.model_manager import HubSources
 from desktop_llm.settings import DEFAULT_HUB_ENDPOINT
 from desktop_llm.ui.models.formatting import tr
-from desktop_llm.ui.models_bridge import ModelsBridge
+from desktop_llm.ui.models_bridge import HubState, ModelsBridge
 
 
 class HubSettingsTab(QWidget):
@@ -28,6 +30,7 @@ class HubSettingsTab(QWidget):
         browse.clicked.connect(self._on_browse)
         self.endpoint = QLineEdit(bridge.hub_endpoint)
         self.endpoint.setObjectName("hubEndpoint")
+        # Empty means "not chosen": HF_ENDPOINT, else the Hub (the placeholder shows which).
         self.endpoint.setPlaceholderText(DEFAULT_HUB_ENDPOINT)
         self.token = QLineEdit()
         self.token.setObjectName("hubToken")
@@ -40,6 +43,10 @@ class HubSettingsTab(QWidget):
         self.note = QLabel()
         self.note.setObjectName("hubSettingsNote")
         self.note.setWordWrap(True)
+        # Where the endpoint and token in use come from (settings, HF_* variables, keyring).
+        self.sources = QLabel()
+        self.sources.setObjectName("hubSources")
+        self.sources.setWordWrap(True)
 
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.models_dir, 1)
@@ -51,15 +58,19 @@ class HubSettingsTab(QWidget):
         form.addRow(tr("Models folder:"), folder_row)
         form.addRow(tr("Hub endpoint:"), self.endpoint)
         form.addRow(tr("Hugging Face token:"), token_row)
+        form.addRow(self.sources)
         form.addRow(self.note)
         form.addRow(self.save_button)
 
         self.save_button.clicked.connect(self.save)
         self.clear_token.clicked.connect(lambda: self._save(token=""))
-        bridge.token_location(self._show_token_state)
+        bridge.hub_state(self._show_state)
 
-    def _show_token_state(self, location: str) -> None:
-        self.note.setText(location)
+    def _show_state(self, state: HubState, saved: bool = False) -> None:
+        endpoint = state.sources.endpoint
+        self.endpoint.setPlaceholderText(endpoint.value or DEFAULT_HUB_ENDPOINT)
+        self.sources.setText(describe_sources(state.sources))
+        self.note.setText((tr("Saved. ") if saved else "") + state.token_location)
 
     @Slot()
     def _on_browse(self) -> None:
@@ -77,8 +88,30 @@ class HubSettingsTab(QWidget):
             folder = ""  # the default stays "default", and follows the data folder
         self.token.clear()  # the token never stays in a widget longer than needed
         self._bridge.save_hub_settings(
-            endpoint=self.endpoint.text().strip() or DEFAULT_HUB_ENDPOINT,
+            endpoint=self.endpoint.text().strip() or None,
             models_dir=folder or None,
             token=token,
-            on_done=lambda location: self.note.setText(tr("Saved. ") + location),
+            on_done=lambda state: self._show_state(state, saved=True),
         )
+
+
+def describe_sources(sources: HubSources) -> str:
+    """Which endpoint and token are used, and why, in a sentence or three."""
+    endpoint_from = {
+        conventions.FROM_SETTINGS: tr("chosen here"),
+        conventions.FROM_HF_ENDPOINT: tr("from the HF_ENDPOINT variable"),
+        conventions.FROM_DEFAULT: tr("the default"),
+    }[sources.endpoint.source]
+    token_from = {
+        conventions.FROM_KEYRING: tr("the one saved here"),
+        conventions.FROM_HF_TOKEN: tr("from the HF_TOKEN variable"),
+        conventions.FROM_TOKEN_FILE: tr("the one saved by `hf auth login`"),
+        conventions.NOWHERE: tr("none"),
+    }[sources.token.source]
+    lines = [
+        tr("Endpoint in use: {0} ({1}).").format(sources.endpoint.value, endpoint_from),
+        tr("Token in use: {0}.").format(token_from),
+    ]
+    if sources.offline:
+        lines.append(tr("HF_HUB_OFFLINE is set: the Hub is not contacted."))
+    return " ".join(lines)
