@@ -48,11 +48,17 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     if not args.ids:
         return fail("give the ids of the conversations to export, or --all", EXIT_USAGE)
     output: Path | None = args.output
-    fmt = _chosen_format(args.format, output if len(set(args.ids)) == 1 else None)
+    several = len(set(args.ids)) > 1
+    if args.format is None and output is not None and not several and _unknown_suffix(output):
+        return fail(
+            f"{output.name} names no export format: add --format ({', '.join(FORMATS)})",
+            EXIT_USAGE,
+        )
+    fmt = _chosen_format(args.format, None if several else output)
     if output is None:
         if not fmt.is_text:
             return fail(f"{fmt.label} cannot go to the terminal: give -o FILE", EXIT_USAGE)
-        if len(set(args.ids)) > 1:
+        if several:
             return fail("several conversations need -o FOLDER, one file each", EXIT_USAGE)
         return _to_stdout(args.ids[0], fmt, paths)
     with open_service(paths) as service:
@@ -62,6 +68,11 @@ def _export(args: argparse.Namespace, paths: AppPaths) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _unknown_suffix(path: Path) -> bool:
+    """A file name whose extension names no format (``backup.zip``): asking beats guessing."""
+    return bool(path.suffix) and not path.is_dir() and format_for_path(path) is None
 
 
 def _chosen_format(name: str | None, output: Path | None) -> ExportFormat:

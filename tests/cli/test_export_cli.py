@@ -95,6 +95,7 @@ def test_backup_of_everything(isolated_home: Path, ids: list[int], tmp_path: Pat
         (("export", "--all"), "--all needs -o FILE.zip"),
         (("export", "1", "--all", "-o", "x.zip"), "give conversation ids or --all, not both"),
         (("export", "--all", "-f", "md", "-o", "x.zip"), "--all writes a zip of JSON"),
+        (("export", "1", "-o", "x.zip"), "x.zip names no export format: add --format (md,"),
     ],
 )
 def test_mistakes_fail_in_one_line(
