@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from desktop_llm.chat.branches import descendants, find_message, path_to, turns_for
@@ -42,6 +42,7 @@ from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import (
     ConversationRecord,
     HistoryStore,
+    ImportedConversation,
     MessageRecord,
     ModelRecord,
     SearchHit,
@@ -51,6 +52,7 @@ from desktop_llm.transcripts.backup_export import write_backup
 from desktop_llm.transcripts.exporting import PDF_NEEDS_QT
 from desktop_llm.transcripts.file_names import export_file_name
 from desktop_llm.transcripts.formats import ExportFormat, PdfWriter, export_format
+from desktop_llm.transcripts.importing import ImportReport, open_import
 from desktop_llm.transcripts.transcript import Transcript
 
 logger = logging.getLogger(__name__)
@@ -303,6 +305,27 @@ class ChatService:
         there are. ``progress(done, total)`` is called after each."""
         ids = sorted(conversation.id for conversation in self._store.list_conversations())
         return write_backup(Path(path), ids, self.transcript, progress)
+
+    # Import -----------------------------------------------------------------------------------
+
+    def import_file(
+        self, path: Path, progress: Callable[[int], None] | None = None
+    ) -> ImportReport:
+        """Import every conversation of the file at ``path``: our JSON or backup zip,
+        OpenAI-style messages, a ChatGPT export (its conversations.json or its zip).
+
+        One transaction for the whole file: a file refused anywhere (ImportRefusedError, one
+        line) leaves nothing behind. ``progress(count)`` is called after each conversation.
+        """
+        ids: list[int] = []
+        with open_import(Path(path)) as source, self._store.importing() as importer:
+            for conversation in source.conversations():
+                if not conversation.title.strip():
+                    conversation = replace(conversation, title=_imported_title(conversation))
+                ids.append(importer.add(conversation))
+                if progress is not None:
+                    progress(len(ids))
+        return source.report(tuple(ids))
 
     # Models -----------------------------------------------------------------------------------
 
@@ -611,3 +634,9 @@ class ChatService:
             done.set_exception(error)
             return
         done.set_result(record)
+
+
+def _imported_title(conversation: ImportedConversation) -> str:
+    """A title for a conversation whose file has none, made as for a new chat."""
+    first = next((m.content for m in conversation.messages if m.role == "user"), "")
+    return title_from_message(first)
