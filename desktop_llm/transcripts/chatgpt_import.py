@@ -90,7 +90,13 @@ def conversation_from_chatgpt(value: Any, *, where: str, now: datetime) -> Conve
         raise refuse(
             where, f"its message tree has a cycle (node {short(cycle)!r} is its own ancestor)"
         )
-    order = parents_first(list(nodes), parents)
+    # Versions of one place in the tree (siblings) oldest first, as the app lists them.
+    position = {node_id: index for index, node_id in enumerate(nodes)}
+    order = parents_first(
+        list(nodes),
+        parents,
+        lambda node_id: (_seconds(nodes[node_id].time), position[node_id]),
+    )
 
     system_prompt = ""
     for node_id in order:
@@ -138,6 +144,10 @@ def conversation_from_chatgpt(value: Any, *, where: str, now: datetime) -> Conve
         skipped_parts=sum(node.skipped_parts for node in nodes.values()),
         skipped_messages=sum(node.skipped_message for node in nodes.values()),
     )
+
+
+def _seconds(time: datetime | None) -> float:
+    return time.timestamp() if time is not None else 0.0
 
 
 class _Kept:
