@@ -27,7 +27,7 @@ from desktop_llm.transcripts.import_limits import (
     MAX_MESSAGES_PER_CONVERSATION,
 )
 from desktop_llm.transcripts.json_export import BACKUP_FORMAT_NAME, BACKUP_FORMAT_VERSION
-from desktop_llm.transcripts.json_fields import Converted, Fields
+from desktop_llm.transcripts.json_fields import Converted, Fields, short
 from desktop_llm.transcripts.json_stream import JsonReader
 from desktop_llm.transcripts.zip_import import ZIP_SIGNATURES, ZipArchive, open_zip
 
@@ -174,6 +174,8 @@ def _json_import(reader: JsonReader, now: datetime) -> ImportFile:
 def _kind(value: Any) -> str | None:
     if json_import.is_document(value):
         return OUR_DOCUMENT
+    if _our_other_format(value) is not None:
+        return None  # ours, but not a conversation: never read as someone else's format
     if chatgpt_import.is_conversation(value):
         return CHATGPT
     if openai_import.is_conversation(value):
@@ -189,10 +191,21 @@ def _convert(kind: str, value: Any, where: str, now: datetime) -> Converted:
     return openai_import.conversation_from_openai(value, where=where, now=now)
 
 
+def _our_other_format(value: Any) -> str | None:
+    form = value.get("format") if isinstance(value, dict) else None
+    return form if isinstance(form, str) and form.startswith("desktop-llm") else None
+
+
 def _unknown(name: str, value: Any) -> ImportRefusedError:
-    if isinstance(value, dict) and value.get("format") == BACKUP_FORMAT_NAME:
+    form = _our_other_format(value)
+    if form == BACKUP_FORMAT_NAME:
         return ImportRefusedError(
             f"{name} is the manifest of a desktop-llm backup; import the backup's zip file."
+        )
+    if form is not None:
+        return ImportRefusedError(
+            f"{name} is a desktop-llm file of a kind this version does not know "
+            f"({short(form)!r}); a newer desktop-llm may import it."
         )
     return ImportRefusedError(
         f"{name} is JSON but not a conversation format desktop-llm knows (its own JSON or "
@@ -235,7 +248,7 @@ def _sequence(name: str, values: Iterator[Any], now: datetime) -> ImportFile:
             where = f"{name}, conversation {number}"
             if _kind(value) != kind:
                 raise ImportRefusedError(
-                    f"{where} is not a {kind} conversation like the ones before it."
+                    f"{where} is not in the format of the ones before it ({kind})."
                 )
             yield _convert(kind, value, where, now)
 

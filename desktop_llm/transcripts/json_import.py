@@ -93,7 +93,9 @@ def _read_v1(document: Fields) -> Converted:
     if cycle is not None:
         raise refuse(document.where, f"message {cycle} is its own ancestor (the tree has a cycle)")
     by_key = {message.key: message for message in messages}
-    ordered = [by_key[key] for key in parents_first(list(by_key), parents)]
+    # Ids were handed out in the order messages were written: versions stay oldest first.
+    order = parents_first(list(by_key), parents, lambda key: (float(key), 0))
+    ordered = [by_key[key] for key in order]
 
     leaf = conversation.integer("current_leaf_id", null=True, minimum=1)
     if leaf is not None and str(leaf) not in by_key:
