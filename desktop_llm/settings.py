@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 _Record = TypeVar("_Record")
 _Choice = TypeVar("_Choice")
 
+# The interface's language: the system's, or one the user chose (applied at the next start).
+LANGUAGE_CHOICES = ("system", "en", "zh_CN")
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -101,6 +104,8 @@ class Settings:
     context_overflow: Overflow = "drop_oldest"
     # True: Ctrl+Enter sends and Enter starts a new line.
     ctrl_enter_sends: bool = False
+    # One of LANGUAGE_CHOICES: "system" follows the system's locale.
+    language: str = "system"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +123,7 @@ class Settings:
             ),
             "context_overflow": self.context_overflow,
             "ctrl_enter_sends": self.ctrl_enter_sends,
+            "language": self.language,
         }
 
     @classmethod
@@ -140,6 +146,7 @@ class Settings:
                 data.get("context_overflow"), OVERFLOW_CHOICES, defaults.context_overflow
             ),
             ctrl_enter_sends=_flag(data.get("ctrl_enter_sends"), defaults.ctrl_enter_sends),
+            language=_choice(data.get("language"), LANGUAGE_CHOICES, defaults.language),
         )
 
     def with_default_model(self, name: str | None) -> Settings:

@@ -45,6 +45,11 @@ FORBIDDEN = {
     "chat": {"ui", "cli", "app"},
     "cli": {"ui", "app"},
     "ui": {"engine", "storage", "hub", "converter", "cli", "app"},
+    # The core's translation marker: every part calls it, so it depends on none of them.
+    "i18n": {
+        "model_files", "engine", "storage", "transcripts", "hub", "converter", "chat", "cli",
+        "ui", "app", "settings",
+    },
 }
 
 

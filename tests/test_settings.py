@@ -82,6 +82,7 @@ def test_presets_templates_and_preferences_survive_a_save(tmp_path: Path) -> Non
         prompt_templates=(PromptTemplate("Translate", "Into French: {{input}}"),),
         context_overflow="stop",
         ctrl_enter_sends=True,
+        language="zh_CN",
     )
     save_settings(settings, target)
     assert load_settings(target) == settings
@@ -99,6 +100,7 @@ def test_a_file_from_before_these_settings_gets_their_defaults(tmp_path: Path) -
     assert loaded.prompt_templates is None
     assert loaded.context_overflow == "drop_oldest"
     assert loaded.ctrl_enter_sends is False
+    assert loaded.language == "system"
 
 
 def test_damaged_values_fall_back_one_by_one(tmp_path: Path) -> None:
@@ -120,6 +122,7 @@ def test_damaged_values_fall_back_one_by_one(tmp_path: Path) -> None:
         "prompt_templates": [{"name": "T", "text": "{{input}}"}, {"name": "No text"}, 3],
         "context_overflow": "explode",
         "ctrl_enter_sends": "yes",
+        "language": "klingon",
     }))
     loaded = load_settings(target)
     assert loaded.default_model == "kept"
@@ -130,6 +133,7 @@ def test_damaged_values_fall_back_one_by_one(tmp_path: Path) -> None:
     assert loaded.prompt_templates == (PromptTemplate("T", "{{input}}"),)
     assert loaded.context_overflow == "drop_oldest"
     assert loaded.ctrl_enter_sends is False
+    assert loaded.language == "system"
     assert not target.with_name("settings.json.broken").exists()  # nothing to set aside
 
 
