@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from desktop_llm.transcripts.transcript import Transcript
 
 
+# No display needed: the core end to end in a temporary data folder, then the window offscreen.
+SELF_TEST_FLAG = "--self-test"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     from desktop_llm.engine.protocol import FROZEN_HOST_FLAG
@@ -19,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_llm.engine.host import main as engine_main
 
         return engine_main()
+    if args == [SELF_TEST_FLAG]:
+        from desktop_llm.app import self_test
+
+        return self_test()
     if not args:
         from desktop_llm.app import run_app
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from desktop_llm.chat.service import ChatService
+import os
+import sys
+from typing import TYPE_CHECKING
+
 from desktop_llm.logging_setup import configure_logging
 from desktop_llm.paths import AppPaths, app_paths
-from desktop_llm.ui.application import run_gui
-from desktop_llm.ui.chat_bridge import ChatBridge
-from desktop_llm.ui.main_window import MainWindow
-from desktop_llm.ui.models_bridge import ModelsBridge
+
+if TYPE_CHECKING:
+    from desktop_llm.ui.main_window import MainWindow
+
+# How long the self-test's window may take to close (its engine stops first).
+_WINDOW_CLOSE_SECONDS = 60.0
 
 
 def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> MainWindow:
     """Open the history and the engine and build the window over them (a QApplication exists)."""
+    from desktop_llm.chat.service import ChatService
+    from desktop_llm.ui.chat_bridge import ChatBridge
+    from desktop_llm.ui.main_window import MainWindow
+    from desktop_llm.ui.models_bridge import ModelsBridge
+
     service = ChatService.open(paths)
     try:
         bridge = ChatBridge(service)
@@ -29,6 +39,44 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
 
 
 def run_app(argv: list[str] | None = None) -> int:
+    from desktop_llm.ui.application import run_gui
+
     paths = app_paths().ensure()
     configure_logging(paths.logs_dir)
     return run_gui(lambda: create_main_window(paths), argv)
+
+
+def self_test() -> int:
+    """``desktop-llm --self-test``: the core end to end, then the window built offscreen."""
+    from desktop_llm.self_test import Step, run_self_test
+
+    return run_self_test([Step("window", check_window)])
+
+
+def check_window(paths: AppPaths) -> str:
+    """Qt loads with its plugins (offscreen: no display needed), the window opens over the
+    history with the app's icon and closes, stopping its engine."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_llm.self_test import SelfTestFailure
+    from desktop_llm.ui.application import log_qt_messages, prepare_application
+
+    log_qt_messages()  # the offscreen platform's notes are not the self-test's output
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    prepare_application(app)
+    if app.windowIcon().isNull():
+        raise SelfTestFailure("the application icon could not be loaded.")
+    window = create_main_window(paths, load_default_model=False)
+    window.show()
+    app.processEvents()
+    shown = window.isVisible()
+    window.close()
+    if not window.wait_for_shutdown(_WINDOW_CLOSE_SECONDS):
+        raise SelfTestFailure("the window did not close within a minute.")
+    app.processEvents()
+    if not shown:
+        raise SelfTestFailure("the window was not shown.")
+    sizes = sorted({size.width() for size in app.windowIcon().availableSizes()})
+    return f"shown on Qt's {app.platformName()} platform, icon sizes {sizes}"

@@ -1,0 +1,97 @@
+"""``desktop-llm --self-test``: the real app end to end without a display, and its failures."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_llm import bundled_model
+from desktop_llm.self_test import run_self_test
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _headless_env(home: Path) -> dict[str, str]:
+    """No display of any kind, and no offscreen platform chosen for it: the self-test must
+    choose one itself."""
+    env = dict(os.environ)
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(variable, None)
+    env["DESKTOP_LLM_HOME"] = str(home)
+    return env
+
+
+@pytest.mark.slow
+def test_self_test_passes_without_a_display_and_leaves_the_data_folder_alone(
+    tmp_path: Path, model_path: Path
+) -> None:
+    home = tmp_path / "user-data"
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_llm", "--self-test"],
+        env=_headless_env(home), cwd=REPO, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for step in ("bundled model", "engine and reply", "history on disk", "conversion", "window"):
+        assert any(line.startswith(f"  ok  {step}: ") for line in lines), done.stdout
+    assert "CPU backend" in done.stdout or "backend" in done.stdout
+    assert lines[-1].startswith("self-test passed in ")
+    assert done.stderr == ""
+    # The temporary data folder was used, and removed; the user's was never created.
+    assert not home.exists()
+
+
+def test_a_missing_bundled_model_fails_with_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "models" / bundled_model.DEFAULT_MODEL.file_name
+    monkeypatch.setattr(bundled_model, "default_model_path", lambda: missing)
+    out, err = io.StringIO(), io.StringIO()
+
+    assert run_self_test(out=out, err=err) == 1
+
+    assert err.getvalue() == (
+        f"desktop-llm self-test failed: bundled model: the bundled model is missing: "
+        f"{missing} does not exist.\n"
+    )
+    assert "ok" not in out.getvalue()
+
+
+def test_a_damaged_bundled_model_fails_before_the_engine_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_path: Path
+) -> None:
+    damaged = tmp_path / bundled_model.DEFAULT_MODEL.file_name
+    shutil.copyfile(model_path, damaged)
+    with damaged.open("r+b") as stream:
+        stream.seek(10_000_000)
+        stream.write(b"\0" * 16)
+    monkeypatch.setattr(bundled_model, "default_model_path", lambda: damaged)
+    err = io.StringIO()
+
+    assert run_self_test(out=io.StringIO(), err=err) == 1
+
+    assert err.getvalue().splitlines() == [
+        f"desktop-llm self-test failed: bundled model: the bundled model {damaged} is "
+        "damaged (its sha256 differs)."
+    ]
+
+
+def test_an_engine_that_cannot_start_fails_the_reply_step_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch, model_path: Path
+) -> None:
+    from desktop_llm.engine import protocol
+
+    monkeypatch.setattr(protocol, "host_command", lambda: [sys.executable, "-c", "exit(3)"])
+    out, err = io.StringIO(), io.StringIO()
+
+    assert run_self_test(out=out, err=err) == 1
+
+    first = err.getvalue().splitlines()[0]
+    assert first.startswith("desktop-llm self-test failed: engine and reply: ")
+    assert "  ok  bundled model: " in out.getvalue()
