@@ -156,10 +156,11 @@ def _json_import(reader: JsonReader, now: datetime) -> ImportFile:
     first = reader.peek()
     if first == "{":
         document = reader.value()
-        if not reader.peek():
-            return _single(name, document, now)
-        # More objects after the first: JSON Lines, one conversation a line.
-        return _sequence(name, _values(document, reader), now)
+        if reader.peek() == "{":
+            # More objects after the first: JSON Lines, one conversation a line.
+            return _sequence(name, _values(document, reader), now)
+        reader.expect_end()
+        return _single(name, document, now)
     if first == "[":
         items = reader.items()
         head = next(items, None)
@@ -222,8 +223,9 @@ def _single(name: str, value: Any, now: datetime) -> ImportFile:
 
 def _values(first: Any, reader: JsonReader) -> Iterator[Any]:
     yield first
-    while reader.peek():
+    while reader.peek() == "{":
         yield reader.value()
+    reader.expect_end()
 
 
 def _then(head: Any, items: Iterator[Any], reader: JsonReader) -> Iterator[Any]:

@@ -106,6 +106,8 @@ class JsonReader:
             try:
                 value, end = self._decoder.raw_decode(self._buffer, start)
             except json.JSONDecodeError as error:
+                if len(self._buffer) - start > self._max_value:
+                    raise self._too_big() from None
                 if self._eof:
                     raise self._malformed(error) from None
                 self._need_more(start)
@@ -222,13 +224,23 @@ class JsonReader:
         )
 
     def _malformed(self, error: json.JSONDecodeError) -> ImportRefusedError:
-        # An error at the very end of the text, or a string never closed, means the text
-        # stopped early rather than went wrong.
-        if error.pos >= len(self._buffer.rstrip()) or error.msg.startswith("Unterminated"):
+        if self._stopped_early(error):
             return self._cut_off()
         return ImportRefusedError(
             f"{self.source} is not valid JSON: {error.msg.lower()} at character "
             f"{self._dropped + error.pos + 1}."
+        )
+
+    def _stopped_early(self, error: json.JSONDecodeError) -> bool:
+        """Whether the text could still have become valid JSON had it gone on: the decoder
+        failed at its very end, inside a string never closed, an escape or a word cut short."""
+        end = len(self._buffer.rstrip())
+        rest = self._buffer[error.pos : end]
+        return (
+            error.pos >= end
+            or error.msg.startswith("Unterminated string")
+            or (error.msg.startswith("Invalid \\uXXXX") and len(rest) < 6)
+            or (bool(rest) and any(word.startswith(rest) for word in ("true", "false", "null")))
         )
 
     def _too_big(self) -> ImportRefusedError:

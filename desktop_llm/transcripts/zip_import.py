@@ -57,11 +57,16 @@ class ZipArchive:
         where = f"{self.source}:{name}"
         if info.flag_bits & 0x1:
             raise ImportRefusedError(f"{where} is encrypted; desktop-llm cannot read it.")
-        if info.file_size > self._budget:
+        # zipfile never returns more than the header's size (a longer entry fails its
+        # checksum), so a header over what is left is refused at once; the bytes that really
+        # come out are counted all the same, and a shorter entry than claimed costs nothing.
+        if info.file_size > MAX_ZIP_UNCOMPRESSED_BYTES:
             raise ImportRefusedError(
                 f"{where} says it unpacks to {info.file_size:,} bytes, more than the "
                 f"{MAX_ZIP_UNCOMPRESSED_BYTES:,} an import may read."
             )
+        if info.file_size > self._budget:
+            raise self._over_budget(where)
         try:
             stream = self._archive.open(info)
         except _DAMAGE as error:
@@ -73,10 +78,14 @@ class ZipArchive:
     def _spend(self, count: int, where: str) -> None:
         self._budget -= count
         if self._budget < 0:
-            raise ImportRefusedError(
-                f"{where} unpacks to more than {MAX_ZIP_UNCOMPRESSED_BYTES:,} bytes in all, more "
-                "than any chat export; it was not imported (a zip bomb?)."
-            )
+            raise self._over_budget(where)
+
+    @staticmethod
+    def _over_budget(where: str) -> ImportRefusedError:
+        return ImportRefusedError(
+            f"{where} takes the zip past {MAX_ZIP_UNCOMPRESSED_BYTES:,} unpacked bytes in all, "
+            "more than any chat export; it was not imported (a zip bomb?)."
+        )
 
 
 class _CheckedEntry:
