@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -28,13 +29,23 @@ from desktop_llm.chat import (
     MessageRecord,
 )
 from desktop_llm.chat.service import ENGINE_START_TIMEOUT, ChatService, Reply
-from desktop_llm.errors import ConversationDeletedError
+from desktop_llm.errors import ConversationDeletedError, ExportError
 from desktop_llm.settings import Settings
+from desktop_llm.transcripts.formats import ExportFormat
+from desktop_llm.transcripts.importing import ImportReport
+from desktop_llm.transcripts.transcript import Transcript
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
+from desktop_llm.ui.pdf_export import missing_font_warning, write_pdf
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Exported:
+    paths: list[Path]  # the files written, in the order asked for
+    note: str | None = None  # something the user should know (a PDF missing a Chinese font)
 
 
 class ChatBridge(QObject):
@@ -55,6 +66,8 @@ class ChatBridge(QObject):
     backendReady = Signal(object)  # BackendInfo, once the engine process has described it
     engineStopped = Signal(str)  # a sentence: the engine crashed or was restarted
     safeModeChanged = Signal(object)  # SafeModeStatus
+    # An export, backup or import under way: (what, done, total), from its worker thread.
+    transferProgress = Signal(str, int, int)
 
     def __init__(self, service: ChatService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +75,10 @@ class ChatBridge(QObject):
         # One thread: storage calls stay in the order they were asked for.
         self._tasks = BackgroundTasks("storage-tasks", parent=self)
         self._tasks.failed.connect(self.failed)
+        # Exports, backups and imports may take seconds: their own thread, so opening a
+        # conversation meanwhile does not wait behind them (SQLite's WAL lets both read).
+        self._transfers = BackgroundTasks("transfer-tasks", parent=self)
+        self._transfers.failed.connect(self.failed)
         self._request_ids = itertools.count(1)
         self._stop_requested: set[int] = set()
         self._lock = threading.Lock()
@@ -164,6 +181,63 @@ class ChatBridge(QObject):
             lambda: self.service.delete_conversation(conversation_id),
             lambda _deleted: self.refresh_conversations(),
         )
+
+    # Export, backup, import ------------------------------------------------------------------
+
+    def export_conversations(
+        self,
+        conversation_ids: Sequence[int],
+        fmt: ExportFormat,
+        path: Path,
+        on_done: Callable[[Exported], None],
+        on_error: Callable[[str], None],
+        *,
+        into_folder: bool = False,
+    ) -> None:
+        """Write conversations in ``fmt`` (PDF drawn by Qt on the worker thread): one to the
+        file ``path``, several (or any number with ``into_folder``) into the folder ``path``,
+        created if need be."""
+        ids = list(conversation_ids)
+
+        def work() -> Exported:
+            notes: list[str] = []
+
+            def pdf(transcript: Transcript, target: Path) -> None:
+                write_pdf(transcript, target)
+                note = missing_font_warning(transcript)
+                if note and note not in notes:
+                    notes.append(note)
+
+            if into_folder:
+                _make_folder(path)
+            written = self.service.export(ids, fmt, path, pdf_writer=pdf)
+            return Exported(written, notes[0] if notes else None)
+
+        self._transfers.run(work, on_done, on_error)
+
+    def back_up(
+        self, path: Path, on_done: Callable[[int], None], on_error: Callable[[str], None]
+    ) -> None:
+        """Every conversation into the zip ``path``; ``on_done`` gets how many."""
+        self._transfers.run(
+            lambda: self.service.backup(path, self._progress("backup")), on_done, on_error
+        )
+
+    def import_file(
+        self, path: Path, on_done: Callable[[ImportReport], None],
+        on_error: Callable[[str], None],
+    ) -> None:
+        """One file in one transaction; ``on_done`` gets what it brought. Progress is the
+        count so far (a file is read as it goes: its total is not known before the end)."""
+        self._transfers.run(
+            lambda: self.service.import_file(
+                path, lambda done: self.transferProgress.emit("import", done, 0)
+            ),
+            on_done, on_error,
+        )
+
+    def _progress(self, what: str) -> Callable[[int, int], None]:
+        return lambda done, total: self.transferProgress.emit(what, done, total)
 
     # Models -------------------------------------------------------------------------------
 
@@ -283,5 +357,15 @@ class ChatBridge(QObject):
             return
         self._closed = True
         self.service.stop()
+        self._transfers.shutdown()  # an export or import under way ends first, whole
         self._tasks.shutdown()
         self.service.close()
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(
+            f"Could not create the folder {path} ({error.strerror or error}); nothing was written."
+        ) from error

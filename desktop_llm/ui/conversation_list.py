@@ -33,6 +33,7 @@ class ConversationList(QWidget):
     renameRequested = Signal(int, str)
     deleteRequested = Signal(int)
     pinRequested = Signal(int, bool)
+    exportRequested = Signal(int)
     searchRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -68,6 +69,7 @@ class ConversationList(QWidget):
         self.view.renameRequested.connect(self.renameRequested)
         self.view.deleteRequested.connect(self.deleteRequested)
         self.view.pinRequested.connect(self.pinRequested)
+        self.view.exportRequested.connect(self.exportRequested)
         self.results_view.clicked.connect(self._on_hit_activated)
         self.results_view.activated.connect(self._on_hit_activated)
         self.search_field.queryChanged.connect(self._on_query_changed)
@@ -102,6 +104,15 @@ class ConversationList(QWidget):
 
     def titles(self) -> list[str]:
         return self.view.conversations.titles()
+
+    def records(self) -> list[ConversationRecord]:
+        """The conversations listed, in the list's order."""
+        model = self.view.conversations
+        return [model.record(row) for row in range(model.rowCount())]
+
+    def record_of(self, conversation_id: int) -> ConversationRecord | None:
+        row = self.view.conversations.row_of(conversation_id)
+        return None if row is None else self.view.conversations.record(row)
 
     def rename_current(self) -> None:
         self.view.rename_current()

@@ -1,4 +1,5 @@
-"""The list of saved conversations: open, pin, rename (F2 or menu), delete (with confirmation).
+"""The list of saved conversations: open, pin, rename (F2 or menu), export, delete (with
+confirmation).
 
 A refresh keeps what the user sees: the selected conversation stays selected wherever it moved,
 and the rows in view stay in view (a conversation jumping to the top does not push them down),
@@ -45,6 +46,7 @@ class ConversationView(QListView):
     renameRequested = Signal(int, str)
     deleteRequested = Signal(int)
     pinRequested = Signal(int, bool)
+    exportRequested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +82,8 @@ class ConversationView(QListView):
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_action.triggered.connect(self.delete_current)
+        self.export_action = QAction(self.tr("Export…"), self)
+        self.export_action.triggered.connect(self.export_current)
         self.addActions([self.pin_action, self.rename_action, self.delete_action])
 
     # Contents ---------------------------------------------------------------------------------
@@ -207,6 +211,12 @@ class ConversationView(QListView):
             self.deleteRequested.emit(int(index.data(ID_ROLE)))
 
     @Slot()
+    def export_current(self) -> None:
+        index = self.currentIndex()
+        if index.isValid():
+            self.exportRequested.emit(int(index.data(ID_ROLE)))
+
+    @Slot()
     def toggle_pin_current(self) -> None:
         index = self.currentIndex()
         if index.isValid():
@@ -233,5 +243,7 @@ class ConversationView(QListView):
         pinned = self.conversations.record(index.row()).pinned
         self.pin_action.setText(self.tr("Unpin") if pinned else self.tr("Pin"))
         menu = QMenu(self)
-        menu.addActions([self.pin_action, self.rename_action, self.delete_action])
+        menu.addActions([self.pin_action, self.rename_action, self.export_action])
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
         menu.exec(self.viewport().mapToGlobal(position))

@@ -48,6 +48,7 @@ from desktop_llm.ui.models_bridge import ModelsBridge
 from desktop_llm.ui.settings_actions import SettingsActions
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
+from desktop_llm.ui.transfer_actions import TransferActions, dropped_imports
 
 
 class MainWindow(QMainWindow):
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.garbage_collector = GuiThreadCollector(self)
         self.settings_actions = SettingsActions(bridge, self.message_input, self)
+        self.transfers = TransferActions(bridge, self.status, self)
         self._lay_out()
         self._build_menus()
         self._connect()
@@ -194,9 +196,19 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         menus = {
+            "file": bar.addMenu(self.tr("&File")),
             "chat": bar.addMenu(self.tr("&Chat")),
             "settings": bar.addMenu(self.tr("&Settings")),
         }
+        action("file", self.tr("Import…"), self.transfers.import_files,
+               "Ctrl+I", "importAction")
+        menus["file"].addSeparator()
+        action("file", self.tr("Export conversation…"), self.export_current,
+               "Ctrl+E", "exportConversationAction")
+        action("file", self.tr("Export conversations…"), self.export_several,
+               None, "exportConversationsAction")
+        action("file", self.tr("Back up all conversations…"), self.transfers.back_up,
+               None, "backupAction")
         action("chat", self.tr("New chat"), self.start_new_chat,
                QKeySequence.StandardKey.New, "newChatAction")
         action("chat", self.tr("Search conversations"), self.conversation_list.focus_search,
@@ -232,6 +244,9 @@ class MainWindow(QMainWindow):
         self.conversation_list.renameRequested.connect(bridge.rename_conversation)
         self.conversation_list.deleteRequested.connect(self._on_delete_requested)
         self.conversation_list.pinRequested.connect(bridge.set_pinned)
+        self.conversation_list.exportRequested.connect(self._on_export_requested)
+        self.transfers.failed.connect(self.show_error)
+        self.transfers.conversationImported.connect(self._on_conversation_imported)
         self.conversation_list.searchRequested.connect(bridge.search)
         self.conversation_list.messageRequested.connect(self._on_search_hit)
         bridge.searchFinished.connect(self.conversation_list.show_search_results)
@@ -363,6 +378,37 @@ class MainWindow(QMainWindow):
             self.start_new_chat()
         self.bridge.delete_conversation(conversation_id)
 
+    # Export and import ----------------------------------------------------------------------
+
+    @Slot()
+    def export_current(self) -> None:
+        """Ctrl+E: save the conversation shown, in the format the save dialog's filter names."""
+        conversation_id = self._conversation_id
+        record = None
+        if conversation_id is not None:
+            record = self.conversation_list.record_of(conversation_id) or self._conversation
+        if record is None:
+            self.status.showMessage(self.tr("Open a conversation to export it."), 5000)
+            return
+        self.transfers.export_conversation(record)
+
+    @Slot()
+    def export_several(self) -> None:
+        self.transfers.export_several(self.conversation_list.records(), self._conversation_id)
+
+    @Slot(int)
+    def _on_export_requested(self, conversation_id: int) -> None:
+        record = self.conversation_list.record_of(conversation_id)
+        if record is not None:
+            self.transfers.export_conversation(record)
+
+    @Slot(int)
+    def _on_conversation_imported(self, conversation_id: int) -> None:
+        # Shown at once, unless the user is busy here: a reply streaming or a message being
+        # edited stays on screen, and the import waits in the list.
+        if not self.generating and self._editing is None:
+            self._on_conversation_selected(conversation_id)
+
     # Models ---------------------------------------------------------------------------------
 
     @Slot(list)
@@ -404,20 +450,27 @@ class MainWindow(QMainWindow):
         return self.model_browser
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_models(event.mimeData()):
+        mime = event.mimeData()
+        if _dropped_models(mime) or dropped_imports(mime):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = _dropped_models(event.mimeData())
-        if not paths:
+        """.gguf files and folders add models; .json and .zip files import conversations."""
+        mime = event.mimeData()
+        models, conversations = _dropped_models(mime), dropped_imports(mime)
+        if not models and not conversations:
             return
         event.acceptProposedAction()
+        if conversations:
+            self.transfers.import_paths(conversations)
+        if not models:
+            return
 
         def done(problems: list[str]) -> None:
             if problems:
                 self.show_error("\n".join(problems))
 
-        self.models_bridge.import_paths(paths, done)
+        self.models_bridge.import_paths(models, done)
 
     @Slot(object)
     def _on_backend_ready(self, backend: BackendInfo) -> None:
