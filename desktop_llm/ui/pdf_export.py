@@ -260,7 +260,8 @@ def transcript_html(transcript: Transcript) -> str:
     parts = [
         f'<h1 style="margin-bottom:2px;">{html.escape(conversation.title)}</h1>',
         f'<p style="color:{THEME.muted}; margin-top:0; margin-bottom:10px;">'
-        + " &nbsp;·&nbsp; ".join(html.escape(fact) for fact in facts) + "</p>",
+        # Each fact kept on one line: a date never splits from its time.
+        + " &nbsp;·&nbsp; ".join(html.escape(f).replace(" ", "&nbsp;") for f in facts) + "</p>",
     ]
     if conversation.system_prompt.strip():
         parts.append(_heading(tr("System prompt"), "system", ""))
