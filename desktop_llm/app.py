@@ -39,11 +39,14 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
 
 
 def run_app(argv: list[str] | None = None) -> int:
+    from desktop_llm.settings import load_settings
     from desktop_llm.ui.application import run_gui
 
     paths = app_paths().ensure()
     configure_logging(paths.logs_dir)
-    return run_gui(lambda: create_main_window(paths), argv)
+    # The interface's language is chosen before any window exists (Preferences, next start).
+    language = load_settings(paths.settings_file).language
+    return run_gui(lambda: create_main_window(paths), argv, language=language)
 
 
 def self_test() -> int:

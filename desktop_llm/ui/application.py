@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_llm import __version__
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.resources import app_icon_files
+from desktop_llm.ui.translations import install_language
 
 if TYPE_CHECKING:
     from desktop_llm.ui.main_window import MainWindow
@@ -60,10 +61,18 @@ def prepare_application(app: QApplication) -> None:
     app.setWindowIcon(app_icon())
 
 
-def run_gui(make_window: Callable[[], MainWindow], argv: list[str] | None = None) -> int:
+def run_gui(
+    make_window: Callable[[], MainWindow],
+    argv: list[str] | None = None,
+    *,
+    language: str = "system",
+) -> int:
+    """``language``: the Settings' choice, in place before the first widget (and the first
+    message of the core) is made."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
     prepare_application(app)
+    install_language(app, language)
     try:
         window = make_window()
     except DesktopLLMError as error:
