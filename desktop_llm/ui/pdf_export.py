@@ -60,6 +60,8 @@ from desktop_llm.ui.markdown_render import Theme, render_markdown
 from desktop_llm.ui.pdf_text_map import fix_radicals
 
 logger = logging.getLogger(__name__)
+# Literal contexts and texts at each call, so lupdate finds them (the PDF is in the app's language).
+translate = QCoreApplication.translate
 
 THEME = Theme()  # light: the page is white whatever the desktop's theme
 TEXT_POINTS = 10.5
@@ -111,9 +113,10 @@ def missing_font_warning(transcript: Transcript, fonts: PdfFonts | None = None) 
     fonts = fonts or pdf_fonts()
     if fonts.covers_chinese or not _holds_chinese(transcript):
         return None
-    return (
+    return translate(
+        "PdfExport",
         "No font on this computer covers Chinese, so its Chinese text shows as empty boxes "
-        "in the PDF; install one (for example Noto Sans CJK) and export again."
+        "in the PDF; install one (for example Noto Sans CJK) and export again.",
     )
 
 
@@ -239,7 +242,7 @@ def _draw_footer(painter: QPainter, font: QFont, area: QRectF, page: int, pages:
     painter.save()
     painter.setFont(font)
     painter.setPen(QColor(THEME.muted))
-    text = QCoreApplication.translate("PdfExport", "Page {0} of {1}").format(page, pages)
+    text = translate("PdfExport", "Page {0} of {1}").format(page, pages)
     painter.drawText(area, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
                      text)
     painter.restore()
@@ -251,11 +254,12 @@ def _draw_footer(painter: QPainter, font: QFont, area: QRectF, page: int, pages:
 def transcript_html(transcript: Transcript) -> str:
     """The PDF's content as Qt rich text; every piece of the conversation's text is escaped."""
     conversation = transcript.conversation
-    tr = _translate
     facts = [
-        tr("Model: {0}").format(conversation.model or tr("none")),
-        tr("Created {0}").format(_when(conversation.created_at)),
-        tr("Updated {0}").format(_when(conversation.updated_at)),
+        translate("PdfExport", "Model: {0}").format(
+            conversation.model or translate("PdfExport", "none")
+        ),
+        translate("PdfExport", "Created {0}").format(_when(conversation.created_at)),
+        translate("PdfExport", "Updated {0}").format(_when(conversation.updated_at)),
     ]
     parts = [
         f'<h1 style="margin-bottom:2px;">{html.escape(conversation.title)}</h1>',
@@ -264,7 +268,7 @@ def transcript_html(transcript: Transcript) -> str:
         + " &nbsp;·&nbsp; ".join(html.escape(f).replace(" ", "&nbsp;") for f in facts) + "</p>",
     ]
     if conversation.system_prompt.strip():
-        parts.append(_heading(tr("System prompt"), "system", ""))
+        parts.append(_heading(translate("PdfExport", "System prompt"), "system", ""))
         parts.append(_plain(conversation.system_prompt, THEME.muted))
     for message in transcript.shown():
         parts.append(_message_html(message))
@@ -272,18 +276,19 @@ def transcript_html(transcript: Transcript) -> str:
 
 
 def _message_html(message: MessageRecord) -> str:
-    tr = _translate
-    label = {"user": tr("You"), "assistant": tr("Assistant"), "system": tr("System")}.get(
-        message.role, message.role
-    )
+    label = {
+        "user": translate("PdfExport", "You"),
+        "assistant": translate("PdfExport", "Assistant"),
+        "system": translate("PdfExport", "System"),
+    }.get(message.role, message.role)
     details = [_when(message.created_at)]
     if message.role == "assistant" and message.model:
         details.insert(0, message.model)
     notes = {
-        "cancelled": tr("stopped"),
-        "interrupted": tr("interrupted"),
-        "length": tr("cut off at the length limit"),
-        "error": tr("failed"),
+        "cancelled": translate("PdfExport", "stopped"),
+        "interrupted": translate("PdfExport", "interrupted"),
+        "length": translate("PdfExport", "cut off at the length limit"),
+        "error": translate("PdfExport", "failed"),
     }
     if message.finish_reason in notes:
         details.append(notes[message.finish_reason])
@@ -324,7 +329,7 @@ def _plain(text: str, colour: str = "") -> str:
 
 def _reasoning_html(reasoning: str) -> str:
     """Quiet: small grey italic text on a pale band, indented, under a "Reasoning" label."""
-    label = html.escape(_translate("Reasoning"))
+    label = html.escape(translate("PdfExport", "Reasoning"))
     style = (
         f"background-color:{_REASONING_BACKGROUND}; color:{THEME.muted};"
         " white-space:pre-wrap; font-style:italic; font-size:small;"
@@ -337,10 +342,6 @@ def _reasoning_html(reasoning: str) -> str:
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def _translate(text: str) -> str:
-    return QCoreApplication.translate("PdfExport", text)
 
 
 def _when(moment: datetime) -> str:
