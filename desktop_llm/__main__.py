@@ -16,6 +16,7 @@ SELF_TEST_FLAG = "--self-test"
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    from desktop_llm.converter.protocol import FROZEN_CHILD_FLAG as CHILD_FLAG
     from desktop_llm.engine.protocol import FROZEN_HOST_FLAG
 
     if args == [FROZEN_HOST_FLAG]:
@@ -23,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_llm.engine.host import main as engine_main
 
         return engine_main()
+    if len(args) == 2 and args[0] == CHILD_FLAG:
+        # Likewise the conversion child (quantizing and measuring work in every bundle).
+        from desktop_llm.converter.child import main as child_main
+
+        return child_main(args[1:])
     if args == [SELF_TEST_FLAG]:
         from desktop_llm.app import self_test
 

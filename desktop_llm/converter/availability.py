@@ -13,9 +13,12 @@ import base64
 import hashlib
 import json
 import logging
+import sys
 from functools import lru_cache
 from importlib import metadata, util
 from pathlib import Path
+
+from desktop_llm.i18n import translate
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,15 @@ def missing_distributions() -> list[str]:
 
 def conversion_unavailable() -> str | None:
     """None when the converter can run; else the sentence telling how to add it."""
+    if getattr(sys, "frozen", False):
+        # Nothing can be added to a bundle: say what converting needs, and what works here.
+        return translate(
+            "Conversion",
+            "This app was packaged without the converter from Hugging Face weights to GGUF "
+            "(it needs torch and transformers, about 1.1 GB). Convert with desktop-llm "
+            "installed from source with its convert extra ({hint}), then import the .gguf "
+            "here; or download a ready GGUF from the Hub. Quantizing a GGUF works here.",
+        ).format(hint=INSTALL_HINT)
     missing = missing_distributions()
     if not missing:
         return None

@@ -16,7 +16,11 @@ signal, an abort in C code) is a crash.
 
 from __future__ import annotations
 
+import sys
+
 CHILD_MODULE = "desktop_llm.converter.child"
+# A frozen app has no ``python -m``: its executable runs the child when given this flag.
+FROZEN_CHILD_FLAG = "--converter-child"
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
 
@@ -24,3 +28,11 @@ PROGRESS = "progress"
 RESULT = "result"
 REFUSED = "error"
 FAILED = "failed"
+
+
+def child_command(job: str) -> list[str]:
+    """How to start the child for one stage (``job``: its JSON), from a source checkout or a
+    frozen bundle."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_CHILD_FLAG, job]
+    return [sys.executable, "-m", CHILD_MODULE, job]

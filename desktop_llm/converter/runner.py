@@ -11,7 +11,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -51,7 +50,7 @@ def run_child_stage(
     else:
         popen_options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
     child = subprocess.Popen(
-        [sys.executable, "-m", protocol.CHILD_MODULE, json.dumps(job)],
+        protocol.child_command(json.dumps(job)),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
