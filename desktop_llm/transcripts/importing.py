@@ -62,14 +62,14 @@ class ImportReport:
             text += f" from {self.file_name}"
         text += f" ({self.kind})"
         skipped = []
-        if self.skipped_parts:
-            plural = "s" if self.skipped_parts != 1 else ""
-            skipped.append(f"{self.skipped_parts} image{plural} and other non-text parts skipped")
-        if self.skipped_messages:
-            plural = "s" if self.skipped_messages != 1 else ""
-            skipped.append(
-                f"{self.skipped_messages} tool or other message{plural} the app cannot show skipped"
-            )
+        if self.skipped_parts == 1:
+            skipped.append("1 image or other non-text part skipped")
+        elif self.skipped_parts:
+            skipped.append(f"{self.skipped_parts} images and other non-text parts skipped")
+        if self.skipped_messages == 1:
+            skipped.append("1 tool or other message skipped")
+        elif self.skipped_messages:
+            skipped.append(f"{self.skipped_messages} tool and other messages skipped")
         return text + ("; " + "; ".join(skipped) if skipped else "") + "."
 
 

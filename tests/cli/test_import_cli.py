@@ -40,8 +40,8 @@ def test_several_files_each_summed_up(isolated_home: Path, paths: AppPaths, tmp_
 
     assert output.splitlines() == [
         "Imported 1 conversation from ours.json (desktop-llm conversation).",
-        "Imported 2 conversations from conversations.json (ChatGPT export); 1 image and other "
-        "non-text parts skipped; 1 tool or other message the app cannot show skipped.",
+        "Imported 2 conversations from conversations.json (ChatGPT export); 1 image or other "
+        "non-text part skipped; 1 tool or other message skipped.",
         "Imported 1 conversation from train.jsonl (OpenAI messages).",
     ]
     assert titles(paths) == [TITLE, TITLE, "Cat picture 猫", "Second", "Bonjour"]

@@ -44,8 +44,8 @@ def test_a_conversation_keeps_its_branches_times_and_the_branch_shown(
     assert report.skipped_parts == 1  # the image
     assert report.skipped_messages == 1  # the code's output (a tool message)
     assert report.summary() == (
-        "Imported 1 conversation from conversations.json (ChatGPT export); 1 image and other "
-        "non-text parts skipped; 1 tool or other message the app cannot show skipped."
+        "Imported 1 conversation from conversations.json (ChatGPT export); 1 image or other "
+        "non-text part skipped; 1 tool or other message skipped."
     )
     conversation = only_conversation(service)
     assert report.conversation_ids == (conversation.id,)

@@ -56,6 +56,10 @@ def test_a_conversation_with_parts_tools_and_a_system_prompt(
     assert report.kind == "OpenAI messages"
     # The image and the audio; the tool call, its result and the legacy function message.
     assert (report.skipped_parts, report.skipped_messages) == (2, 3)
+    assert report.summary() == (
+        "Imported 1 conversation from chat.json (OpenAI messages); 2 images and other non-text "
+        "parts skipped; 3 tool and other messages skipped."
+    )
     conversation = only_conversation(service)
     assert conversation.title == "Weather in Paris"
     assert conversation.model == "gpt-4o-mini"
