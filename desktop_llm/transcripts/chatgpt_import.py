@@ -32,6 +32,9 @@ _FINISH_REASONS = {"stop": "stop", "max_tokens": "length", "interrupted": "cance
 _TEXT_TYPES = ("text", "multimodal_text")
 # Parts that are objects but hold what was said (a voice message's transcript).
 _TEXT_PART_TYPES = ("audio_transcription",)
+# How far above a reply its thoughts are looked for. ChatGPT puts them one or two nodes up;
+# without a bound, many replies under one long run of left-out nodes would each walk all of it.
+_THOUGHTS_REACH = 8
 
 
 def is_conversation(value: object) -> bool:
@@ -172,10 +175,12 @@ class _Kept:
         return found
 
     def thoughts_above(self, node_id: str) -> str:
-        """The thinking of the nodes left out between a reply and its kept parent."""
+        """The thinking of the nodes left out just above a reply (thoughts, then a recap)."""
         texts: list[str] = []
         parent = self._parents[node_id]
-        while parent is not None and self._nodes[parent].message is None:
+        for _ in range(_THOUGHTS_REACH):
+            if parent is None or self._nodes[parent].message is not None:
+                break
             if self._nodes[parent].thoughts:
                 texts.append(self._nodes[parent].thoughts)
             parent = self._parents[parent]

@@ -407,3 +407,31 @@ def test_duplicate_encrypted_and_unknown_zips(
     assert "photos.zip is a zip file but neither a desktop-llm backup nor a ChatGPT" in refused(
         service, other, kept
     )
+
+
+@pytest.mark.timeout(120)  # walks that repeat per reply would take hours here
+def test_a_tree_built_to_make_walks_quadratic_imports_in_linear_time(
+    service: ChatService, tmp_path: Path
+) -> None:
+    # 40,000 nodes left out in one chain, then 40,000 replies all under its last node.
+    chain = 40_000
+    mapping: dict[str, Any] = {}
+    for number in range(chain):
+        parent = f"s{number - 1}" if number else None
+        mapping[f"s{number}"] = {"id": f"s{number}", "message": None, "parent": parent}
+    for number in range(chain):
+        mapping[f"r{number}"] = {
+            "id": f"r{number}",
+            "parent": f"s{chain - 1}",
+            "message": {
+                "author": {"role": "assistant"},
+                "create_time": T0 + number,
+                "content": {"content_type": "text", "parts": [f"reply {number}"]},
+            },
+        }
+    path = write_json(tmp_path / "c.json", [{"title": "Wide", "mapping": mapping}])
+    report = service.import_file(path)
+    [conversation_id] = report.conversation_ids
+    messages = service.messages(conversation_id)
+    assert len(messages) == chain
+    assert all(m.parent_id is None for m in messages)  # every reply a version of the first
