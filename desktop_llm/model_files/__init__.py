@@ -10,7 +10,12 @@ from desktop_llm.model_files.chat_template import chat_template_problem
 from desktop_llm.model_files.errors import GGUFError, NeedMoreData
 from desktop_llm.model_files.fit import MemoryEstimate, estimate_memory, fit_verdict
 from desktop_llm.model_files.header import ArraySummary, TensorInfo
-from desktop_llm.model_files.humanize import human_duration, human_parameters, human_size
+from desktop_llm.model_files.humanize import (
+    human_duration,
+    human_parameters,
+    human_size,
+    size_in_units,
+)
 from desktop_llm.model_files.info import GGUFInfo
 from desktop_llm.model_files.read import parse_gguf_header, read_gguf_info
 
@@ -29,4 +34,5 @@ __all__ = [
     "human_size",
     "parse_gguf_header",
     "read_gguf_info",
+    "size_in_units",
 ]

@@ -7,14 +7,20 @@ _SIZE_UNITS = ("KB", "MB", "GB", "TB", "PB")
 
 def human_size(n_bytes: int | float) -> str:
     """Decimal units, as download pages and file managers show them: 98362432 -> '98.4 MB'."""
+    value, unit = size_in_units(n_bytes)
+    return f"{int(value)} bytes" if unit is None else f"{value:.1f} {unit}"
+
+
+def size_in_units(n_bytes: int | float) -> tuple[float, str | None]:
+    """98362432 -> (98.362432, 'MB'), shown with one decimal; under 1000, (bytes, None)."""
     if n_bytes < 1000:
-        return f"{int(n_bytes)} bytes"
+        return float(int(n_bytes)), None
     value = float(n_bytes)
     for unit in _SIZE_UNITS:
         value /= 1000
         # Compare the rounded value, so 999.96 MB reads "1.0 GB", not "1000.0 MB".
         if round(value, 1) < 1000 or unit == _SIZE_UNITS[-1]:
-            return f"{value:.1f} {unit}"
+            return value, unit
     raise AssertionError("unreachable")
 
 

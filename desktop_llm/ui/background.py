@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from desktop_llm.errors import DesktopLLMError
 
@@ -26,7 +26,9 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, DesktopLLMError):
         return str(error)
     logger.error("unexpected failure", exc_info=error)
-    return f"Something went wrong: {error}. Details are in the log file."
+    return QCoreApplication.translate(
+        "BackgroundTasks", "Something went wrong: {0}. Details are in the log file."
+    ).format(error)
 
 
 class BackgroundTasks(QObject):

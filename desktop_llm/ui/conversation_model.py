@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 
 from desktop_llm.chat import ConversationRecord
+from desktop_llm.ui.locale_format import short_date, short_time
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 PINNED_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -33,18 +34,19 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 def relative_date(when: datetime, now: datetime | None = None) -> str:
-    """In local time: "14:03" today, "Yesterday", a short weekday name within the week, else
-    "2026-03-01"."""
+    """In local time and the interface's locale: the time today ("14:03", "2:03 PM"),
+    "Yesterday", a short weekday name within the week, else the short date ("3/1/26",
+    "2026/3/1")."""
     local = when.astimezone()
     today = (now or datetime.now().astimezone()).astimezone().date()
     day = local.date()
     if day == today:
-        return local.strftime("%H:%M")
+        return short_time(local)
     if day == today - timedelta(days=1):
         return QCoreApplication.translate("ConversationModel", "Yesterday")
     if today - timedelta(days=7) < day < today:
         return QLocale().dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
-    return day.isoformat()
+    return short_date(local)
 
 
 class ConversationModel(QAbstractListModel):

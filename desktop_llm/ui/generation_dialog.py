@@ -39,8 +39,6 @@ from desktop_llm.ui.dialog_parts import ok_cancel_buttons, problem_label
 
 MAX_SEED = 2**31 - 1
 MAX_TOKENS = 1 << 20
-# Mirostat modes as llama.cpp numbers them.
-MIROSTAT_MODES = ((0, "Off"), (1, "Mirostat"), (2, "Mirostat 2.0"))
 
 
 class GenerationDialog(QDialog):
@@ -184,63 +182,63 @@ class GenerationDialog(QDialog):
         self.preset_message.hide()
 
     def _build_fields(self) -> None:
-        tr = self.tr
-        self.temperature = _real(0.0, 5.0, 0.05, 2, "temperature", tr(
+        self.temperature = _real(0.0, 5.0, 0.05, 2, "temperature", self.tr(
             "How adventurous the choice of each word is: 0 always takes the most likely one "
             "(the same answer every time), higher values give more varied text."
         ))
         self.top_k = QSpinBox()
         self.top_k.setObjectName("topK")
         self.top_k.setRange(0, 1000)
-        self.top_k.setSpecialValueText(tr("Off"))
-        self.top_k.setToolTip(tr(
+        self.top_k.setSpecialValueText(self.tr("Off"))
+        self.top_k.setToolTip(self.tr(
             "Only the k most likely next tokens are considered; Off considers them all."
         ))
-        self.top_p = _real(0.0, 1.0, 0.01, 2, "topP", tr(
+        self.top_p = _real(0.0, 1.0, 0.01, 2, "topP", self.tr(
             "Only the most likely tokens whose probabilities add up to this share are "
             "considered; 1 turns it off."
         ))
-        self.min_p = _real(0.0, 1.0, 0.01, 3, "minP", tr(
+        self.min_p = _real(0.0, 1.0, 0.01, 3, "minP", self.tr(
             "Tokens less likely than this fraction of the most likely token's probability are "
             "left out; 0 turns it off."
         ))
-        self.typical_p = _real(0.0, 1.0, 0.01, 2, "typicalP", tr(
+        self.typical_p = _real(0.0, 1.0, 0.01, 2, "typicalP", self.tr(
             "Keeps the tokens whose surprise is closest to the average (locally typical "
             "sampling); 1 turns it off."
         ))
-        self.repeat_penalty = _real(0.0, 3.0, 0.05, 2, "repeatPenalty", tr(
+        self.repeat_penalty = _real(0.0, 3.0, 0.05, 2, "repeatPenalty", self.tr(
             "Makes tokens that already appeared recently less likely, against loops; "
             "1 turns it off."
         ))
-        self.presence_penalty = _real(-2.0, 2.0, 0.1, 2, "presencePenalty", tr(
+        self.presence_penalty = _real(-2.0, 2.0, 0.1, 2, "presencePenalty", self.tr(
             "Lowers every token that already appeared by the same amount, nudging the model "
             "towards new topics; 0 turns it off."
         ))
-        self.frequency_penalty = _real(-2.0, 2.0, 0.1, 2, "frequencyPenalty", tr(
+        self.frequency_penalty = _real(-2.0, 2.0, 0.1, 2, "frequencyPenalty", self.tr(
             "Lowers tokens in proportion to how often they already appeared, against "
             "repeated words; 0 turns it off."
         ))
         self.mirostat_mode = QComboBox()
         self.mirostat_mode.setObjectName("mirostatMode")
-        for mode, label in MIROSTAT_MODES:
-            self.mirostat_mode.addItem(tr(label), mode)
-        self.mirostat_mode.setToolTip(tr(
+        # Mirostat modes as llama.cpp numbers them.
+        for mode, label in ((0, self.tr("Off")), (1, "Mirostat"), (2, "Mirostat 2.0")):
+            self.mirostat_mode.addItem(label, mode)
+        self.mirostat_mode.setToolTip(self.tr(
             "Mirostat steers the text towards a steady level of surprise and replaces top-k, "
             "top-p, min-p and typical-p while it is on."
         ))
-        self.mirostat_tau = _real(0.0, 20.0, 0.5, 2, "mirostatTau", tr(
+        self.mirostat_tau = _real(0.0, 20.0, 0.5, 2, "mirostatTau", self.tr(
             "Mirostat's target surprise: lower is more focused and coherent, higher more "
             "diverse."
         ))
-        self.mirostat_eta = _real(0.0, 1.0, 0.01, 3, "mirostatEta", tr(
+        self.mirostat_eta = _real(0.0, 1.0, 0.01, 3, "mirostatEta", self.tr(
             "How fast Mirostat corrects itself towards its target: higher reacts faster."
         ))
-        self.seed = _optional_whole_number(0, MAX_SEED, "seed", tr("Random"), tr(
+        self.seed = _optional_whole_number(0, MAX_SEED, "seed", self.tr("Random"), self.tr(
             "The same seed with the same settings and question gives the same reply; "
             "blank picks a new random one each time."
         ))
         self.max_tokens = _optional_whole_number(
-            1, MAX_TOKENS, "maxTokens", tr("Until the context is full"), tr(
+            1, MAX_TOKENS, "maxTokens", self.tr("Until the context is full"), self.tr(
                 "The longest reply, in tokens; blank lets the reply go on until the model "
                 "ends it or the context is full."
             ),
@@ -248,35 +246,35 @@ class GenerationDialog(QDialog):
         self.stop = QPlainTextEdit()
         self.stop.setObjectName("stopStrings")
         self.stop.setTabChangesFocus(True)
-        self.stop.setPlaceholderText(tr("One per line"))
+        self.stop.setPlaceholderText(self.tr("One per line"))
         self.stop.setFixedHeight(64)
-        self.stop.setToolTip(tr(
+        self.stop.setToolTip(self.tr(
             "The reply ends as soon as the model writes one of these texts (one per line), "
             "besides the model's own end of turn."
         ))
 
-        sampling = QGroupBox(tr("Sampling"))
+        sampling = QGroupBox(self.tr("Sampling"))
         form = QFormLayout(sampling)
-        form.addRow(tr("Temperature:"), self.temperature)
-        form.addRow(tr("Top-k:"), self.top_k)
-        form.addRow(tr("Top-p:"), self.top_p)
-        form.addRow(tr("Min-p:"), self.min_p)
-        form.addRow(tr("Typical-p:"), self.typical_p)
-        penalties = QGroupBox(tr("Repetition"))
+        form.addRow(self.tr("Temperature:"), self.temperature)
+        form.addRow(self.tr("Top-k:"), self.top_k)
+        form.addRow(self.tr("Top-p:"), self.top_p)
+        form.addRow(self.tr("Min-p:"), self.min_p)
+        form.addRow(self.tr("Typical-p:"), self.typical_p)
+        penalties = QGroupBox(self.tr("Repetition"))
         form = QFormLayout(penalties)
-        form.addRow(tr("Repeat penalty:"), self.repeat_penalty)
-        form.addRow(tr("Presence penalty:"), self.presence_penalty)
-        form.addRow(tr("Frequency penalty:"), self.frequency_penalty)
-        mirostat = QGroupBox(tr("Mirostat"))
+        form.addRow(self.tr("Repeat penalty:"), self.repeat_penalty)
+        form.addRow(self.tr("Presence penalty:"), self.presence_penalty)
+        form.addRow(self.tr("Frequency penalty:"), self.frequency_penalty)
+        mirostat = QGroupBox(self.tr("Mirostat"))
         form = QFormLayout(mirostat)
-        form.addRow(tr("Mode:"), self.mirostat_mode)
-        form.addRow(tr("Target (tau):"), self.mirostat_tau)
-        form.addRow(tr("Learning rate (eta):"), self.mirostat_eta)
-        length = QGroupBox(tr("Length and stopping"))
+        form.addRow(self.tr("Mode:"), self.mirostat_mode)
+        form.addRow(self.tr("Target (tau):"), self.mirostat_tau)
+        form.addRow(self.tr("Learning rate (eta):"), self.mirostat_eta)
+        length = QGroupBox(self.tr("Length and stopping"))
         form = QFormLayout(length)
-        form.addRow(tr("Seed:"), self.seed)
-        form.addRow(tr("Maximum tokens:"), self.max_tokens)
-        form.addRow(tr("Stop strings:"), self.stop)
+        form.addRow(self.tr("Seed:"), self.seed)
+        form.addRow(self.tr("Maximum tokens:"), self.max_tokens)
+        form.addRow(self.tr("Stop strings:"), self.stop)
 
         self._fields = QGridLayout()
         self._fields.addWidget(sampling, 0, 0)
@@ -326,7 +324,7 @@ class GenerationDialog(QDialog):
         try:
             self.preset.clear()
             for preset in all_presets(self._user_presets):
-                self.preset.addItem(preset.name, preset.name)
+                self.preset.addItem(self._preset_label(preset), preset.name)
                 if preset.builtin:
                     self.preset.setItemData(
                         self.preset.count() - 1,
@@ -342,6 +340,16 @@ class GenerationDialog(QDialog):
             self.preset.blockSignals(False)
         current = self.current_preset()
         self.delete_preset_button.setEnabled(current is not None and not current.builtin)
+
+    def _preset_label(self, preset: Preset) -> str:
+        """A built-in preset's name in the interface's language (its data stays the name)."""
+        if not preset.builtin:
+            return preset.name
+        return {
+            "Precise": self.tr("Precise"),
+            "Balanced": self.tr("Balanced"),
+            "Creative": self.tr("Creative"),
+        }.get(preset.name, preset.name)
 
     @Slot()
     def _on_field_edited(self) -> None:

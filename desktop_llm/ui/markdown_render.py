@@ -95,7 +95,7 @@ def _code_block_html(code: str, language: str, env: dict) -> str:
     blocks.append(code.rstrip("\n"))
     style = _code_style(theme.code_style)
     body = highlight_code(code, language, theme.code_style)
-    label = html.escape(language) if language else "code"
+    label = html.escape(language) if language else env["code_label"]
     # No label, no link: a printed transcript has nothing to copy with.
     copy = (
         f'&nbsp;&nbsp;<a href="{code_copy_href(env["key"], index)}"'
@@ -178,12 +178,18 @@ _BLOCKS.disable("inline")
 
 @lru_cache(maxsize=1024)
 def render_markdown(
-    text: str, theme: Theme, key: str = "", first_code: int = 0, copy_label: str = "Copy"
+    text: str,
+    theme: Theme,
+    key: str = "",
+    first_code: int = 0,
+    copy_label: str = "Copy",
+    code_label: str = "code",
 ) -> Rendered:
     """``text`` as Qt rich text. Code blocks are numbered from ``first_code`` in their copy
     anchors (``dllm:copy-code/<key>/<n>``) and returned in order, for the copy action.
 
-    An empty ``copy_label`` leaves the copy links out (a PDF).
+    An empty ``copy_label`` leaves the copy links out (a PDF); ``code_label`` names a code
+    block that does not say its language.
 
     Cached: showing a conversation again (after each reply, on a theme change) re-renders
     only what changed."""
@@ -194,6 +200,7 @@ def render_markdown(
         "code_blocks": [],
         "links": [],
         "copy_label": html.escape(copy_label),
+        "code_label": html.escape(code_label),
     }
     rendered = _PARSER.render(text, env)
     return Rendered(rendered, tuple(env["code_blocks"]))

@@ -1,12 +1,15 @@
-"""App-wide preferences: which key sends a message, and what happens when a conversation no
-longer fits the model's context."""
+"""App-wide preferences: the interface's language, which key sends a message, and what happens
+when a conversation no longer fits the model's context."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
+    QFormLayout,
     QGroupBox,
     QLabel,
     QRadioButton,
@@ -19,17 +22,41 @@ from desktop_llm.ui.dialog_parts import ok_cancel_buttons
 
 
 class PreferencesDialog(QDialog):
-    """Read ``ctrl_enter_sends()`` and ``context_overflow()`` after OK, on the GUI thread."""
+    """Read ``ctrl_enter_sends()``, ``context_overflow()`` and ``language()`` after OK, on the
+    GUI thread."""
 
     def __init__(
         self,
         ctrl_enter_sends: bool,
         context_overflow: Overflow,
         parent: QWidget | None = None,
+        *,
+        language: str = "system",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("preferencesDialog")
         self.setWindowTitle(self.tr("Preferences"))
+
+        # The languages are named in their own language, so anyone finds theirs.
+        self.language_choice = QComboBox()
+        self.language_choice.setObjectName("languageChoice")
+        system = QLocale.system()
+        system_name = (
+            system.nativeLanguageName() if system.language() != QLocale.Language.C
+            else "English"
+        )
+        self.language_choice.addItem(self.tr("System ({0})").format(system_name), "system")
+        self.language_choice.addItem("English", "en")
+        self.language_choice.addItem("简体中文", "zh_CN")
+        self.language_choice.setCurrentIndex(
+            max(0, self.language_choice.findData(language))
+        )
+        restart = QLabel(self.tr("A new language applies when desktop-llm is next started."))
+        restart.setObjectName("languageRestartNote")
+        restart.setWordWrap(True)
+        language_form = QFormLayout()
+        language_form.addRow(self.tr("Language:"), self.language_choice)
+        language_form.addRow("", restart)
 
         self.ctrl_enter = QCheckBox(self.tr("Ctrl+Enter sends (Enter makes a new line)"))
         self.ctrl_enter.setObjectName("ctrlEnterSends")
@@ -62,6 +89,7 @@ class PreferencesDialog(QDialog):
 
         buttons = ok_cancel_buttons(self)
         layout = QVBoxLayout(self)
+        layout.addLayout(language_form)
         layout.addWidget(self.ctrl_enter)
         layout.addWidget(group)
         layout.addWidget(buttons)
@@ -71,3 +99,7 @@ class PreferencesDialog(QDialog):
 
     def context_overflow(self) -> Overflow:
         return "stop" if self.stop.isChecked() else "drop_oldest"
+
+    def language(self) -> str:
+        """One of settings.LANGUAGE_CHOICES."""
+        return str(self.language_choice.currentData())

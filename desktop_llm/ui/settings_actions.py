@@ -98,13 +98,16 @@ class SettingsActions(QObject):
     def edit_preferences(self) -> PreferencesDialog:
         settings = self._settings
         dialog = PreferencesDialog(settings.ctrl_enter_sends, settings.context_overflow,
-                                   self._window)
+                                   self._window, language=settings.language)
 
         def accepted() -> None:
             ctrl_enter, overflow = dialog.ctrl_enter_sends(), dialog.context_overflow()
+            language = dialog.language()
             self._input.set_ctrl_enter_sends(ctrl_enter)
+            # The language is read at the next start (ui/translations.py), as the dialog says.
             self._bridge.update_settings(lambda current: replace(
-                current, ctrl_enter_sends=ctrl_enter, context_overflow=overflow
+                current, ctrl_enter_sends=ctrl_enter, context_overflow=overflow,
+                language=language,
             ))
 
         dialog.accepted.connect(accepted)

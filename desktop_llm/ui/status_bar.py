@@ -11,6 +11,7 @@ from desktop_llm.chat import (
     MessageRecord,
     SafeModeStatus,
 )
+from desktop_llm.ui.locale_format import decimal, number
 
 _WARNING_STYLE = "color: #b45309; font-weight: bold;"
 
@@ -110,12 +111,14 @@ class ChatStatusBar(QStatusBar):
         total = n_ctx or self._n_ctx
         if not total:
             return
-        self.context_label.setText(self.tr("Context: {0} / {1}").format(used, total))
+        self.context_label.setText(
+            self.tr("Context: {0} / {1}").format(number(used), number(total))
+        )
         self.context_meter.setRange(0, total)
         self.context_meter.setValue(min(used, total))
         share = used / total
         self.context_meter.setToolTip(
-            self.tr("{0:.0%} of the model's context is used").format(share)
+            self.tr("{0}% of the model's context is used").format(decimal(share * 100, 0))
         )
         # Amber from 80 %: the next turns will start leaving the oldest messages out.
         self.context_meter.setStyleSheet(
@@ -138,6 +141,8 @@ class ChatStatusBar(QStatusBar):
 
     def show_reply(self, message: MessageRecord) -> None:
         if message.tokens_per_second:
-            self.speed_label.setText(self.tr("{0:.1f} tok/s").format(message.tokens_per_second))
+            self.speed_label.setText(
+                self.tr("{0} tok/s").format(decimal(message.tokens_per_second, 1))
+            )
         if message.prompt_tokens:
             self.show_context_used(message.prompt_tokens + (message.completion_tokens or 0))

@@ -40,11 +40,13 @@ class LiveReply:
         theme: Theme,
         reasoning_html: Callable[[str], str],
         copy_label: str,
+        code_label: str = "code",
     ) -> None:
         self._document = document
         self._theme = theme
         self._reasoning_html = reasoning_html  # the reasoning line (collapsed or expanded)
         self._copy_label = copy_label
+        self._code_label = code_label
         self.text = ""
         self.code_blocks: list[str] = []
         self._start = self._end_position()
@@ -115,7 +117,8 @@ class LiveReply:
         cursor.removeSelectedText()
         self._fence = None
         rendered = render_markdown(
-            chunk, self._theme, LIVE_KEY, len(self.code_blocks), self._copy_label
+            chunk, self._theme, LIVE_KEY, len(self.code_blocks), self._copy_label,
+            self._code_label,
         )
         self._open_block(cursor)
         cursor.insertHtml(rendered.html)
@@ -128,7 +131,8 @@ class LiveReply:
         cursor.removeSelectedText()
         if pending.strip():
             rendered = render_markdown(
-                pending, self._theme, LIVE_KEY, len(self.code_blocks), self._copy_label
+                pending, self._theme, LIVE_KEY, len(self.code_blocks), self._copy_label,
+                self._code_label,
             )
             self._open_block(cursor)
             cursor.insertHtml(rendered.html)

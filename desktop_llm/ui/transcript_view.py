@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
 from desktop_llm.chat import MessageRecord
 from desktop_llm.chat.reasoning import split_reasoning
+from desktop_llm.ui.locale_format import decimal, number
 from desktop_llm.ui.markdown_render import ACTION_SCHEME, Theme, render_markdown, safe_link
 from desktop_llm.ui.transcript_live import LIVE_KEY, LiveReply
 
@@ -46,15 +47,24 @@ _ERROR_COLOUR = {False: "#dc2626", True: "#f87171"}
 
 
 def message_stats(message: MessageRecord) -> str:
+    translate = QCoreApplication.translate
     parts = []
     if message.role != "assistant" and message.token_count is not None:
-        parts.append(f"{message.token_count} tokens")
+        parts.append(translate("TranscriptView", "{0} tokens").format(
+            number(message.token_count)
+        ))
     if message.completion_tokens is not None:
-        parts.append(f"{message.completion_tokens} tokens")
+        parts.append(translate("TranscriptView", "{0} tokens").format(
+            number(message.completion_tokens)
+        ))
     if message.tokens_per_second:
-        parts.append(f"{message.tokens_per_second:.1f} tok/s")
+        parts.append(translate("TranscriptView", "{0} tok/s").format(
+            decimal(message.tokens_per_second, 1)
+        ))
     if message.time_to_first_token is not None:
-        parts.append(f"{message.time_to_first_token:.2f} s to first token")
+        parts.append(translate("TranscriptView", "{0} s to first token").format(
+            decimal(message.time_to_first_token, 2)
+        ))
     return " · ".join(parts)
 
 
@@ -236,6 +246,7 @@ class TranscriptView(QTextBrowser):
             self._theme,
             lambda reasoning: self._reasoning_html(LIVE_KEY, reasoning, streaming=True),
             self.tr("Copy"),
+            self.tr("code"),
         )
         if prefix:
             self._live.append(prefix)
@@ -275,7 +286,9 @@ class TranscriptView(QTextBrowser):
                 reasoning, answer = split_reasoning(answer)
             if reasoning:
                 parts.append(self._reasoning_html(key, reasoning, streaming=False))
-            rendered = render_markdown(answer, self._theme, key, 0, self.tr("Copy"))
+            rendered = render_markdown(
+                answer, self._theme, key, 0, self.tr("Copy"), self.tr("code")
+            )
             self._code_blocks[key] = rendered.code_blocks
             parts.append(rendered.html)
         elif message.content:

@@ -7,16 +7,27 @@ from pathlib import Path
 
 import psutil
 import pytest
+from PySide6.QtCore import QLocale
 from pytestqt.qtbot import QtBot
 
 from desktop_llm.app import create_main_window
 from desktop_llm.paths import AppPaths
 from desktop_llm.storage import HistoryStore, MessageRecord
 from desktop_llm.ui.main_window import MainWindow
+from desktop_llm.ui.translations import ENGLISH
 from tests.thread_check import assert_threads_end, python_threads
 
 MODEL_READY_MS = 60_000
 REPLY_MS = 120_000
+
+
+@pytest.fixture(autouse=True)
+def english_locale() -> Iterator[None]:
+    """The app picks its locale at start (ui/translations.py); windows built by tests read
+    dates and numbers in American English, whatever the machine's locale (a shell's "C")."""
+    QLocale.setDefault(ENGLISH)
+    yield
+    QLocale.setDefault(ENGLISH)
 
 
 @pytest.fixture

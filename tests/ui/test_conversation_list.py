@@ -152,15 +152,17 @@ def test_pinned_rows_lead_and_pinning_keeps_the_selection(
 
 
 def test_rows_show_short_relative_dates() -> None:
+    """In the interface's locale: American English here (the ui tests' locale)."""
     now = datetime(2026, 3, 11, 15, 0).astimezone()
-    assert relative_date(now - timedelta(minutes=57), now) == "14:03"
+    assert relative_date(now - timedelta(minutes=57), now) == "2:03\u202fPM"
     assert relative_date(now - timedelta(days=1), now) == "Yesterday"
     weekday = relative_date(now - timedelta(days=3), now)
     short_names = [QLocale().dayName(d, QLocale.FormatType.ShortFormat) for d in range(1, 8)]
     assert weekday in short_names
-    assert relative_date(now - timedelta(days=10), now) == "2026-03-01"
+    assert relative_date(now - timedelta(days=10), now) == "3/1/26"
     # Stored times are UTC; rows show local time.
-    assert relative_date((now - timedelta(minutes=57)).astimezone(timezone.utc), now) == "14:03"
+    utc = (now - timedelta(minutes=57)).astimezone(timezone.utc)
+    assert relative_date(utc, now) == "2:03\u202fPM"
 
 
 def test_f2_renames_and_a_refresh_during_the_edit_waits(qtbot: QtBot) -> None:

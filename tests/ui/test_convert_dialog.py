@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -147,7 +147,8 @@ def test_convert_measure_and_chat_with_the_result(
     assert quality.column_texts(0) == ["tiny-F16", "tiny-Q8_0"]
     assert quality.column_texts(1) == ["F16", "Q8_0"]
     assert all(text.endswith("MB") for text in quality.column_texts(2))
-    assert all(float(text) > 1 for text in quality.column_texts(3))
+    # Perplexities in the locale's way (1,234.56 here): read back as the locale writes them.
+    assert all(QLocale().toDouble(text)[0] > 1 for text in quality.column_texts(3))
     assert quality.column_texts(4)[0] == "+0.0 %"
     assert quality.column_texts(4)[1].endswith(" %")
     assert converted_files(paths) == ["tiny/tiny-F16.gguf", "tiny/tiny-Q8_0.gguf"]
@@ -249,8 +250,9 @@ def test_quantize_an_installed_model_and_compare_it_with_its_base(
     quality = widget(dialog, RowTable, "qualityTable")
     assert quality.column_texts(0) == ["tiny-F16", "tiny-Q4_K_M"]
     assert quality.column_texts(1) == ["F16", "Q4_K_M"]
-    assert all(float(text) > 1 for text in quality.column_texts(3))
-    base, quantized = (float(text) for text in quality.column_texts(3))
+    # Perplexities in the locale's way (1,234.56 here): read back as the locale writes them.
+    assert all(QLocale().toDouble(text)[0] > 1 for text in quality.column_texts(3))
+    base, quantized = (QLocale().toDouble(text)[0] for text in quality.column_texts(3))
     assert quality.column_texts(4) == ["+0.0 %", f"{(quantized / base - 1) * 100:+.1f} %"]
     assert converted_files(paths) == ["tiny/tiny-Q4_K_M.gguf"]
     qtbot.waitUntil(lambda: "tiny-Q4_K_M" in installed.column_texts(0))

@@ -103,7 +103,7 @@ def test_second_turn_continues_the_conversation(
     assert messages[3].prompt_tokens > messages[1].prompt_tokens
     qtbot.waitUntil(lambda: "tok/s" in window.status.speed_label.text())
     assert window.status.context_label.text().startswith("Context: ")
-    assert "/ 4096" in window.status.context_label.text()
+    assert "/ 4,096" in window.status.context_label.text()
 
 
 def test_shift_enter_makes_a_new_line_instead_of_sending(
@@ -250,7 +250,7 @@ def test_model_settings_reload_the_model_and_are_remembered(
         and window.bridge.service.loaded_model.n_ctx == 1024,
         timeout=60_000,
     )
-    qtbot.waitUntil(lambda: window.status.context_label.text() == "Context: 0 / 1024")
+    qtbot.waitUntil(lambda: window.status.context_label.text() == "Context: 0 / 1,024")
     assert '"n_ctx": 1024' in paths.settings_file.read_text(encoding="utf-8")
     close_window(window)
     reopened = open_window()

@@ -9,7 +9,6 @@ from desktop_llm.chat import ModelFile
 from desktop_llm.ui.models.convert_dialog import ConvertDialog
 from desktop_llm.ui.models.discover_tab import DiscoverTab
 from desktop_llm.ui.models.downloads_tab import DownloadsTab
-from desktop_llm.ui.models.formatting import tr
 from desktop_llm.ui.models.hub_settings_tab import HubSettingsTab
 from desktop_llm.ui.models.installed_tab import InstalledTab
 from desktop_llm.ui.models_bridge import ModelsBridge
@@ -21,7 +20,7 @@ class ModelBrowser(QDialog):
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelBrowser")
-        self.setWindowTitle(tr("Models"))
+        self.setWindowTitle(self.tr("Models"))
         self.resize(980, 640)
         self.bridge = bridge
         self.convert_dialog: ConvertDialog | None = None
@@ -31,10 +30,10 @@ class ModelBrowser(QDialog):
         self.settings = HubSettingsTab(bridge)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("modelTabs")
-        self.tabs.addTab(self.discover, tr("Discover"))
-        self.tabs.addTab(self.downloads, tr("Downloads"))
-        self.tabs.addTab(self.installed, tr("Installed"))
-        self.tabs.addTab(self.settings, tr("Settings"))
+        self.tabs.addTab(self.discover, self.tr("Discover"))
+        self.tabs.addTab(self.downloads, self.tr("Downloads"))
+        self.tabs.addTab(self.installed, self.tr("Installed"))
+        self.tabs.addTab(self.settings, self.tr("Settings"))
         QVBoxLayout(self).addWidget(self.tabs)
 
         self.discover.downloadRequested.connect(self._on_download_requested)
@@ -50,7 +49,7 @@ class ModelBrowser(QDialog):
         self.tabs.setCurrentWidget(self.settings)
         self.settings.token.setFocus()
         self.settings.note.setText(
-            tr(
+            self.tr(
                 "This model needs a Hugging Face token: paste it here and press Save, then "
                 "resume the download."
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from pathlib import PurePath
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,9 +39,8 @@ from desktop_llm.chat import (
     describe_quantization,
 )
 from desktop_llm.errors import ConversionCancelled
-from desktop_llm.model_files import human_size
 from desktop_llm.ui.background import describe_failure
-from desktop_llm.ui.models.formatting import tr
+from desktop_llm.ui.locale_format import decimal, size
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
@@ -50,26 +49,30 @@ _CHECKED = Qt.ItemDataRole.UserRole
 
 def quant_label(quantization: str) -> str:
     hint = describe_quantization(quantization)
-    return f"{quantization.upper()} — {tr(hint)}" if hint else quantization.upper()
+    return f"{quantization.upper()} — {hint}" if hint else quantization.upper()
 
 
 def change_text(change: float | None) -> str:
     """A perplexity change against the base, already in percent (3.1): "+3.1 %"."""
-    return "" if change is None else f"{change:+.1f} %"
+    if change is None:
+        return ""
+    return ("+" if change >= 0 else "") + decimal(change, 1) + " %"
 
 
 def stage_text(progress: JobProgress) -> str:
     """ "quantize Q4_K_M" + "Tensor 3 of 20" -> "Quantizing to Q4_K_M: Tensor 3 of 20"."""
     verb, _, what = progress.stage.partition(" ")
     labels = {
-        "download": tr("Downloading"),
-        "check": tr("Checking"),
-        "convert": tr("Converting"),
-        "quantize": tr("Quantizing to {0}"),
-        "evaluate": tr("Measuring {0}"),
+        "download": QCoreApplication.translate("ConvertDialog", "Downloading"),
+        "check": QCoreApplication.translate("ConvertDialog", "Checking"),
+        "convert": QCoreApplication.translate("ConvertDialog", "Converting"),
+        "quantize": QCoreApplication.translate("ConvertDialog", "Quantizing to {0}"),
+        "evaluate": QCoreApplication.translate("ConvertDialog", "Measuring {0}"),
     }
     label = labels.get(verb, progress.stage).format(what).strip()
-    return f"{label}: {progress.message}" if progress.message else label
+    if not progress.message:
+        return label
+    return QCoreApplication.translate("ConvertDialog", "{0}: {1}").format(label, progress.message)
 
 
 class ConvertDialog(QDialog):
@@ -80,7 +83,7 @@ class ConvertDialog(QDialog):
     def __init__(self, bridge: ModelsBridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("convertDialog")
-        self.setWindowTitle(tr("Convert a model to GGUF"))
+        self.setWindowTitle(self.tr("Convert a model to GGUF"))
         self.setModal(False)
         self.resize(720, 600)
         self._bridge = bridge
@@ -106,9 +109,9 @@ class ConvertDialog(QDialog):
         self.source = QLineEdit()
         self.source.setObjectName("convertSource")
         self.source.setPlaceholderText(
-            tr("A folder with config.json and weights, or a Hub repo id")
+            self.tr("A folder with config.json and weights, or a Hub repo id")
         )
-        self.browse = QPushButton(tr("Browse…"))
+        self.browse = QPushButton(self.tr("Browse…"))
         self.browse.setObjectName("convertBrowse")
         self.outtype = QComboBox()
         self.outtype.setObjectName("convertOuttype")
@@ -124,11 +127,11 @@ class ConvertDialog(QDialog):
             self.quants.addItem(item)
         self.name = QLineEdit()
         self.name.setObjectName("convertName")
-        self.evaluate = QCheckBox(tr("Measure quality (perplexity)"))
+        self.evaluate = QCheckBox(self.tr("Measure quality (perplexity)"))
         self.evaluate.setObjectName("convertEvaluate")
-        self.start = QPushButton(tr("Start"))
+        self.start = QPushButton(self.tr("Start"))
         self.start.setObjectName("convertStart")
-        self.cancel = QPushButton(tr("Cancel"))
+        self.cancel = QPushButton(self.tr("Cancel"))
         self.cancel.setObjectName("convertCancel")
         self.progress = QProgressBar()
         self.progress.setObjectName("convertProgress")
@@ -141,9 +144,15 @@ class ConvertDialog(QDialog):
         self.error.setStyleSheet("color: #b91c1c;")
         self.quality = RowTable(
             "qualityTable",
-            [tr("Name"), tr("Quantization"), tr("Size"), tr("Perplexity"), tr("Change vs base")],
+            [
+                self.tr("Name"),
+                self.tr("Quantization"),
+                self.tr("Size"),
+                self.tr("Perplexity"),
+                self.tr("Change vs base"),
+            ],
         )
-        self.use = QPushButton(tr("Chat with it"))
+        self.use = QPushButton(self.tr("Chat with it"))
         self.use.setObjectName("convertUse")
         self.mode = QLabel()
         self.mode.setObjectName("convertMode")
@@ -152,11 +161,11 @@ class ConvertDialog(QDialog):
         source_row.addWidget(self.source, 1)
         source_row.addWidget(self.browse)
         form = QFormLayout()
-        form.addRow(tr("Source"), source_row)
+        form.addRow(self.tr("Source"), source_row)
         form.addRow("", self.mode)
-        form.addRow(tr("Output type"), self.outtype)
-        form.addRow(tr("Quantize to"), self.quants)
-        form.addRow(tr("Output name"), self.name)
+        form.addRow(self.tr("Output type"), self.outtype)
+        form.addRow(self.tr("Quantize to"), self.quants)
+        form.addRow(self.tr("Output name"), self.name)
         form.addRow("", self.evaluate)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start)
@@ -199,7 +208,7 @@ class ConvertDialog(QDialog):
         if self.running or self._model is None:
             return
         self._model = None
-        self.setWindowTitle(tr("Convert a model to GGUF"))
+        self.setWindowTitle(self.tr("Convert a model to GGUF"))
         self.source.setReadOnly(False)
         self.source.clear()
         self._show_mode()
@@ -209,7 +218,7 @@ class ConvertDialog(QDialog):
         if self.running:
             return
         self._model = name
-        self.setWindowTitle(tr("Quantize {0}").format(name))
+        self.setWindowTitle(self.tr("Quantize {0}").format(name))
         self.source.setText(name)
         self.source.setReadOnly(True)
         self._show_mode()
@@ -218,7 +227,7 @@ class ConvertDialog(QDialog):
         quantizing = self._model is not None
         self.browse.setVisible(not quantizing)
         self.mode.setText(
-            tr("Quantizing an installed model: its new files are named after it.")
+            self.tr("Quantizing an installed model: its new files are named after it.")
             if quantizing
             else ""
         )
@@ -271,7 +280,7 @@ class ConvertDialog(QDialog):
 
     @Slot()
     def _on_browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("A folder of Hugging Face weights"))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("A folder of Hugging Face weights"))
         if folder:
             self.source.setText(folder)
 
@@ -290,7 +299,7 @@ class ConvertDialog(QDialog):
     def _on_start(self) -> None:
         self.error.clear()
         self.quality.setRowCount(0)
-        self.stage.setText(tr("Starting…"))
+        self.stage.setText(self.tr("Starting…"))
         self.progress.setRange(0, 0)
         self._job = None
         self._cancel_wanted = False
@@ -298,7 +307,7 @@ class ConvertDialog(QDialog):
         self._update_buttons()
 
         def failed(sentence: str) -> None:
-            self._finish(tr("Failed."))
+            self._finish(self.tr("Failed."))
             self.error.setText(sentence)
 
         if self._model is None:
@@ -324,7 +333,7 @@ class ConvertDialog(QDialog):
     @Slot()
     def _on_cancel(self) -> None:
         self.cancel.setEnabled(False)
-        self.stage.setText(tr("Cancelling…"))
+        self.stage.setText(self.tr("Cancelling…"))
         self._cancel_wanted = True
         job = self._job
         if job is None:
@@ -351,12 +360,12 @@ class ConvertDialog(QDialog):
             self._show_result(result)
             if result.models:
                 self._bridge.installedChanged.emit()
-            self._finish(tr("Done."))
+            self._finish(self.tr("Done."))
             self.progress.setValue(1000)
         elif isinstance(error, ConversionCancelled):
-            self._finish(tr("Cancelled; partial files were removed."))
+            self._finish(self.tr("Cancelled; partial files were removed."))
         else:
-            self._finish(tr("Failed."))
+            self._finish(self.tr("Failed."))
             self.error.setText(describe_failure(error))
 
     def _finish(self, stage: str) -> None:
@@ -379,15 +388,15 @@ class ConvertDialog(QDialog):
             for m in result.models
             if m.name not in known
         ]
-        for index, (name, quantization, size, perplexity, change) in enumerate(rows):
+        for index, (name, quantization, size_bytes, perplexity, change) in enumerate(rows):
             self.quality.set_row(
                 index,
                 name,
                 [
                     name,
                     quantization,
-                    human_size(size),
-                    "" if perplexity is None else f"{perplexity:.2f}",
+                    size(size_bytes),
+                    "" if perplexity is None else decimal(perplexity, 2),
                     change_text(change),
                 ],
             )

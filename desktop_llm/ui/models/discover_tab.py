@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 from desktop_llm.chat import ModelFile, RepoFiles, RepoSummary
 from desktop_llm.chat.catalog import CatalogEntry
 from desktop_llm.chat.model_manager import FitEstimate
-from desktop_llm.model_files import human_size
+from desktop_llm.ui.locale_format import size
 from desktop_llm.ui.models.formatting import (
     count,
     day,
     tokens,
-    tr,
     verdict_colour,
     verdict_details,
     verdict_text,
@@ -34,7 +33,7 @@ from desktop_llm.ui.models.formatting import (
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import HubState, ModelsBridge
 
-SORTS = (("downloads", "Most downloaded"), ("likes", "Most liked"), ("updated", "Recently updated"))
+SORTS = ("downloads", "likes", "updated")
 
 
 class DiscoverTab(QWidget):
@@ -47,15 +46,20 @@ class DiscoverTab(QWidget):
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("hubSearch")
-        self.search_box.setPlaceholderText(tr("Search the Hugging Face Hub for GGUF models"))
+        self.search_box.setPlaceholderText(self.tr("Search the Hugging Face Hub for GGUF models"))
         self.sort = QComboBox()
         self.sort.setObjectName("hubSort")
-        for key, label in SORTS:
-            self.sort.addItem(tr(label), key)
+        labels = {
+            "downloads": self.tr("Most downloaded"),
+            "likes": self.tr("Most liked"),
+            "updated": self.tr("Recently updated"),
+        }
+        for key in SORTS:
+            self.sort.addItem(labels[key], key)
         self.author = QLineEdit()
         self.author.setObjectName("hubAuthor")
-        self.author.setPlaceholderText(tr("Author (optional)"))
-        self.search_button = QPushButton(tr("Search"))
+        self.author.setPlaceholderText(self.tr("Author (optional)"))
+        self.search_button = QPushButton(self.tr("Search"))
         self.search_button.setObjectName("hubSearchButton")
         self.status = QLabel()
         self.status.setObjectName("discoverStatus")
@@ -63,15 +67,15 @@ class DiscoverTab(QWidget):
         self.repos = RowTable(
             "repoList",
             [
-                tr("Repository"),
-                tr("Downloads"),
-                tr("Likes"),
-                tr("Updated"),
-                tr("License"),
-                tr("Parameters"),
-                tr("Architecture"),
-                tr("Context"),
-                tr("Access"),
+                self.tr("Repository"),
+                self.tr("Downloads"),
+                self.tr("Likes"),
+                self.tr("Updated"),
+                self.tr("License"),
+                self.tr("Parameters"),
+                self.tr("Architecture"),
+                self.tr("Context"),
+                self.tr("Access"),
             ],
         )
         self.context = QSpinBox()
@@ -79,9 +83,12 @@ class DiscoverTab(QWidget):
         self.context.setRange(512, 1 << 20)
         self.context.setSingleStep(2048)
         self.context.setValue(bridge.context_length)
-        self.context.setSuffix(tr(" tokens"))
-        self.files = RowTable("fileList", [tr("File"), tr("Quantization"), tr("Size"), tr("Fit")])
-        self.download_button = QPushButton(tr("Download"))
+        self.context.setSuffix(self.tr(" tokens"))
+        self.files = RowTable(
+            "fileList",
+            [self.tr("File"), self.tr("Quantization"), self.tr("Size"), self.tr("Fit")],
+        )
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setObjectName("downloadButton")
         self.download_button.setEnabled(False)
         self._lay_out()
@@ -104,9 +111,8 @@ class DiscoverTab(QWidget):
         """True when HF_HUB_OFFLINE keeps the browser off the Hub."""
         return self._offline
 
-    @staticmethod
-    def _offline_notice() -> str:
-        return tr(
+    def _offline_notice(self) -> str:
+        return self.tr(
             "HF_HUB_OFFLINE is set, so the Hugging Face Hub is not contacted: searching and "
             "downloading are off. Models already on this computer work as usual; unset "
             "HF_HUB_OFFLINE and reopen this window to search."
@@ -131,7 +137,7 @@ class DiscoverTab(QWidget):
         files_column = QVBoxLayout(files_box)
         files_column.setContentsMargins(0, 0, 0, 0)
         fit_row = QHBoxLayout()
-        fit_row.addWidget(QLabel(tr("Fit at a context of")))
+        fit_row.addWidget(QLabel(self.tr("Fit at a context of")))
         fit_row.addWidget(self.context)
         fit_row.addStretch(1)
         fit_row.addWidget(self.download_button)
@@ -163,20 +169,20 @@ class DiscoverTab(QWidget):
                     entry.parameters,
                     "",
                     tokens(entry.context_length),
-                    tr("recommended"),
+                    self.tr("recommended"),
                 ],
                 tooltip=entry.description,
             )
         self.status.setText(
             self._offline_notice() if self._offline
-            else tr("Recommended models. Search to see everything on the Hub.")
+            else self.tr("Recommended models. Search to see everything on the Hub.")
         )
 
     @Slot()
     def search(self) -> None:
         query, author = self.search_box.text().strip(), self.author.text().strip() or None
         sort = self.sort.currentData()
-        self.status.setText(tr("Searching…"))
+        self.status.setText(self.tr("Searching…"))
         self.search_button.setEnabled(False)
         self._bridge.search(
             query, sort=sort, author=author, on_done=self._show_results,
@@ -199,11 +205,12 @@ class DiscoverTab(QWidget):
                     count(repo.parameter_count),
                     repo.architecture or "",
                     tokens(repo.context_length),
-                    tr("gated") if repo.gated else tr("open"),
+                    self.tr("gated") if repo.gated else self.tr("open"),
                 ],
             )
         self.status.setText(
-            tr("{0} repositories found.").format(len(repos)) if repos else tr("Nothing found.")
+            self.tr("{0} repositories found.").format(len(repos)) if repos
+            else self.tr("Nothing found.")
         )
 
     def _show_problem(self, message: str) -> None:
@@ -220,7 +227,7 @@ class DiscoverTab(QWidget):
         repo_id = chosen.repo if isinstance(chosen, CatalogEntry) else chosen.repo_id
         self.files.setRowCount(0)
         self.download_button.setEnabled(False)
-        self.status.setText(tr("Reading the files of {0}…").format(repo_id))
+        self.status.setText(self.tr("Reading the files of {0}…").format(repo_id))
         self._bridge.repo_files(repo_id, self._show_files, self._show_problem)
 
     def _show_files(self, repo: RepoFiles) -> None:
@@ -228,22 +235,24 @@ class DiscoverTab(QWidget):
         self.files.setRowCount(0)
         for row, model in enumerate(repo.files):
             self._set_file_row(row, model, None)
-        gated = tr(" This repository is gated: a Hugging Face token is needed (Settings tab).")
+        gated = self.tr(" This repository is gated: a Hugging Face token is needed (Settings tab).")
         self.status.setText(
-            tr("{0}: {1} GGUF files.").format(repo.repo_id, len(repo.files))
+            self.tr("{0}: {1} GGUF files.").format(repo.repo_id, len(repo.files))
             + (gated if repo.gated else "")
         )
         self._refresh_fits()
 
     def _set_file_row(self, row: int, model: ModelFile, fit: FitEstimate | None) -> None:
-        name = model.name + (tr(" ({0} parts)").format(len(model.parts)) if model.is_split else "")
+        name = model.name
+        if model.is_split:
+            name += self.tr(" ({0} parts)").format(len(model.parts))
         if not model.complete:
-            name += tr(" — incomplete on the Hub")
-        fit_cell = verdict_text(fit) if fit else tr("estimating…")
+            name += self.tr(" — incomplete on the Hub")
+        fit_cell = verdict_text(fit) if fit else self.tr("estimating…")
         self.files.set_row(
             row,
             model,
-            [name, model.quantization or "?", human_size(model.size_bytes), fit_cell],
+            [name, model.quantization or "?", size(model.size_bytes), fit_cell],
             tooltip=verdict_details(fit) if fit else "",
             colours={3: verdict_colour(fit)},
         )

@@ -9,20 +9,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from desktop_llm.chat import DownloadSnapshot, DownloadState
 from desktop_llm.errors import HubAuthError
-from desktop_llm.model_files import human_size
-from desktop_llm.ui.models.formatting import duration, tr
+from desktop_llm.ui.locale_format import size
+from desktop_llm.ui.models.formatting import duration
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
-STATE_LABELS = {
-    DownloadState.QUEUED: "Queued",
-    DownloadState.DOWNLOADING: "Downloading",
-    DownloadState.PAUSED: "Paused",
-    DownloadState.VERIFYING: "Checking",
-    DownloadState.COMPLETED: "Done",
-    DownloadState.FAILED: "Failed",
-    DownloadState.CANCELLED: "Cancelled",
-}
 _PAUSABLE = (DownloadState.QUEUED, DownloadState.DOWNLOADING)
 _RESUMABLE = (DownloadState.PAUSED, DownloadState.FAILED)
 _CANCELLABLE = (*_PAUSABLE, *_RESUMABLE)
@@ -40,19 +31,19 @@ class DownloadsTab(QWidget):
         self.table = RowTable(
             "downloadList",
             [
-                tr("Model"),
-                tr("State"),
-                tr("Progress"),
-                tr("Downloaded"),
-                tr("Speed"),
-                tr("Time left"),
+                self.tr("Model"),
+                self.tr("State"),
+                self.tr("Progress"),
+                self.tr("Downloaded"),
+                self.tr("Speed"),
+                self.tr("Time left"),
             ],
         )
-        self.pause_button = QPushButton(tr("Pause"))
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.setObjectName("pauseButton")
-        self.resume_button = QPushButton(tr("Resume"))
+        self.resume_button = QPushButton(self.tr("Resume"))
         self.resume_button.setObjectName("resumeButton")
-        self.cancel_button = QPushButton(tr("Cancel download"))
+        self.cancel_button = QPushButton(self.tr("Cancel download"))
         self.cancel_button.setObjectName("cancelDownloadButton")
         self.problem = QLabel()
         self.problem.setObjectName("downloadProblem")
@@ -95,10 +86,10 @@ class DownloadsTab(QWidget):
         row = self._rows.setdefault(snapshot.job_id, len(self._rows))
         state = snapshot.state
         name = snapshot.current_file or snapshot.files[0].path
-        done = f"{human_size(snapshot.bytes_done)} / {human_size(snapshot.bytes_total)}"
-        speed = f"{human_size(snapshot.speed)}/s" if snapshot.speed else ""
+        done = f"{size(snapshot.bytes_done)} / {size(snapshot.bytes_total)}"
+        speed = self.tr("{0}/s").format(size(snapshot.speed)) if snapshot.speed else ""
         eta = duration(snapshot.eta_seconds) if state is DownloadState.DOWNLOADING else ""
-        label = tr(STATE_LABELS.get(state, state.value))
+        label = self._state_label(state)
         if snapshot.note:
             label += f" ({snapshot.note})"
         self.table.set_row(
@@ -125,6 +116,17 @@ class DownloadsTab(QWidget):
             if newly_failed and isinstance(snapshot.error, HubAuthError):
                 self.tokenNeeded.emit()
         self._update_buttons()
+
+    def _state_label(self, state: DownloadState) -> str:
+        return {
+            DownloadState.QUEUED: self.tr("Queued"),
+            DownloadState.DOWNLOADING: self.tr("Downloading"),
+            DownloadState.PAUSED: self.tr("Paused"),
+            DownloadState.VERIFYING: self.tr("Checking"),
+            DownloadState.COMPLETED: self.tr("Done"),
+            DownloadState.FAILED: self.tr("Failed"),
+            DownloadState.CANCELLED: self.tr("Cancelled"),
+        }.get(state, state.value)
 
     def select_job(self, job_id: str) -> None:
         if job_id in self._rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 from desktop_llm.chat import hub_conventions as conventions
 from desktop_llm.chat.model_manager import HubSources
 from desktop_llm.settings import DEFAULT_HUB_ENDPOINT
-from desktop_llm.ui.models.formatting import tr
 from desktop_llm.ui.models_bridge import HubState, ModelsBridge
 
 
@@ -26,7 +25,7 @@ class HubSettingsTab(QWidget):
         self._bridge = bridge
         self.models_dir = QLineEdit(str(bridge.models_dir))
         self.models_dir.setObjectName("modelsFolder")
-        browse = QPushButton(tr("Choose…"))
+        browse = QPushButton(self.tr("Choose…"))
         browse.clicked.connect(self._on_browse)
         self.endpoint = QLineEdit(bridge.hub_endpoint)
         self.endpoint.setObjectName("hubEndpoint")
@@ -35,10 +34,10 @@ class HubSettingsTab(QWidget):
         self.token = QLineEdit()
         self.token.setObjectName("hubToken")
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(tr("hf_… (only for gated or private models)"))
-        self.clear_token = QPushButton(tr("Forget token"))
+        self.token.setPlaceholderText(self.tr("hf_… (only for gated or private models)"))
+        self.clear_token = QPushButton(self.tr("Forget token"))
         self.clear_token.setObjectName("clearTokenButton")
-        self.save_button = QPushButton(tr("Save"))
+        self.save_button = QPushButton(self.tr("Save"))
         self.save_button.setObjectName("saveHubSettingsButton")
         self.note = QLabel()
         self.note.setObjectName("hubSettingsNote")
@@ -55,9 +54,9 @@ class HubSettingsTab(QWidget):
         token_row.addWidget(self.token, 1)
         token_row.addWidget(self.clear_token)
         form = QFormLayout(self)
-        form.addRow(tr("Models folder:"), folder_row)
-        form.addRow(tr("Hub endpoint:"), self.endpoint)
-        form.addRow(tr("Hugging Face token:"), token_row)
+        form.addRow(self.tr("Models folder:"), folder_row)
+        form.addRow(self.tr("Hub endpoint:"), self.endpoint)
+        form.addRow(self.tr("Hugging Face token:"), token_row)
         form.addRow(self.sources)
         form.addRow(self.note)
         form.addRow(self.save_button)
@@ -70,11 +69,13 @@ class HubSettingsTab(QWidget):
         endpoint = state.sources.endpoint
         self.endpoint.setPlaceholderText(endpoint.value or DEFAULT_HUB_ENDPOINT)
         self.sources.setText(describe_sources(state.sources))
-        self.note.setText((tr("Saved. ") if saved else "") + state.token_location)
+        self.note.setText((self.tr("Saved. ") if saved else "") + state.token_location)
 
     @Slot()
     def _on_browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("Models folder"), self.models_dir.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Models folder"), self.models_dir.text()
+        )
         if folder:
             self.models_dir.setText(folder)
 
@@ -97,21 +98,28 @@ class HubSettingsTab(QWidget):
 
 def describe_sources(sources: HubSources) -> str:
     """Which endpoint and token are used, and why, in a sentence or three."""
+    translate = QCoreApplication.translate
     endpoint_from = {
-        conventions.FROM_SETTINGS: tr("chosen here"),
-        conventions.FROM_HF_ENDPOINT: tr("from the HF_ENDPOINT variable"),
-        conventions.FROM_DEFAULT: tr("the default"),
+        conventions.FROM_SETTINGS: translate("HubSettingsTab", "chosen here"),
+        conventions.FROM_HF_ENDPOINT: translate("HubSettingsTab", "from the HF_ENDPOINT variable"),
+        conventions.FROM_DEFAULT: translate("HubSettingsTab", "the default"),
     }[sources.endpoint.source]
     token_from = {
-        conventions.FROM_KEYRING: tr("the one saved here"),
-        conventions.FROM_HF_TOKEN: tr("from the HF_TOKEN variable"),
-        conventions.FROM_TOKEN_FILE: tr("the one saved by `hf auth login`"),
-        conventions.NOWHERE: tr("none"),
+        conventions.FROM_KEYRING: translate("HubSettingsTab", "the one saved here"),
+        conventions.FROM_HF_TOKEN: translate("HubSettingsTab", "from the HF_TOKEN variable"),
+        conventions.FROM_TOKEN_FILE: translate(
+            "HubSettingsTab", "the one saved by `hf auth login`"
+        ),
+        conventions.NOWHERE: translate("HubSettingsTab", "none"),
     }[sources.token.source]
     lines = [
-        tr("Endpoint in use: {0} ({1}).").format(sources.endpoint.value, endpoint_from),
-        tr("Token in use: {0}.").format(token_from),
+        translate("HubSettingsTab", "Endpoint in use: {0} ({1}).").format(
+            sources.endpoint.value, endpoint_from
+        ),
+        translate("HubSettingsTab", "Token in use: {0}.").format(token_from),
     ]
     if sources.offline:
-        lines.append(tr("HF_HUB_OFFLINE is set: the Hub is not contacted."))
+        lines.append(
+            translate("HubSettingsTab", "HF_HUB_OFFLINE is set: the Hub is not contacted.")
+        )
     return " ".join(lines)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_llm.chat import ModelRecord
-from desktop_llm.model_files import human_size
-from desktop_llm.ui.models.formatting import tokens, tr
+from desktop_llm.ui.locale_format import size
+from desktop_llm.ui.models.formatting import tokens
 from desktop_llm.ui.models.table import RowTable
 from desktop_llm.ui.models_bridge import ModelsBridge
 
@@ -34,32 +34,32 @@ class InstalledTab(QWidget):
         self.table = RowTable(
             "installedList",
             [
-                tr("Name"),
-                tr("Architecture"),
-                tr("Parameters"),
-                tr("Quantization"),
-                tr("Context"),
-                tr("Chat template"),
-                tr("Size"),
-                tr("Source"),
+                self.tr("Name"),
+                self.tr("Architecture"),
+                self.tr("Parameters"),
+                self.tr("Quantization"),
+                self.tr("Context"),
+                self.tr("Chat template"),
+                self.tr("Size"),
+                self.tr("Source"),
             ],
         )
-        self.import_button = QPushButton(tr("Import file…"))
+        self.import_button = QPushButton(self.tr("Import file…"))
         self.import_button.setObjectName("importButton")
-        self.scan_button = QPushButton(tr("Scan folder…"))
+        self.scan_button = QPushButton(self.tr("Scan folder…"))
         self.scan_button.setObjectName("scanButton")
-        self.use_button = QPushButton(tr("Chat with it"))
+        self.use_button = QPushButton(self.tr("Chat with it"))
         self.use_button.setObjectName("useModelButton")
-        self.show_button = QPushButton(tr("Show in folder"))
+        self.show_button = QPushButton(self.tr("Show in folder"))
         self.show_button.setObjectName("showInFolderButton")
-        self.delete_button = QPushButton(tr("Delete…"))
+        self.delete_button = QPushButton(self.tr("Delete…"))
         self.delete_button.setObjectName("deleteModelButton")
-        self.convert_button = QPushButton(tr("Convert…"))
+        self.convert_button = QPushButton(self.tr("Convert…"))
         self.convert_button.setObjectName("convertButton")
         self.convert_button.setToolTip(
-            tr("Turn Hugging Face weights into GGUF and quantize them, with a quality table")
+            self.tr("Turn Hugging Face weights into GGUF and quantize them, with a quality table")
         )
-        self.quantize_button = QPushButton(tr("Quantize…"))
+        self.quantize_button = QPushButton(self.tr("Quantize…"))
         self.quantize_button.setObjectName("quantizeButton")
         self.report = QLabel()
         self.report.setObjectName("importReport")
@@ -101,7 +101,7 @@ class InstalledTab(QWidget):
         for row, model in enumerate(models):
             facts = model.metadata
             warnings = facts.get("warnings") or []
-            template = tr("yes") if facts.get("chat_template_present") else tr("no")
+            template = self.tr("yes") if facts.get("chat_template_present") else self.tr("no")
             if warnings:
                 template += " ⚠"
             self.table.set_row(
@@ -114,7 +114,7 @@ class InstalledTab(QWidget):
                     facts.get("quantization") or "",
                     tokens(facts.get("context_length")),
                     template,
-                    human_size(model.size_bytes),
+                    size(model.size_bytes),
                     model.source,
                 ],
                 tooltip="\n".join([str(model.path), *warnings]),
@@ -125,10 +125,10 @@ class InstalledTab(QWidget):
         return self.table.column_texts(0)
 
     def import_paths(self, paths: list[Path]) -> None:
-        self.report.setText(tr("Checking {0}…").format(", ".join(p.name for p in paths)))
+        self.report.setText(self.tr("Checking {0}…").format(", ".join(p.name for p in paths)))
 
         def done(problems: list[str]) -> None:
-            self.report.setText("\n".join(problems) if problems else tr("Imported."))
+            self.report.setText("\n".join(problems) if problems else self.tr("Imported."))
 
         self._bridge.import_paths(paths, done)
 
@@ -146,14 +146,14 @@ class InstalledTab(QWidget):
     @Slot()
     def _on_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, tr("Import a GGUF model"), "", tr("GGUF models (*.gguf)")
+            self, self.tr("Import a GGUF model"), "", self.tr("GGUF models (*.gguf)")
         )
         if path:
             self.import_paths([Path(path)])
 
     @Slot()
     def _on_scan(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("Scan a folder for GGUF models"))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Scan a folder for GGUF models"))
         if folder:
             self.import_paths([Path(folder)])
 
@@ -182,13 +182,13 @@ class InstalledTab(QWidget):
             return
         inside = model.path.resolve().is_relative_to(self._bridge.models_dir.resolve())
         question = (
-            tr("Delete {0}? Its file ({1}) is removed from disk.")
+            self.tr("Delete {0}? Its file ({1}) is removed from disk.")
             if inside
-            else tr("Remove {0} from the list? Its file ({1}) stays where it is.")
-        ).format(model.name, human_size(model.size_bytes))
+            else self.tr("Remove {0} from the list? Its file ({1}) stays where it is.")
+        ).format(model.name, size(model.size_bytes))
         answer = QMessageBox.question(
             self,
-            tr("Delete model"),
+            self.tr("Delete model"),
             question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
