@@ -113,6 +113,7 @@ def core_steps() -> list[Step]:
         Step("engine and reply", check_engine_and_reply),
         Step("history on disk", check_history_on_disk),
         Step("conversion", describe_conversion),
+        Step("resources", check_resources),
     ]
 
 
@@ -178,3 +179,29 @@ def describe_conversion(paths: AppPaths) -> str:
     from desktop_llm.converter.availability import conversion_unavailable
 
     return conversion_unavailable() or "converter installed"
+
+
+def check_resources(paths: AppPaths) -> str:
+    """The files the window and the About dialog read: the icon, the compiled translations,
+    and the libraries' metadata with their licenses (a bundle must have copied them)."""
+    from desktop_llm.licenses import components, runtime_distributions
+    from desktop_llm.resources import app_icon_files, resource_path
+
+    if not app_icon_files():
+        raise SelfTestFailure(f"no application icon in {resource_path('icons')}.")
+    translations = sorted(resource_path("translations").glob("*.qm"))
+    if not translations:
+        raise SelfTestFailure(
+            f"no compiled translations in {resource_path('translations')} (make translations)."
+        )
+    libraries = runtime_distributions()
+    if len(libraries) < 2:
+        raise SelfTestFailure(
+            "the libraries' metadata is missing: the About dialog could list none of them."
+        )
+    parts = components()
+    without_text = [part.name for part in parts if not part.texts]
+    return (
+        f"icon, {len(translations)} translation(s), {len(parts)} parts listed "
+        f"({len(parts) - len(without_text)} with their license text)"
+    )

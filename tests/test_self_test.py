@@ -38,9 +38,12 @@ def test_self_test_passes_without_a_display_and_leaves_the_data_folder_alone(
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    for step in ("bundled model", "engine and reply", "history on disk", "conversion", "window"):
+    steps = ("bundled model", "engine and reply", "history on disk", "conversion", "resources",
+             "window")
+    for step in steps:
         assert any(line.startswith(f"  ok  {step}: ") for line in lines), done.stdout
-    assert "CPU backend" in done.stdout or "backend" in done.stdout
+    engine_line = next(line for line in lines if "engine and reply" in line)
+    assert " backend" in engine_line and " tokens: " in engine_line
     assert lines[-1].startswith("self-test passed in ")
     assert done.stderr == ""
     # The temporary data folder was used, and removed; the user's was never created.
