@@ -35,6 +35,11 @@ class StorageError(DesktopLLMError):
     """The history database could not be opened, migrated, read or written."""
 
 
+class StorageBusyError(StorageError):
+    """Another writer (another window, a long import) held the history longer than this save
+    was allowed to wait; trying again later works."""
+
+
 class ConversationNotFoundError(StorageError):
     """A conversation id does not exist (or was deleted)."""
 

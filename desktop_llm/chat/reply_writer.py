@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from desktop_llm.errors import StorageError
+from desktop_llm.errors import StorageBusyError, StorageError
 from desktop_llm.storage import HistoryStore
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,11 @@ class ReplyWriter:
         self._last_flush = self._clock()
         self._dirty = False
         try:
-            self._store.update_reply(self._message_id, self.text)
+            self._store.update_reply(self._message_id, self.text, quick=True)
+        except StorageBusyError:
+            # Another writer (an import) holds the history: keep streaming, save next time.
+            self._dirty = True
+            logger.debug("history busy; the reply in progress is saved at the next interval")
         except StorageError:
             # The reply keeps streaming; the final write at the end gets another chance.
             logger.exception("could not save the reply in progress")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from desktop_llm.chat.branches import descendants, find_message, path_to, turns_for
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
@@ -36,6 +37,7 @@ from desktop_llm.errors import (
     DesktopLLMError,
     ExportError,
     NoModelLoadedError,
+    StorageBusyError,
 )
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
@@ -53,9 +55,13 @@ from desktop_llm.transcripts.exporting import PDF_NEEDS_QT
 from desktop_llm.transcripts.file_names import export_file_name
 from desktop_llm.transcripts.formats import ExportFormat, PdfWriter, export_format
 from desktop_llm.transcripts.importing import ImportReport, open_import
+from desktop_llm.transcripts.staging import staged_conversations
 from desktop_llm.transcripts.transcript import Transcript
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+# Each try waits SQLite's busy timeout (10 s): a minute in all.
+_FINAL_SAVE_TRIES = 6
 
 # How long a caller may wait for the engine process to start and describe itself.
 ENGINE_START_TIMEOUT = 120.0
@@ -317,15 +323,17 @@ class ChatService:
         One transaction for the whole file: a file refused anywhere (ImportRefusedError, one
         line) leaves nothing behind. ``progress(count)`` is called after each conversation.
         """
-        ids: list[int] = []
-        with open_import(Path(path)) as source, self._store.importing() as importer:
+        with open_import(Path(path)) as source, staged_conversations() as staged:
+            # Read and checked whole before the history is locked (see staging.py).
             for conversation in source.conversations():
                 if not conversation.title.strip():
                     conversation = replace(conversation, title=_imported_title(conversation))
-                ids.append(importer.add(conversation))
+                staged.add(conversation)
                 if progress is not None:
-                    progress(len(ids))
-        return source.report(tuple(ids))
+                    progress(len(staged))
+            with self._store.importing() as importer:
+                ids = tuple(importer.add(conversation) for conversation in staged)
+        return source.report(ids)
 
     # Models -----------------------------------------------------------------------------------
 
@@ -617,8 +625,8 @@ class ChatService:
         tokens = result.completion_tokens + (reply.message.token_count or 0)
         try:
             if tokens:
-                self._store.set_token_counts({reply.message.id: tokens})
-            record = self._store.finish_reply(
+                _when_free(lambda: self._store.set_token_counts({reply.message.id: tokens}))
+            record = _when_free(lambda: self._store.finish_reply(
                 reply.message.id,
                 content=answer,
                 reasoning=reasoning,
@@ -629,11 +637,22 @@ class ChatService:
                 tokens_per_second=result.tokens_per_second,
                 time_to_first_token=result.time_to_first_token,
                 error=result.error,
-            )
+            ))
         except BaseException as error:
             done.set_exception(error)
             return
         done.set_result(record)
+
+
+def _when_free(save: Callable[[], T]) -> T:
+    """A reply's last save outwaits a long import holding the history (each try waits the busy
+    timeout): losing the end of a reply is worse than finishing it late."""
+    for _ in range(_FINAL_SAVE_TRIES - 1):
+        try:
+            return save()
+        except StorageBusyError:
+            logger.warning("the history is busy; trying the reply's last save again")
+    return save()
 
 
 def _imported_title(conversation: ImportedConversation) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import time
@@ -15,15 +16,20 @@ log = logging.getLogger(__name__)
 
 # How long a writer waits for another thread or process to commit before giving up.
 BUSY_TIMEOUT_MS = 10_000
+# Saves that may simply be tried again later (a streaming reply's text) wait only this long:
+# the thread doing them also hands the text on to the window, which must not stall.
+QUICK_BUSY_TIMEOUT_MS = 100
 _WRITE_OPTION = "desktop_llm_write"
 _SQLITE_BUSY = 5
 _SQLITE_NOTADB = 26
 
 
-def create_database_engine(db_path: Path) -> Engine:
+def create_database_engine(db_path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine for the history file; use ``for_writing`` for transactions that write."""
     engine = create_engine(URL.create("sqlite+pysqlite", database=str(db_path)))
-    event.listen(engine, "connect", _configure_connection)
+    event.listen(
+        engine, "connect", functools.partial(_configure_connection, busy_timeout_ms=busy_timeout_ms)
+    )
     event.listen(engine, "begin", _begin_transaction)
     return engine
 
@@ -38,14 +44,16 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_WRITE_OPTION: True})
 
 
-def _configure_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _configure_connection(
+    dbapi_connection: sqlite3.Connection, _record: Any, *, busy_timeout_ms: int
+) -> None:
     # Hand transaction control to _begin_transaction: pysqlite's own handling starts transactions
     # lazily and not before DDL, which would make migrations non-atomic (SQLAlchemy's recipe).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        # PRAGMA takes no bound parameters; the value is this module's integer constant.
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+        # PRAGMA takes no bound parameters; the value is one of this module's integer constants.
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         mode = _switch_to_wal(cursor)
         if mode != "wal":
@@ -74,6 +82,12 @@ def _switch_to_wal(cursor: sqlite3.Cursor) -> str:
         else:
             break
     return mode
+
+
+def is_busy(error: BaseException) -> bool:
+    """True when the database was locked by another writer for longer than the wait allowed."""
+    original = getattr(error, "orig", None) or error
+    return isinstance(original, sqlite3.Error) and _is_busy(original)
 
 
 def _is_busy(error: sqlite3.Error) -> bool:

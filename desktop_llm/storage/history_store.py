@@ -376,8 +376,12 @@ class HistoryStore:
         *,
         completion_tokens: int | None = None,
         reasoning: str | None = None,
+        quick: bool = False,
     ) -> None:
         """Save the text streamed so far, so a crash loses at most the last interval.
+
+        ``quick``: raise ``StorageBusyError`` at once when another writer holds the history,
+        instead of waiting for it; the next save carries the same text anyway.
 
         One UPDATE in the common case; only when nothing matched does a second query find out
         why (conversation deleted, or the reply already finished or marked interrupted).
@@ -393,7 +397,7 @@ class HistoryStore:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        with self._sessions.writing() as session:
+        with self._sessions.writing(quick=quick) as session:
             if session.execute(statement).rowcount == 1:
                 return
             row = self._message_row(session, message_id)

@@ -16,11 +16,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop_llm.errors import StorageError
+from desktop_llm.errors import StorageBusyError, StorageError
 from desktop_llm.storage.database import (
+    QUICK_BUSY_TIMEOUT_MS,
     create_database_engine,
     error_reason,
     for_writing,
+    is_busy,
     is_not_a_database,
 )
 from desktop_llm.storage.migrations import apply_migrations
@@ -37,6 +39,13 @@ class SessionFactory:
         self._engine = engine
         self._reads = sessionmaker(bind=engine, expire_on_commit=False)
         self._writes = sessionmaker(bind=for_writing(engine), expire_on_commit=False)
+        # Its own connections: SQLite's busy timeout is a setting of the connection.
+        self._quick_engine = create_database_engine(
+            db_path, busy_timeout_ms=QUICK_BUSY_TIMEOUT_MS
+        )
+        self._quick_writes = sessionmaker(
+            bind=for_writing(self._quick_engine), expire_on_commit=False
+        )
         self._close_lock = threading.Lock()
         self._closed = False
 
@@ -79,6 +88,7 @@ class SessionFactory:
                 return
             self._closed = True
         self._engine.dispose()
+        self._quick_engine.dispose()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -87,9 +97,13 @@ class SessionFactory:
             yield session
 
     @contextmanager
-    def writing(self) -> Iterator[Session]:
-        """A session in a ``BEGIN IMMEDIATE`` transaction, committed when the block ends."""
-        with self._translated_errors("save to"), self._writes.begin() as session:
+    def writing(self, *, quick: bool = False) -> Iterator[Session]:
+        """A session in a ``BEGIN IMMEDIATE`` transaction, committed when the block ends.
+
+        ``quick``: give up after a moment (``StorageBusyError``) rather than wait the full busy
+        timeout while another writer (a long import) holds the lock."""
+        factory = self._quick_writes if quick else self._writes
+        with self._translated_errors("save to"), factory.begin() as session:
             yield session
 
     @contextmanager
@@ -99,6 +113,7 @@ class SessionFactory:
         try:
             yield
         except SQLAlchemyError as error:
-            raise StorageError(
+            kind = StorageBusyError if is_busy(error) else StorageError
+            raise kind(
                 f"Could not {verb} the chat history ({error_reason(error)})."
             ) from error
