@@ -262,9 +262,15 @@ class ChatService:
     # Export -----------------------------------------------------------------------------------
 
     def transcript(self, conversation_id: int) -> Transcript:
-        """The conversation with every message of every branch: what an exporter is given."""
+        """The conversation with every message of every branch: what an exporter is given.
+
+        Replies saved before reasoning had a column of its own still hold ``<think>`` in their
+        text: they are split here as the window splits them, so every export shows the same."""
         conversation = self._store.get_conversation(conversation_id)
-        return Transcript(conversation, tuple(self._store.list_messages(conversation_id)))
+        messages = tuple(
+            _reasoning_apart(message) for message in self._store.list_messages(conversation_id)
+        )
+        return Transcript(conversation, messages)
 
     def export(
         self,
@@ -642,6 +648,13 @@ class ChatService:
             done.set_exception(error)
             return
         done.set_result(record)
+
+
+def _reasoning_apart(message: MessageRecord) -> MessageRecord:
+    if message.role != "assistant" or message.reasoning:
+        return message
+    reasoning, answer = split_reasoning(message.content)
+    return replace(message, reasoning=reasoning, content=answer) if reasoning else message
 
 
 def _when_free(save: Callable[[], T]) -> T:

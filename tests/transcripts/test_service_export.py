@@ -105,3 +105,23 @@ def test_backup_holds_every_conversation(service: ChatService, samples: list[Sam
         ids = [json.loads(archive.read(n))["conversation"]["id"]
                for n in archive.namelist() if n != MANIFEST_NAME]
     assert ids == [s.conversation_id for s in samples]
+
+
+def test_replies_saved_with_their_thinking_inline_export_it_apart(
+    service: ChatService, tmp_path: Path
+) -> None:
+    # Replies from before the reasoning column kept <think> in their text; the window splits
+    # them when it shows them, and so does every export.
+    conversation = service.new_conversation()
+    service._store.add_message(conversation.id, "user", "2+2?")
+    service._store.add_message(
+        conversation.id, "assistant", "<think>Two and two make four.</think>It is 4."
+    )
+    (reply,) = [m for m in service.transcript(conversation.id).messages if m.role == "assistant"]
+    assert (reply.reasoning, reply.content) == ("Two and two make four.", "It is 4.")
+    for fmt in ("md", "html", "txt", "json"):
+        text = service.export([conversation.id], fmt, tmp_path / f"t.{fmt}")[0].read_text(
+            encoding="utf-8"
+        )
+        assert "<think>" not in text and "&lt;think&gt;" not in text
+        assert "Two and two make four." in text and "It is 4." in text
