@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from desktop_llm.chat.reasoning import split_reasoning
 from desktop_llm.engine.types import ChatTurn
 from desktop_llm.errors import DesktopLLMError
+from desktop_llm.i18n import translate
 from desktop_llm.storage import MessageRecord
 
 
@@ -14,7 +15,9 @@ def find_message(messages: Iterable[MessageRecord], message_id: int) -> MessageR
     for message in messages:
         if message.id == message_id:
             return message
-    raise DesktopLLMError(f"Message {message_id} is not in this conversation.")
+    raise DesktopLLMError(translate(
+        "Conversations", "Message {id} is not in this conversation."
+    ).format(id=message_id))
 
 
 def path_to(messages: Sequence[MessageRecord], message_id: int | None) -> list[MessageRecord]:
@@ -25,7 +28,9 @@ def path_to(messages: Sequence[MessageRecord], message_id: int | None) -> list[M
     while current is not None:
         path.append(current)
         if len(path) > len(by_id):  # a cycle can only come from a hand-edited database
-            raise DesktopLLMError("This conversation's message tree is damaged (a cycle).")
+            raise DesktopLLMError(translate(
+                "Conversations", "This conversation's message tree is damaged (a cycle)."
+            ))
         current = by_id.get(current.parent_id) if current.parent_id is not None else None
     path.reverse()
     return path

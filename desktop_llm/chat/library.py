@@ -10,6 +10,7 @@ from typing import Any
 from desktop_llm.bundled_model import DEFAULT_MODEL, default_model_path
 from desktop_llm.errors import DesktopLLMError, ModelNotFoundError
 from desktop_llm.hub import parse_split_name
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import GGUFInfo, chat_template_problem, read_gguf_info
 from desktop_llm.storage import ModelRecord, ModelRegistry
 
@@ -94,17 +95,22 @@ class ModelLibrary:
     def import_file(self, path: Path) -> ModelRecord:
         """Add a .gguf where it lies (no copy: models are large), after checking it."""
         if path.is_dir():
-            raise DesktopLLMError(f"{path} is a folder: use a folder scan to add its models.")
+            raise DesktopLLMError(translate(
+                "Models", "{path} is a folder: use a folder scan to add its models."
+            ).format(path=path))
         if _is_later_split_part(path):
-            raise DesktopLLMError(
-                f"{path.name} is one part of a split model: import its first part (-00001-of-…)."
-            )
+            raise DesktopLLMError(translate(
+                "Models",
+                "{name} is one part of a split model: import its first part (-00001-of-…).",
+            ).format(name=path.name))
         return self.register(path, source="imported")
 
     def scan_folder(self, folder: Path) -> ScanReport:
         """Import every GGUF under ``folder``; a bad file is reported, never fatal."""
         if not folder.is_dir():
-            raise DesktopLLMError(f"{folder} is not a folder.")
+            raise DesktopLLMError(
+                translate("Models", "{folder} is not a folder.").format(folder=folder)
+            )
         report = ScanReport()
         for path in sorted(folder.expanduser().rglob("*.gguf")):
             if _is_later_split_part(path) or path.name.startswith("."):
@@ -120,7 +126,9 @@ class ModelLibrary:
         live in our models folder: a file imported from elsewhere belongs to the user."""
         record = self._registry.get_model(name)
         if record is None:
-            raise ModelNotFoundError(f"No installed model is called {name!r}.")
+            raise ModelNotFoundError(
+                translate("Models", "No installed model is called {name}.").format(name=repr(name))
+            )
         self._registry.remove_model(name)
         if delete_file and record.path.resolve().is_relative_to(models_dir.resolve()):
             for part in _split_siblings(record.path):
@@ -142,9 +150,9 @@ class ModelLibrary:
             name = registered.name if registered else candidate.name
             return ModelChoice(name, candidate.resolve())
         names = ", ".join(m.name for m in self.models()) or "none installed"
-        raise ModelNotFoundError(
-            f"No model called {name_or_path!r} and no such file. Installed models: {names}."
-        )
+        raise ModelNotFoundError(translate(
+            "Models", "No model called {name} and no such file. Installed models: {names}."
+        ).format(name=repr(name_or_path), names=names))
 
     def default(self, preferred: str | None) -> ModelChoice | None:
         """The model to open at start: the user's choice if it still exists, else the first."""

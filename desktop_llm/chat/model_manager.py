@@ -31,6 +31,7 @@ from desktop_llm.hub import (
 )
 from desktop_llm.hub.disk_space import DiskUsageFunction
 from desktop_llm.hub.download import DownloadJob, DownloadManager, DownloadSnapshot
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import (
     GGUFInfo,
     MemoryEstimate,
@@ -261,7 +262,9 @@ class ModelManager:
         choice = self.library.resolve(model_name)
         record = next((m for m in self.installed() if m.path == choice.path), None)
         if record is None:
-            raise ModelNotFoundError(f"{model_name} is not an installed model: import it first.")
+            raise ModelNotFoundError(translate(
+                "Models", "{name} is not an installed model: import it first."
+            ).format(name=model_name))
         return record
 
     # Fit ------------------------------------------------------------------------------------

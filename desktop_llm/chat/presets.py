@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from desktop_llm.engine.types import GenerationParams
 from desktop_llm.errors import DesktopLLMError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.settings import Preset, PromptTemplate, Settings
 
 __all__ = [
@@ -63,13 +64,12 @@ def save_preset(
     """The user's presets with ``name`` saved; one of the same name is replaced in place."""
     name = name.strip()
     if not name:
-        raise PresetError("A preset needs a name.")
+        raise PresetError(translate("Presets", "A preset needs a name."))
     builtin = _builtin_named(name)
     if builtin is not None:
-        raise PresetError(
-            f"“{builtin.name}” is a built-in preset and cannot be changed: "
-            "choose another name."
-        )
+        raise PresetError(translate(
+            "Presets", "“{name}” is a built-in preset and cannot be changed: choose another name."
+        ).format(name=builtin.name))
     preset = Preset(name, params)
     saved = [preset if p.name == name else p for p in user_presets]
     if preset not in saved:
@@ -81,7 +81,9 @@ def delete_preset(user_presets: Sequence[Preset], name: str) -> tuple[Preset, ..
     """The user's presets without ``name``; a built-in preset cannot be deleted."""
     builtin = _builtin_named(name)
     if builtin is not None:
-        raise PresetError(f"“{builtin.name}” is a built-in preset and cannot be deleted.")
+        raise PresetError(translate(
+            "Presets", "“{name}” is a built-in preset and cannot be deleted."
+        ).format(name=builtin.name))
     return tuple(p for p in user_presets if p.name != name)
 
 
@@ -94,37 +96,55 @@ def find_preset(params: GenerationParams, user_presets: Sequence[Preset]) -> Pre
 # Where the text typed in the message box goes when a template is inserted.
 INPUT_PLACEHOLDER = "{{input}}"
 
+# In English here; prompt_templates() gives them in the user's language (each keeps its
+# {{input}}, the INPUT_PLACEHOLDER).
 STARTER_TEMPLATES: tuple[PromptTemplate, ...] = (
     PromptTemplate(
-        "Step by step",
-        f"{INPUT_PLACEHOLDER}\n\n"
-        "Think it through step by step, writing out each step of your reasoning. "
-        "Then give the final answer on a last line that starts with “Answer:”.",
+        translatable("PromptTemplates", "Step by step"),
+        translatable(
+            "PromptTemplates",
+            "{{input}}\n\n"
+            "Think it through step by step, writing out each step of your reasoning. "
+            "Then give the final answer on a last line that starts with “Answer:”.",
+        ),
     ),
     PromptTemplate(
-        "Few-shot: classify",
-        "Classify the sentiment of each review as positive, negative or mixed.\n\n"
-        "Review: The battery lasts two days and the screen is sharp.\n"
-        "Sentiment: positive\n\n"
-        "Review: It stopped charging after a week and support never answered.\n"
-        "Sentiment: negative\n\n"
-        "Review: Great sound, but the app keeps crashing.\n"
-        "Sentiment: mixed\n\n"
-        f"Review: {INPUT_PLACEHOLDER}\n"
-        "Sentiment:",
+        translatable("PromptTemplates", "Few-shot: classify"),
+        translatable(
+            "PromptTemplates",
+            "Classify the sentiment of each review as positive, negative or mixed.\n\n"
+            "Review: The battery lasts two days and the screen is sharp.\n"
+            "Sentiment: positive\n\n"
+            "Review: It stopped charging after a week and support never answered.\n"
+            "Sentiment: negative\n\n"
+            "Review: Great sound, but the app keeps crashing.\n"
+            "Sentiment: mixed\n\n"
+            "Review: {{input}}\n"
+            "Sentiment:",
+        ),
     ),
     PromptTemplate(
-        "Summarize",
-        "Summarize the text below in three short bullet points, "
-        f"then one sentence on what matters most.\n\n{INPUT_PLACEHOLDER}",
+        translatable("PromptTemplates", "Summarize"),
+        translatable(
+            "PromptTemplates",
+            "Summarize the text below in three short bullet points, "
+            "then one sentence on what matters most.\n\n{{input}}",
+        ),
     ),
 )
 
 
 def prompt_templates(settings: Settings) -> tuple[PromptTemplate, ...]:
-    """The user's templates: the starter ones until the user changes the list."""
+    """The user's templates: the starter ones (in the user's language) until the user changes
+    the list."""
     if settings.prompt_templates is None:
-        return STARTER_TEMPLATES
+        return tuple(
+            PromptTemplate(
+                translate("PromptTemplates", template.name),
+                translate("PromptTemplates", template.text),
+            )
+            for template in STARTER_TEMPLATES
+        )
     return settings.prompt_templates
 
 

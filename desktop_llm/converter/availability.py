@@ -53,10 +53,11 @@ def conversion_unavailable() -> str | None:
     missing = missing_distributions()
     if not missing:
         return None
-    return (
-        "Converting Hugging Face models needs the optional converter "
-        f"({', '.join(missing)} missing). Add it with: {INSTALL_HINT}"
-    )
+    return translate(
+        "Conversion",
+        "Converting Hugging Face models needs the optional converter ({missing} missing). Add "
+        "it with: {hint}",
+    ).format(missing=", ".join(missing), hint=INSTALL_HINT)
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desktop_llm.converter.runner import kill_child
 from desktop_llm.errors import ConversionCancelled, ConversionError
+from desktop_llm.i18n import translate
 from desktop_llm.storage import ModelRecord
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,9 @@ class JobControl:
 
     def check_cancelled(self) -> None:
         if self._cancelled.is_set():
-            raise ConversionCancelled("Cancelled; the partial files were removed.")
+            raise ConversionCancelled(
+                translate("Conversion", "Cancelled; the partial files were removed.")
+            )
 
     def cancel(self) -> None:
         with self._lock:
@@ -202,7 +205,9 @@ class ConversionJob:
             control.remove_made()
             if control.cancelled and not isinstance(error, ConversionCancelled):
                 logger.info("%s cancelled (%s)", self.name, error)
-                error = ConversionCancelled("Cancelled; the partial files were removed.")
+                error = ConversionCancelled(
+                    translate("Conversion", "Cancelled; the partial files were removed.")
+                )
             elif not isinstance(error, ConversionError):
                 logger.exception("%s failed", self.name)
             self.future.set_exception(error)

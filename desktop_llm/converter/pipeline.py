@@ -48,6 +48,7 @@ from desktop_llm.hub.model_folder import (
     download_model_folder,
     looks_like_repo_id,
 )
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.model_files import human_size, read_gguf_info
 from desktop_llm.resources import EVALUATION_TEXT
 from desktop_llm.storage import ModelRecord
@@ -100,7 +101,9 @@ class ConversionPipeline:
     def convert(self, request: ConversionRequest, control: JobControl) -> ConversionResult:
         outtype = request.outtype.lower()
         if outtype not in OUTTYPES:
-            raise ConversionError(f"The output type must be one of {', '.join(OUTTYPES)}.")
+            raise ConversionError(translate(
+                "Conversion", "The output type must be one of {types}."
+            ).format(types=", ".join(OUTTYPES)))
         quantizations = tuple(dict.fromkeys(q.upper() for q in request.quantizations))
         for quantization in quantizations:
             _check_target(quantization)
@@ -108,7 +111,9 @@ class ConversionPipeline:
         if unavailable:
             raise ConversionError(unavailable)
         source = self._source(request.source, control)
-        control.report(JobProgress("check", None, "Checking the model folder"))
+        control.report(
+            JobProgress("check", None, translate("Conversion", "Checking the model folder"))
+        )
         parameters = _check_folder(source.folder)
         name = safe_name(
             request.name or source.label.rstrip("/\\").replace("\\", "/").split("/")[-1]
@@ -124,14 +129,15 @@ class ConversionPipeline:
         ]
         for output in outputs:
             if output.path.exists():
-                raise ConversionError(
-                    f"{output.path} already exists: choose another name, or remove that model."
-                )
+                raise ConversionError(translate(
+                    "Conversion",
+                    "{path} already exists: choose another name, or remove that model.",
+                ).format(path=output.path))
         total = sum(estimated_size(parameters, output.quantization) for output in outputs)
         ensure_space_for_outputs(
             base.path.parent,
             total,
-            what=f"{len(outputs)} GGUF file(s)",
+            what=translate("Conversion", "{count} GGUF file(s)").format(count=len(outputs)),
             disk_usage=self._disk_usage,
         )
         provenance = {
@@ -159,20 +165,27 @@ class ConversionPipeline:
             return _Source(folder.resolve(), source)
         repo_id, _, revision = source.partition("@")
         if not looks_like_repo_id(repo_id):
-            raise ConversionError(
-                f"{source} is neither a model folder nor a Hub repo id (owner/name)."
-            )
-        control.report(JobProgress("download", None, f"Downloading {repo_id} from the Hub"))
+            raise ConversionError(translate(
+                "Conversion", "{source} is neither a model folder nor a Hub repo id (owner/name)."
+            ).format(source=source))
+        control.report(JobProgress("download", None, translate(
+            "Conversion", "Downloading {repo} from the Hub"
+        ).format(repo=repo_id)))
         target = self._models_dir / "converted" / ".sources" / repo_id.replace("/", "--")
 
         def check_space(needed: int) -> None:
             ensure_space_for_outputs(
-                target, needed, what=f"the weights of {repo_id}", disk_usage=self._disk_usage
+                target,
+                needed,
+                what=translate("Conversion", "the weights of {repo}").format(repo=repo_id),
+                disk_usage=self._disk_usage,
             )
 
         def on_bytes(done: int, total: int) -> None:
             fraction = done / total if total else None
-            message = f"{human_size(done)} of {human_size(total)}"
+            message = translate("Conversion", "{done} of {total}").format(
+                done=human_size(done), total=human_size(total)
+            )
             control.report(JobProgress("download", fraction, message))
 
         try:
@@ -187,9 +200,9 @@ class ConversionPipeline:
                 should_stop=lambda: control.cancelled,
             )
         except FolderDownloadStopped as stopped:
-            raise ConversionCancelled(
-                "Cancelled; what was downloaded stays for the next try."
-            ) from stopped
+            raise ConversionCancelled(translate(
+                "Conversion", "Cancelled; what was downloaded stays for the next try."
+            )) from stopped
         control.check_cancelled()
         return _Source(target, repo_id, repo_id, commit)
 
@@ -210,7 +223,7 @@ class ConversionPipeline:
             {"stage": "convert", "source": str(folder), "outtype": outtype, "model_name": name},
             "convert",
             control,
-            what="conversion",
+            what=translatable("Conversion", "conversion"),
         )
 
     def _run_quantize(
@@ -238,7 +251,7 @@ class ConversionPipeline:
             },
             f"quantize {output.quantization}",
             control,
-            what="quantization",
+            what=translatable("Conversion", "quantization"),
         )
 
     def _produce(
@@ -276,12 +289,15 @@ class ConversionPipeline:
             _check_target(quantization)
         current = (read_gguf_info(record.path).quantization or "").upper()
         if targets and current not in _FULL_PRECISION and current != "Q8_0":
-            raise ConversionError(
-                f"{record.name} is already quantized ({current or 'unknown type'}); quantizing "
-                "it again would lose quality twice. Quantize its F16 or BF16 file instead."
-            )
+            raise ConversionError(translate(
+                "Conversion",
+                "{name} is already quantized ({type}); quantizing it again would lose quality "
+                "twice. Quantize its F16 or BF16 file instead.",
+            ).format(name=record.name, type=current or translate("Conversion", "unknown type")))
         if current in targets:
-            raise ConversionError(f"{record.name} is already {current}.")
+            raise ConversionError(translate("Conversion", "{name} is already {type}.").format(
+                name=record.name, type=current
+            ))
         name = safe_name(_strip_type(record.name, current))
         kept = ("converted_from", "repo", "revision", "outtype")
         outputs = [
@@ -299,7 +315,9 @@ class ConversionPipeline:
         ]
         for output in outputs:
             if output.path.exists():
-                raise ConversionError(f"{output.path} already exists: remove that model first.")
+                raise ConversionError(translate(
+                    "Conversion", "{path} already exists: remove that model first."
+                ).format(path=output.path))
         for output in outputs:
             if not output.path.parent.exists():
                 output.path.parent.mkdir(parents=True)
@@ -342,12 +360,14 @@ class ConversionPipeline:
     ) -> float:
         text = text or EVALUATION_TEXT
         if not text.is_file():
-            raise ConversionError(f"There is no text file at {text}.")
+            raise ConversionError(
+                translate("Conversion", "There is no text file at {path}.").format(path=text)
+            )
         result = self._child(
             {"stage": "evaluate", "model": str(model), "text": str(text)},
             f"evaluate {quantization}",
             control,
-            what="evaluation",
+            what=translatable("Conversion", "evaluation"),
         )
         return float(result["perplexity"])
 
@@ -361,7 +381,9 @@ class ConversionPipeline:
         def on_progress(fraction: float | None, message: str) -> None:
             control.report(JobProgress(stage, fraction, message))
 
-        control.report(JobProgress(stage, 0.0 if stage != "convert" else None, "Starting"))
+        control.report(JobProgress(
+            stage, 0.0 if stage != "convert" else None, translate("Conversion", "Starting")
+        ))
         result = run_child_stage(
             job,
             on_progress=on_progress,
@@ -370,7 +392,7 @@ class ConversionPipeline:
             cancelled=lambda: control.cancelled,
             what=what,
         )
-        control.report(JobProgress(stage, 1.0, "Done"))
+        control.report(JobProgress(stage, 1.0, translate("Conversion", "Done")))
         return result
 
     def _register(self, outputs: list[_Output], control: JobControl) -> tuple[ModelRecord, ...]:
@@ -387,30 +409,30 @@ class ConversionPipeline:
                     )
                 )
             except DesktopLLMError as error:
-                raise ConversionError(
-                    f"{output.path.name} was written but cannot be used: {error}"
-                ) from error
+                raise ConversionError(translate(
+                    "Conversion", "{name} was written but cannot be used: {error}"
+                ).format(name=output.path.name, error=error)) from error
         return tuple(records)
 
 
 def _check_target(quantization: str) -> None:
     if quantization not in QUANT_TARGETS:
-        raise ConversionError(
-            f"{quantization} is not a quantization this app can make; choose one of "
-            f"{', '.join(QUANT_TARGETS)}."
-        )
+        raise ConversionError(translate(
+            "Conversion",
+            "{type} is not a quantization this app can make; choose one of {types}.",
+        ).format(type=quantization, types=", ".join(QUANT_TARGETS)))
 
 
 def _check_folder(folder: Path) -> ParameterCount:
     if not (folder / "config.json").is_file():
-        raise ConversionError(
-            f"{folder} has no config.json: it is not a Hugging Face model folder."
-        )
+        raise ConversionError(translate(
+            "Conversion", "{folder} has no config.json: it is not a Hugging Face model folder."
+        ).format(folder=folder))
     _check_architecture(folder)
     if not weight_files(folder):
-        raise ConversionError(
-            f"{folder} has no weights (*.safetensors or pytorch_model*.bin files)."
-        )
+        raise ConversionError(translate(
+            "Conversion", "{folder} has no weights (*.safetensors or pytorch_model*.bin files)."
+        ).format(folder=folder))
     return count_parameters(folder)
 
 
@@ -419,15 +441,22 @@ def _check_architecture(folder: Path) -> None:
     try:
         architecture = architecture_of(folder)
     except (OSError, ValueError) as error:
-        raise ConversionError(f"{folder}/config.json cannot be read ({error}).") from error
+        raise ConversionError(translate(
+            "Conversion", "{folder}/config.json cannot be read ({error})."
+        ).format(folder=folder, error=error)) from error
     if architecture is None:
-        raise ConversionError(f"{folder}/config.json names no architecture.")
+        raise ConversionError(
+            translate("Conversion", "{folder}/config.json names no architecture.").format(
+                folder=folder
+            )
+        )
     known = supported_architectures()
     if known and architecture not in known:
-        raise ConversionError(
-            f"{architecture} is not an architecture llama.cpp's converter supports (it converts "
-            f"{_EXAMPLE_FAMILIES} and about {len(known)} text architectures in all)."
-        )
+        raise ConversionError(translate(
+            "Conversion",
+            "{architecture} is not an architecture llama.cpp's converter supports (it converts "
+            "{examples} and about {count} text architectures in all).",
+        ).format(architecture=architecture, examples=_EXAMPLE_FAMILIES, count=len(known)))
 
 
 def _strip_type(name: str, quantization: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from desktop_llm.errors import ConversionError
 from desktop_llm.hub import quant_type
 from desktop_llm.hub.disk_space import DiskUsageFunction, free_space_shortfall
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import human_size
 
 # Metadata, tokenizer and alignment padding on top of the tensors.
@@ -69,9 +70,9 @@ def _safetensors_shapes(path: Path) -> list[list[int]]:
                 raise ValueError("header too large")
             header = json.loads(stream.read(length))
     except (OSError, ValueError, struct.error) as error:
-        raise ConversionError(
-            f"{path.name} is not a readable safetensors file ({error})."
-        ) from error
+        raise ConversionError(translate(
+            "Conversion", "{name} is not a readable safetensors file ({error})."
+        ).format(name=path.name, error=error)) from error
     return [
         list(info.get("shape", []))
         for name, info in header.items()
@@ -105,11 +106,11 @@ def ensure_space_for_outputs(
     shortfall = free_space_shortfall(folder, needed, disk_usage=disk_usage)
     if shortfall is not None:
         existing, free = shortfall
-        raise ConversionError(
-            f"Not enough free space for {what}: it needs about {human_size(needed)}, and "
-            f"{existing} has only {human_size(free)} free. Free some space or choose another "
-            "models folder, then try again."
-        )
+        raise ConversionError(translate(
+            "Conversion",
+            "Not enough free space for {what}: it needs about {size}, and {folder} has only "
+            "{free} free. Free some space or choose another models folder, then try again.",
+        ).format(what=what, size=human_size(needed), folder=existing, free=human_size(free)))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -119,7 +120,9 @@ def safe_name(name: str) -> str:
     """A name usable as a folder and file name on every platform."""
     cleaned = _UNSAFE.sub("-", name.strip()).strip("-.")
     if not cleaned:
-        raise ConversionError(f"{name!r} cannot be used as a model name.")
+        raise ConversionError(translate(
+            "Conversion", "{name} cannot be used as a model name."
+        ).format(name=repr(name)))
     return cleaned
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop_llm.converter import protocol
 from desktop_llm.errors import ConversionCancelled, ConversionError
+from desktop_llm.i18n import translate
 from desktop_llm.processes import describe_exit
 
 logger = logging.getLogger("desktop_llm.converter.child")
@@ -92,20 +93,24 @@ def run_child_stage(
             if stream is not None:
                 stream.close()
     if cancelled():
-        raise ConversionCancelled("Cancelled; the partial files were removed.")
+        raise ConversionCancelled(
+            translate("Conversion", "Cancelled; the partial files were removed.")
+        )
     if refusal is not None:
         raise ConversionError(refusal)
     if failure is not None:
         logger.error("%s failed; last lines:\n%s", what, "\n".join(tail))
-        raise ConversionError(
-            f"The {what} failed ({failure}); the app is fine, and the details are in the log."
-        )
+        raise ConversionError(translate(
+            "Conversion",
+            "The {what} failed ({failure}); the app is fine, and the details are in the log.",
+        ).format(what=translate("Conversion", what), failure=failure))
     if code != 0 or result is None:
         logger.error("%s: child ended with %s; last lines:\n%s", what, code, "\n".join(tail))
-        raise ConversionError(
-            f"The {what} process crashed ({describe_exit(code)}); the app is fine, and the "
-            "details are in the log."
-        )
+        raise ConversionError(translate(
+            "Conversion",
+            "The {what} process crashed ({cause}); the app is fine, and the details are in "
+            "the log.",
+        ).format(what=translate("Conversion", what), cause=describe_exit(code)))
     return result
 
 

@@ -46,6 +46,7 @@ from desktop_llm.engine.types import (
     Overflow,
 )
 from desktop_llm.errors import DesktopLLMError, EngineStoppedError
+from desktop_llm.i18n import translate
 from desktop_llm.processes import describe_exit, died_of_a_fault
 
 logger = logging.getLogger("desktop_llm.engine")
@@ -355,7 +356,7 @@ class EngineProcess:
     def _ensure_child(self) -> _Child:
         """The running child, started if there is none. Called with the lock held."""
         if self._closed:
-            raise EngineStoppedError("The engine has been shut down.")
+            raise EngineStoppedError(translate("Engine", "The engine has been shut down."))
         if self._child is not None:
             return self._child
         popen = subprocess.Popen(
@@ -463,10 +464,14 @@ class EngineProcess:
         cause = child.killed_for or describe_exit(code)
         if not child.hello.done():
             last = child.tail[-1] if child.tail else cause
-            child.hello.set_exception(EngineStoppedError(f"The engine could not start: {last}"))
+            child.hello.set_exception(EngineStoppedError(
+                translate("Engine", "The engine could not start: {reason}").format(reason=last)
+            ))
         if ended_by_us:
             for request in requests:
-                request.future.set_exception(EngineStoppedError("The engine has been shut down."))
+                request.future.set_exception(
+                    EngineStoppedError(translate("Engine", "The engine has been shut down."))
+                )
             return
         logger.error(
             "engine process %s ended (%s); its last lines:\n%s",
@@ -476,19 +481,33 @@ class EngineProcess:
         if stuck:
             self._notify(
                 "stopped",
-                f"The engine did not stop within {self._stop_timeout:g} seconds, so it was ended; "
-                "it restarts with your next message.",
+                translate(
+                    "Engine",
+                    "The engine did not stop within {seconds} seconds, so it was ended; it "
+                    "restarts with your next message.",
+                ).format(seconds=f"{self._stop_timeout:g}"),
             )
         else:
             self._notify(
                 "stopped",
-                f"The engine stopped unexpectedly ({cause}); it restarts with your next message.",
+                translate(
+                    "Engine",
+                    "The engine stopped unexpectedly ({cause}); it restarts with your next "
+                    "message.",
+                ).format(cause=cause),
             )
         for request in requests:
-            what = "loading the model" if request.op == "load" else "working"
+            sentence = translate(
+                "Engine",
+                "The engine stopped unexpectedly ({cause}) while loading the model; the app is "
+                "fine. Try again, or turn on safe mode in the model settings.",
+            ) if request.op == "load" else translate(
+                "Engine",
+                "The engine stopped unexpectedly ({cause}) while working; the app is fine. Try "
+                "again, or turn on safe mode in the model settings.",
+            )
             request.future.set_exception(_Crashed(
-                f"The engine stopped unexpectedly ({cause}) while {what}; the app is fine. "
-                "Try again, or turn on safe mode in the model settings.",
+                sentence.format(cause=cause),
                 cause,
                 fault=died_of_a_fault(code) and child.killed_for is None,
             ))
@@ -549,7 +568,9 @@ class EngineProcess:
                         self._fresh_load = True
                         self._reload_needed = False  # a retry after a crash brought it back
                 if retried:
-                    self._safe_mode_proved(f"loading {path.name}")
+                    self._safe_mode_proved(
+                        translate("Engine", "loading {name}").format(name=path.name)
+                    )
                 settled.set_result(loaded)
             elif isinstance(error, _Crashed) and error.fault and may_retry:
                 logger.warning("the engine crashed loading %s; retrying in safe mode", path.name)
@@ -579,9 +600,10 @@ class EngineProcess:
         def chain(done: Future[LoadedModel]) -> None:
             error = done.exception()
             if error is not None:
-                result.set_exception(DesktopLLMError(
-                    f"The model could not be loaded again after the engine stopped: {error}"
-                ))
+                result.set_exception(DesktopLLMError(translate(
+                    "Engine", "The model could not be loaded again after the engine stopped: "
+                    "{error}"
+                ).format(error=error)))
                 return
             then().add_done_callback(lambda finished: _copy_outcome(finished, result))
 
@@ -620,7 +642,7 @@ class EngineProcess:
                 with self._lock:
                     self._fresh_load = False
                 if retried:
-                    self._safe_mode_proved("writing its first reply")
+                    self._safe_mode_proved(translate("Engine", "writing its first reply"))
                 reply.future.set_result(protocol.result_from_wire(finished.result()))
             elif isinstance(error, _Cancelled) or reply.cancelled:
                 # Stopped (by the user, or by closing): whatever became of the engine then,
@@ -686,10 +708,11 @@ class EngineProcess:
     def _safe_mode_proved(self, during: str) -> None:
         with self._lock:
             self._safe_mode = True
-        reason = (
-            f"llama.cpp crashed on {cpu_description()} while {during} with its optimized CPU "
-            "kernels (AMX, repacked weights); safe mode turns them off on this machine."
-        )
+        reason = translate(
+            "Engine",
+            "llama.cpp crashed on {cpu} while {during} with its optimized CPU kernels (AMX, "
+            "repacked weights); safe mode turns them off on this machine.",
+        ).format(cpu=cpu_description(), during=during)
         logger.warning("%s", reason)
         self._notify("safe_mode", reason)
 
@@ -713,17 +736,22 @@ def _as_user_error(error: BaseException) -> BaseException:
     if isinstance(error, _Crashed):
         return EngineStoppedError(str(error))
     if isinstance(error, OSError):
-        return EngineStoppedError(f"The engine could not be started: {error.strerror or error}.")
+        return EngineStoppedError(translate(
+            "Engine", "The engine could not be started: {reason}."
+        ).format(reason=error.strerror or error))
     return error
 
 
 def _reply_lost(cause: str, kept_text: bool) -> str:
     if kept_text:
-        return (
-            f"The engine stopped unexpectedly ({cause}) while writing this reply; "
-            "the text above was kept."
-        )
-    return f"The engine stopped unexpectedly ({cause}) before this reply began."
+        return translate(
+            "Engine",
+            "The engine stopped unexpectedly ({cause}) while writing this reply; the text "
+            "above was kept.",
+        ).format(cause=cause)
+    return translate(
+        "Engine", "The engine stopped unexpectedly ({cause}) before this reply began."
+    ).format(cause=cause)
 
 
 def _copy_outcome(source: Future[Any], target: Future[Any]) -> None:

@@ -9,13 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_llm.errors import ModelLoadError
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import GGUFInfo, read_gguf_info
 
 
 def check_model_file(path: Path) -> GGUFInfo:
     """What the header says; ``ModelLoadError`` (``GGUFError`` for a bad file) if unusable."""
     if not path.exists():
-        raise ModelLoadError(f"The model file {path} does not exist (was it moved or deleted?).")
+        raise ModelLoadError(translate(
+            "ModelFiles", "The model file {path} does not exist (was it moved or deleted?)."
+        ).format(path=path))
     if not path.is_file():
-        raise ModelLoadError(f"{path} is a folder, not a model file.")
+        raise ModelLoadError(
+            translate("ModelFiles", "{path} is a folder, not a model file.").format(path=path)
+        )
     return read_gguf_info(path)

@@ -23,6 +23,7 @@ from desktop_llm.hub.error_mapping import translated_errors
 from desktop_llm.hub.quantization import group_model_files
 from desktop_llm.hub.remote_header import fetch_range, parse_gguf_prefix, read_header
 from desktop_llm.hub.types import FilePart, RepoFiles, RepoSummary
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import GGUFInfo
 
 if TYPE_CHECKING:
@@ -98,10 +99,11 @@ class HubClient:
             hf_raise_for_status(response)
             items = response.json()
         if not isinstance(items, list):
-            raise HubError(
-                f"The server at {self._config.endpoint} does not answer like a Hugging Face Hub: "
-                "check the endpoint in Settings."
-            )
+            raise HubError(translate(
+                "Hub",
+                "The server at {endpoint} does not answer like a Hugging Face Hub: check the "
+                "endpoint in Settings.",
+            ).format(endpoint=self._config.endpoint))
         return [_summary(ModelInfo(**item)) for item in items[:limit]]
 
     def repo_files(self, repo_id: str, revision: str = "main") -> RepoFiles:
@@ -121,7 +123,9 @@ class HubClient:
             for sibling in info.siblings or ()
         ]
         if not info.sha:
-            raise HubError(f"The Hub did not say which commit {repo_id} is at: try again.")
+            raise HubError(translate(
+                "Hub", "The Hub did not say which commit {repo} is at: try again."
+            ).format(repo=repo_id))
         return RepoFiles(
             repo_id=repo_id,
             revision=revision,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from desktop_llm.errors import DownloadError
+from desktop_llm.i18n import translate
 from desktop_llm.model_files.humanize import human_size
 
 # Room left over for the sidecars, the database and whatever else writes meanwhile.
@@ -58,11 +59,11 @@ def ensure_free_space(
     shortfall = free_space_shortfall(folder, needed, disk_usage=disk_usage, margin=margin)
     if shortfall is not None:
         existing, free = shortfall
-        raise DownloadError(
-            f"Not enough free space to download {what}: it needs {human_size(needed)} more, "
-            f"and {existing} has only {human_size(free)} free. "
-            "Free some space or choose another models folder, then try again."
-        )
+        raise DownloadError(translate(
+            "Downloads",
+            "Not enough free space to download {name}: it needs {size} more, and {folder} has "
+            "only {free} free. Free some space or choose another models folder, then try again.",
+        ).format(name=what, size=human_size(needed), folder=existing, free=human_size(free)))
 
 
 def _nearest_existing(folder: Path) -> Path:

@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 
 from desktop_llm.errors import HubOfflineError
+from desktop_llm.i18n import translatable, translate
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # Seconds to wait for the Hub to connect or to send the next piece of an answer. Short, because
@@ -50,16 +51,17 @@ class HubConfig:
         return self.endpoint != DEFAULT_ENDPOINT
 
 
-OFFLINE_SENTENCE = (
+OFFLINE_SENTENCE = translatable(
+    "Hub",
     "HF_HUB_OFFLINE is set, so desktop-llm does not reach the Hugging Face Hub: models already "
-    "on this computer work as usual. Unset HF_HUB_OFFLINE to search and download models."
+    "on this computer work as usual. Unset HF_HUB_OFFLINE to search and download models.",
 )
 
 
 def ensure_online(config: HubConfig) -> None:
     """Refuse, before anything touches the network, when HF_HUB_OFFLINE is set."""
     if config.offline:
-        raise HubOfflineError(OFFLINE_SENTENCE)
+        raise HubOfflineError(translate("Hub", OFFLINE_SENTENCE))
 
 
 def prepare_environment(config: HubConfig) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from desktop_llm.errors import HubAuthError, HubError, HubNotFoundError, HubOfflineError
+from desktop_llm.i18n import translate
 
 
 @contextmanager
@@ -29,57 +30,69 @@ def translated_errors(
     import httpx2
     from huggingface_hub import errors as hf_errors
 
-    repo = repo_id or "The repository"
+    repo = repo_id or translate("Hub", "The repository")
     try:
         yield
     except hf_errors.GatedRepoError as error:  # before RepositoryNotFoundError: a subclass of it
         if has_token:
-            message = (
-                f"{repo} is gated and your Hugging Face token has no access to it yet: accept "
-                f"its terms on {endpoint}/{repo_id}, then try again."
-            )
+            message = translate(
+                "Hub",
+                "{repo} is gated and your Hugging Face token has no access to it yet: accept "
+                "its terms on {page}, then try again.",
+            ).format(repo=repo, page=f"{endpoint}/{repo_id}")
         else:
-            message = (
-                f"{repo} is gated: accept its terms on the Hub and add a Hugging Face token "
-                "in Settings."
-            )
+            message = translate(
+                "Hub",
+                "{repo} is gated: accept its terms on the Hub and add a Hugging Face token in "
+                "Settings.",
+            ).format(repo=repo)
         raise HubAuthError(message) from error
     except hf_errors.RepositoryNotFoundError as error:
-        hint = "" if has_token else " If it is private, add a Hugging Face token in Settings."
-        raise HubNotFoundError(
-            f"{repo} was not found on the Hub at {endpoint}: check the name.{hint}"
-        ) from error
+        message = translate(
+            "Hub", "{repo} was not found on the Hub at {endpoint}: check the name."
+        ) if has_token else translate(
+            "Hub",
+            "{repo} was not found on the Hub at {endpoint}: check the name. If it is private, "
+            "add a Hugging Face token in Settings.",
+        )
+        raise HubNotFoundError(message.format(repo=repo, endpoint=endpoint)) from error
     except hf_errors.RevisionNotFoundError as error:
-        raise HubNotFoundError(
-            f"{repo} has no branch, tag or commit named {revision!r}."
-        ) from error
+        raise HubNotFoundError(translate(
+            "Hub", "{repo} has no branch, tag or commit named {revision}."
+        ).format(repo=repo, revision=repr(revision))) from error
     except hf_errors.RemoteEntryNotFoundError as error:
-        raise HubNotFoundError(f"{repo} has no file {path!r} (at {revision!r}).") from error
+        raise HubNotFoundError(translate(
+            "Hub", "{repo} has no file {path} (at {revision})."
+        ).format(repo=repo, path=repr(path), revision=repr(revision))) from error
     except hf_errors.OfflineModeIsEnabled as error:
-        raise HubOfflineError(
+        raise HubOfflineError(translate(
+            "Hub",
             "The Hub is switched off by the HF_HUB_OFFLINE environment variable: unset it to "
-            "search and download models."
-        ) from error
+            "search and download models.",
+        )) from error
     except hf_errors.HfHubHTTPError as error:
         raise _from_status(error, endpoint) from error
     except hf_errors.HFValidationError as error:  # a malformed repository id, refused locally
-        raise HubNotFoundError(
-            f"{repo_id!r} is not a repository name: it looks like 'owner/name'."
-        ) from error
+        raise HubNotFoundError(translate(
+            "Hub", "{repo} is not a repository name: it looks like 'owner/name'."
+        ).format(repo=repr(repo_id))) from error
     except httpx2.TimeoutException as error:
-        raise HubOfflineError(
-            f"The Hub at {endpoint} did not answer in time: check the connection or the "
-            "endpoint in Settings."
-        ) from error
+        raise HubOfflineError(translate(
+            "Hub",
+            "The Hub at {endpoint} did not answer in time: check the connection or the "
+            "endpoint in Settings.",
+        ).format(endpoint=endpoint)) from error
     except httpx2.TransportError as error:  # refused, unreachable, DNS, TLS, dropped connection
-        raise HubOfflineError(
-            f"Can't reach the Hub at {endpoint}: check the connection or the endpoint in Settings."
-        ) from error
+        raise HubOfflineError(translate(
+            "Hub",
+            "Can't reach the Hub at {endpoint}: check the connection or the endpoint in Settings.",
+        ).format(endpoint=endpoint)) from error
     except json.JSONDecodeError as error:  # an HTML page: a captive portal, a wrong endpoint
-        raise HubError(
-            f"The server at {endpoint} does not answer like a Hugging Face Hub: check the "
-            "endpoint in Settings."
-        ) from error
+        raise HubError(translate(
+            "Hub",
+            "The server at {endpoint} does not answer like a Hugging Face Hub: check the "
+            "endpoint in Settings.",
+        ).format(endpoint=endpoint)) from error
 
 
 def _from_status(error: Exception, endpoint: str) -> HubError:
@@ -87,19 +100,27 @@ def _from_status(error: Exception, endpoint: str) -> HubError:
     status = getattr(response, "status_code", None)
     if status == 401:
         # The Hub answers 401 to a token it does not accept, whatever the repository.
-        return HubAuthError(
-            "The Hub refused the Hugging Face token in Settings: check it, or create a new one."
-        )
+        return HubAuthError(translate(
+            "Hub",
+            "The Hub refused the Hugging Face token in Settings: check it, or create a new one.",
+        ))
     if status == 403:
-        return HubAuthError(
+        return HubAuthError(translate(
+            "Hub",
             "Your Hugging Face token is not allowed to read this repository: give it read "
-            "access, or use another token in Settings."
-        )
+            "access, or use another token in Settings.",
+        ))
     if status == 429:
-        return HubError("The Hub is limiting requests right now: try again in a few minutes.")
+        return HubError(translate(
+            "Hub", "The Hub is limiting requests right now: try again in a few minutes."
+        ))
     if status is not None and status >= 500:
-        return HubError(f"The Hub at {endpoint} has a problem (error {status}): try again later.")
-    return HubError(f"The Hub at {endpoint} refused the request (error {status}).")
+        return HubError(translate(
+            "Hub", "The Hub at {endpoint} has a problem (error {status}): try again later."
+        ).format(endpoint=endpoint, status=status))
+    return HubError(translate(
+        "Hub", "The Hub at {endpoint} refused the request (error {status})."
+    ).format(endpoint=endpoint, status=status))
 
 
 def os_error_reason(error: OSError) -> str:
@@ -109,4 +130,4 @@ def os_error_reason(error: OSError) -> str:
         return error.strerror
     if error.args and isinstance(error.args[0], str) and error.args[0]:
         return error.args[0]
-    return "the operating system refused the operation"
+    return translate("Hub", "the operating system refused the operation")

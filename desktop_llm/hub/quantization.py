@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from desktop_llm.hub.types import FilePart, ModelFile
+from desktop_llm.i18n import translatable, translate
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,16 @@ class QuantType:
     trade: str | None = None
 
     def describe(self) -> str:
-        """"~4.8 bits/weight, good balance"."""
-        bits = f"{self.bits_per_weight:g} bits/weight"
+        """"~4.8 bits/weight, good balance", in the user's language."""
+        bits = translate("Quantization", "{bits} bits/weight").format(
+            bits=f"{self.bits_per_weight:g}"
+        )
         bits = bits if self.bits_per_weight >= 16 else f"~{bits}"
-        return f"{bits}, {self.trade}" if self.trade else bits
+        if not self.trade:
+            return bits
+        return translate("Quantization", "{bits}, {trade}").format(
+            bits=bits, trade=translate("Quantization", self.trade)
+        )
 
 
 # In display order; ties in bits per weight keep this order.
@@ -43,42 +50,42 @@ QUANT_TYPES: tuple[QuantType, ...] = (
     QuantType("IQ2_S", 2.5),
     QuantType("IQ2_M", 2.7),
     QuantType("Q2_K_S", 3.0),
-    QuantType("IQ3_XXS", 3.06, "large loss, slower on CPU"),
-    QuantType("IQ3_XS", 3.3, "large loss, slower on CPU"),
-    QuantType("Q2_K", 3.35, "large loss, smallest"),
+    QuantType("IQ3_XXS", 3.06, translatable("Quantization", "large loss, slower on CPU")),
+    QuantType("IQ3_XS", 3.3, translatable("Quantization", "large loss, slower on CPU")),
+    QuantType("Q2_K", 3.35, translatable("Quantization", "large loss, smallest")),
     QuantType("Q2_K_L", 3.4),
     QuantType("Q2_K_XL", 3.45),
-    QuantType("IQ3_S", 3.44, "large loss, slower on CPU"),
-    QuantType("Q3_K_S", 3.5, "large loss"),
-    QuantType("IQ3_M", 3.66, "noticeable loss, slower on CPU"),
-    QuantType("Q3_K_M", 3.91, "noticeable loss"),
-    QuantType("Q3_K_L", 4.27, "noticeable loss"),
+    QuantType("IQ3_S", 3.44, translatable("Quantization", "large loss, slower on CPU")),
+    QuantType("Q3_K_S", 3.5, translatable("Quantization", "large loss")),
+    QuantType("IQ3_M", 3.66, translatable("Quantization", "noticeable loss, slower on CPU")),
+    QuantType("Q3_K_M", 3.91, translatable("Quantization", "noticeable loss")),
+    QuantType("Q3_K_L", 4.27, translatable("Quantization", "noticeable loss")),
     QuantType("Q3_K_XL", 4.3),
-    QuantType("IQ4_XS", 4.25, "some loss, slower on CPU"),
+    QuantType("IQ4_XS", 4.25, translatable("Quantization", "some loss, slower on CPU")),
     QuantType("MXFP4", 4.25),
-    QuantType("IQ4_NL", 4.5, "some loss, slower on CPU"),
-    QuantType("Q4_0", 4.55, "some loss (older format)"),
+    QuantType("IQ4_NL", 4.5, translatable("Quantization", "some loss, slower on CPU")),
+    QuantType("Q4_0", 4.55, translatable("Quantization", "some loss (older format)")),
     QuantType("Q4_0_4_4", 4.55),
     QuantType("Q4_0_4_8", 4.55),
     QuantType("Q4_0_8_8", 4.55),
-    QuantType("Q4_K_S", 4.58, "some loss"),
-    QuantType("Q4_K_M", 4.84, "good balance"),
+    QuantType("Q4_K_S", 4.58, translatable("Quantization", "some loss")),
+    QuantType("Q4_K_M", 4.84, translatable("Quantization", "good balance")),
     QuantType("Q4_K_L", 4.9),
     QuantType("Q4_K_XL", 4.95),
-    QuantType("Q4_1", 5.0, "some loss (older format)"),
-    QuantType("Q5_0", 5.5, "small loss (older format)"),
-    QuantType("Q5_K_S", 5.54, "small loss"),
-    QuantType("Q5_K_M", 5.68, "small loss"),
+    QuantType("Q4_1", 5.0, translatable("Quantization", "some loss (older format)")),
+    QuantType("Q5_0", 5.5, translatable("Quantization", "small loss (older format)")),
+    QuantType("Q5_K_S", 5.54, translatable("Quantization", "small loss")),
+    QuantType("Q5_K_M", 5.68, translatable("Quantization", "small loss")),
     QuantType("Q5_K_L", 5.75),
     QuantType("Q5_K_XL", 5.8),
-    QuantType("Q5_1", 6.0, "small loss (older format)"),
-    QuantType("Q6_K", 6.56, "very small loss"),
+    QuantType("Q5_1", 6.0, translatable("Quantization", "small loss (older format)")),
+    QuantType("Q6_K", 6.56, translatable("Quantization", "very small loss")),
     QuantType("Q6_K_L", 6.65),
     QuantType("Q6_K_XL", 6.7),
-    QuantType("Q8_0", 8.5, "nearly lossless"),
+    QuantType("Q8_0", 8.5, translatable("Quantization", "nearly lossless")),
     QuantType("Q8_K_XL", 8.6),
-    QuantType("BF16", 16.0, "the reference"),
-    QuantType("F16", 16.0, "the reference"),
+    QuantType("BF16", 16.0, translatable("Quantization", "the reference")),
+    QuantType("F16", 16.0, translatable("Quantization", "the reference")),
     QuantType("F32", 32.0),
 )
 _BY_NAME = {quant.name: quant for quant in QUANT_TYPES}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from desktop_llm.errors import HubError
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import GGUFInfo, NeedMoreData, parse_gguf_header
 from desktop_llm.model_files.limits import MAX_HEADER_BYTES
 
@@ -50,12 +51,18 @@ def read_header(
             needed = min(more.needed, file_size)
         if needed <= len(data):
             # The parser wants bytes the file does not have: it would loop forever.
-            raise HubError(f"The header of {name} on the Hub is cut short: it can't be read.")
+            raise HubError(translate(
+                "Hub", "The header of {name} on the Hub is cut short: it can't be read."
+            ).format(name=name))
         if needed > limit:
-            raise HubError(f"The header of {name} is too large to be a GGUF model's header.")
+            raise HubError(translate(
+                "Hub", "The header of {name} is too large to be a GGUF model's header."
+            ).format(name=name))
         more_data, _ = fetch(len(data), needed - 1)
         if not more_data:
-            raise HubError(f"The Hub stopped sending {name} before its header was complete.")
+            raise HubError(translate(
+                "Hub", "The Hub stopped sending {name} before its header was complete."
+            ).format(name=name))
         data += more_data
 
 
@@ -90,7 +97,9 @@ def fetch_range(
         else:
             served = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
             if served is None or int(served.group(1)) != start:
-                raise HubError("The Hub sent another part of the file than asked: try again.")
+                raise HubError(
+                    translate("Hub", "The Hub sent another part of the file than asked: try again.")
+                )
         chunks: list[bytes] = []
         received = 0
         for chunk in response.iter_bytes():

@@ -15,6 +15,8 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import fail, null
 
+from desktop_llm.i18n import translate
+
 log = logging.getLogger(__name__)
 
 SERVICE = "desktop-llm"
@@ -38,8 +40,12 @@ class TokenStore:
         """Where the token is kept, as a sentence for the Settings dialog."""
         backend = self._usable_backend()
         if backend is None:
-            return "No system keyring is available: the token is kept only until the app quits."
-        return f"The token is kept in the system keyring ({backend.name})."
+            return translate(
+                "Hub", "No system keyring is available: the token is kept only until the app quits."
+            )
+        return translate("Hub", "The token is kept in the system keyring ({keyring}).").format(
+            keyring=backend.name
+        )
 
     def get(self) -> str | None:
         backend = self._usable_backend()

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import gguf
 
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import limits
 from desktop_llm.model_files.errors import GGUFError, NeedMoreData
 from desktop_llm.model_files.humanize import human_size
@@ -89,7 +90,9 @@ class _Cursor:
         self.where = "the file header"  # what is being read, for messages
 
     def fail(self, reason: str, problem: str) -> NoReturn:
-        raise GGUFError(reason, f"{self.name} is damaged: {problem}")
+        raise GGUFError(reason, translate("ModelFiles", "{name} is damaged: {problem}").format(
+            name=self.name, problem=problem
+        ))
 
     def need(self, n_bytes: int) -> None:
         end = self.pos + n_bytes
@@ -105,11 +108,11 @@ class _Cursor:
                 f"{human_size(limits.MAX_HEADER_BYTES)}, far beyond any real model's.",
             )
         if self.file_size is not None and end > self.file_size:
-            raise GGUFError(
-                "truncated",
-                f"{self.name} is truncated: the file ends inside its header ({self.where}) "
-                f"after {human_size(self.file_size)}; the download was probably cut off.",
-            )
+            raise GGUFError("truncated", translate(
+                "ModelFiles",
+                "{name} is truncated: the file ends inside its header ({where}) after {size}; "
+                "the download was probably cut off.",
+            ).format(name=self.name, where=self.where, size=human_size(self.file_size)))
         # A prefix of a longer (or unknown-length) file: ask for more, at least double, so a
         # caller fetching over the network converges in a few round trips.
         ceiling = limits.MAX_HEADER_BYTES
@@ -158,15 +161,17 @@ def _read_preamble(cursor: _Cursor) -> tuple[int, int, int]:
     name, data = cursor.name, cursor.data
     start = data[: len(limits.GGUF_MAGIC)]
     if start != limits.GGUF_MAGIC[: len(start)]:
-        raise GGUFError(
-            "not_gguf",
-            f"{name} is not a GGUF model file (it starts with {start!r}, not b'GGUF')"
-            f"{describe_non_gguf(data)}.",
-        )
+        raise GGUFError("not_gguf", translate(
+            "ModelFiles", "{name} is not a GGUF model file (it starts with {start}, not b'GGUF')"
+            "{hint}."
+        ).format(name=name, start=repr(start), hint=describe_non_gguf(data)))
     if cursor.file_size is not None and cursor.file_size < limits.FIXED_HEADER_BYTES:
         reason = "empty" if cursor.file_size == 0 else "truncated"
-        length = "0 bytes" if cursor.file_size == 0 else f"only {cursor.file_size} bytes"
-        raise GGUFError(reason, f"{name} is {length} long: it is empty or was cut off.")
+        raise GGUFError(reason, translate(
+            "ModelFiles", "{name} is only {size} bytes long: it is empty or was cut off."
+        ).format(name=name, size=cursor.file_size) if cursor.file_size else translate(
+            "ModelFiles", "{name} is 0 bytes long: it is empty or was cut off."
+        ).format(name=name))
     cursor.need(limits.FIXED_HEADER_BYTES)
     cursor.pos = len(limits.GGUF_MAGIC)
     version = cursor.u32()
@@ -196,21 +201,24 @@ def _check_version(name: str, version: int) -> None:
     if version in limits.SUPPORTED_VERSIONS:
         return
     if version == limits.OBSOLETE_VERSION:
-        problem = (
-            "uses version 1 of the GGUF format, an obsolete 2023 format that llama.cpp no "
-            "longer reads; download a newer conversion of the model."
+        problem = translate(
+            "ModelFiles",
+            "{name} uses version 1 of the GGUF format, an obsolete 2023 format that llama.cpp "
+            "no longer reads; download a newer conversion of the model.",
         )
     elif int.from_bytes(version.to_bytes(4, "little"), "big") in limits.SUPPORTED_VERSIONS:
-        problem = (
-            "is a big-endian GGUF file (made for IBM mainframes); this computer needs the "
-            "ordinary little-endian version."
+        problem = translate(
+            "ModelFiles",
+            "{name} is a big-endian GGUF file (made for IBM mainframes); this computer needs "
+            "the ordinary little-endian version.",
         )
     else:
-        problem = (
-            f"uses GGUF format version {version}, which this version of llama.cpp cannot read "
-            "(it knows versions 2 and 3)."
+        problem = translate(
+            "ModelFiles",
+            "{name} uses GGUF format version {version}, which this version of llama.cpp "
+            "cannot read (it knows versions 2 and 3).",
         )
-    raise GGUFError("bad_version", f"{name} {problem}")
+    raise GGUFError("bad_version", problem.format(name=name, version=version))
 
 
 def _read_metadata(cursor: _Cursor, kv_count: int) -> tuple[dict[str, Any], dict[str, int]]:

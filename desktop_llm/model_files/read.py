@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from desktop_llm.i18n import translate
 from desktop_llm.model_files import limits
 from desktop_llm.model_files.errors import GGUFError, NeedMoreData
 from desktop_llm.model_files.header import parse_raw_header
@@ -53,5 +54,6 @@ def read_gguf_info(path: Path) -> GGUFInfo:
                     wanted = more.needed
     except OSError as error:
         raise GGUFError(
-            "unreadable", f"The model file {name} cannot be read: {error.strerror or error}."
+            "unreadable", translate("ModelFiles", "The model file {name} cannot be read: {reason}.")
+            .format(name=name, reason=error.strerror or error)
         ) from error

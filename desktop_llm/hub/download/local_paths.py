@@ -13,6 +13,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 from desktop_llm.errors import DownloadError
+from desktop_llm.i18n import translatable, translate
 
 PARTIAL_DIR_NAME = ".partial"
 PART_SUFFIX = ".part"
@@ -29,27 +30,28 @@ def checked_repo_path(repo_path: str) -> PurePosixPath:
     """The repository path as a relative POSIX path, or DownloadError if it could escape."""
     problem = _path_problem(repo_path)
     if problem:
-        raise DownloadError(
-            f"The Hub listed a file named {repo_path!r}, which {problem}; "
-            "it was not downloaded, to keep files inside the models folder."
-        )
+        raise DownloadError(translate(
+            "Downloads",
+            "The Hub listed a file named {path}, which {problem}; it was not downloaded, to "
+            "keep files inside the models folder.",
+        ).format(path=repr(repo_path), problem=translate("Downloads", problem)))
     return PurePosixPath(repo_path)
 
 
 def _path_problem(repo_path: str) -> str | None:
     if not repo_path or not repo_path.strip():
-        return "is empty"
+        return translatable("Downloads", "is empty")
     if "\\" in repo_path:
-        return "contains a backslash"
+        return translatable("Downloads", "contains a backslash")
     if repo_path.startswith("/"):
-        return "is an absolute path"
+        return translatable("Downloads", "is an absolute path")
     if _DRIVE.match(repo_path):
-        return "starts with a drive letter"
+        return translatable("Downloads", "starts with a drive letter")
     parts = repo_path.split("/")
     if any(part in ("..", ".") for part in parts):
-        return "points to a parent or current folder"
+        return translatable("Downloads", "points to a parent or current folder")
     if any(not part for part in parts):
-        return "has an empty folder name"
+        return translatable("Downloads", "has an empty folder name")
     return None
 
 
@@ -62,7 +64,9 @@ def repo_folder(models_dir: Path, repo_id: str) -> Path:
     try:
         validate_repo_id(repo_id)
     except HFValidationError as error:
-        raise DownloadError(f"{repo_id!r} is not a valid Hub repository name.") from error
+        raise DownloadError(translate(
+            "Downloads", "{repo} is not a valid Hub repository name."
+        ).format(repo=repr(repo_id))) from error
     return Path(models_dir).joinpath(*repo_id.split("/"))
 
 
@@ -70,7 +74,9 @@ def local_file_name(repo_path: str) -> str:
     """The file name used on disk: the base name, made portable."""
     name = _UNPORTABLE.sub("_", checked_repo_path(repo_path).name).rstrip(" .")
     if not name:
-        raise DownloadError(f"The Hub file {repo_path!r} has no usable file name.")
+        raise DownloadError(translate(
+            "Downloads", "The Hub file {path} has no usable file name."
+        ).format(path=repr(repo_path)))
     if name.split(".")[0].upper() in _WINDOWS_RESERVED:
         name = f"_{name}"
     return name
@@ -82,10 +88,11 @@ def final_path(models_dir: Path, repo_id: str, repo_path: str) -> Path:
     # Belt and braces: whatever the checks above missed (a symlinked folder, say) is caught here.
     root = Path(models_dir).resolve()
     if not target.resolve().is_relative_to(root):
-        raise DownloadError(
-            f"The Hub file {repo_path!r} of {repo_id} would be saved outside the models folder "
-            f"{root}; it was not downloaded."
-        )
+        raise DownloadError(translate(
+            "Downloads",
+            "The Hub file {path} of {repo} would be saved outside the models folder {folder}; "
+            "it was not downloaded.",
+        ).format(path=repr(repo_path), repo=repo_id, folder=root))
     return target
 
 

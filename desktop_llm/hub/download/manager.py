@@ -60,6 +60,7 @@ from desktop_llm.hub.download.transfer import (
 from desktop_llm.hub.endpoint import HubConfig
 from desktop_llm.hub.error_mapping import os_error_reason
 from desktop_llm.hub.types import FilePart
+from desktop_llm.i18n import translate
 
 __all__ = ["DownloadJob", "DownloadManager", "DownloadSnapshot", "JobState"]
 
@@ -149,14 +150,17 @@ class DownloadManager:
         still registers it.
         """
         if not files:
-            raise DownloadError(f"Nothing to download from {repo_id}: no files were chosen.")
+            raise DownloadError(translate(
+                "Downloads", "Nothing to download from {repo}: no files were chosen."
+            ).format(repo=repo_id))
         job_files = tuple(files)
         targets = [final_path(self._models_dir, repo_id, f.path) for f in job_files]
         if len(set(targets)) != len(targets):
-            raise DownloadError(
-                f"Two of the chosen files of {repo_id} have the same name; download them one "
-                "at a time."
-            )
+            raise DownloadError(translate(
+                "Downloads",
+                "Two of the chosen files of {repo} have the same name; download them one at a "
+                "time.",
+            ).format(repo=repo_id))
         requested = JobManifest.for_request(repo_id, revision, job_files)
         # One critical section from the look-up to the new job: two requests for the same
         # model at the same moment must not both find nothing and both start a job.
@@ -298,10 +302,11 @@ class DownloadManager:
             self._end(
                 job,
                 JobState.FAILED,
-                DownloadError(
-                    f"Downloading {job.repo_id} failed: {os_error_reason(error)}{where}. "
-                    "Check the disk and the models folder, then try again."
-                ),
+                DownloadError(translate(
+                    "Downloads",
+                    "Downloading {name} failed: {reason}{where}. Check the disk and the models "
+                    "folder, then try again.",
+                ).format(name=job.repo_id, reason=os_error_reason(error), where=where)),
             )
         except Exception:
             # The thread boundary: a bug must show up as a failed job, not a silent dead worker.
@@ -309,10 +314,11 @@ class DownloadManager:
             self._end(
                 job,
                 JobState.FAILED,
-                DownloadError(
-                    f"Downloading {job.repo_id} failed because of an unexpected problem in "
-                    "desktop-llm; the details are in its log file."
-                ),
+                DownloadError(translate(
+                    "Downloads",
+                    "Downloading {repo} failed because of an unexpected problem in desktop-llm; "
+                    "the details are in its log file.",
+                ).format(repo=job.repo_id)),
             )
         else:
             remove_manifest(self._models_dir, job.id)
@@ -396,11 +402,14 @@ class DownloadManager:
             save_manifest(self._models_dir, manifest)
         except OSError as error:
             where = f": {error.filename}" if error.filename else ""
-            raise DownloadError(
-                f"Couldn't write down the download of {manifest.repo_id} in "
-                f"{partial_dir(self._models_dir)}: {os_error_reason(error)}{where}. Check the "
-                "disk and the models folder, then try again."
-            ) from error
+            raise DownloadError(translate(
+                "Downloads",
+                "Couldn't write down the download of {repo} in {folder}: {reason}{where}. Check "
+                "the disk and the models folder, then try again.",
+            ).format(
+                repo=manifest.repo_id, folder=partial_dir(self._models_dir),
+                reason=os_error_reason(error), where=where,
+            )) from error
 
     def _unfinished_job(self, job_id: str, targets: Sequence[Path]) -> DownloadJob | None:
         """The job that is this request, or one still busy with any of its files."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from desktop_llm.errors import DownloadError
 from desktop_llm.file_locks import is_still_linked, try_lock
 from desktop_llm.hub.download.partial_state import remove_partial
+from desktop_llm.i18n import translate
 
 LOCK_SUFFIX = ".lock"
 # Claiming only races with a release that unlinks the file; a few attempts settle it.
@@ -44,10 +45,11 @@ def claimed(part: Path, *, what: str) -> Iterator[None]:
     """
     fd = _claim(part)
     if fd is None:
-        raise PartialInUseError(
-            f"{what} is being downloaded by another desktop-llm (a window or a command) right "
-            "now. Let that one finish, then ask again: the file will be there."
-        )
+        raise PartialInUseError(translate(
+            "Downloads",
+            "{name} is being downloaded by another desktop-llm (a window or a command) right "
+            "now. Let that one finish, then ask again: the file will be there.",
+        ).format(name=what))
     try:
         yield
     finally:

@@ -59,6 +59,7 @@ from desktop_llm.hub.download.transfer_control import (
 from desktop_llm.hub.download.write_behind import WriteBehindFile
 from desktop_llm.hub.endpoint import HubConfig, ensure_online, prepare_environment
 from desktop_llm.hub.error_mapping import os_error_reason, translated_errors
+from desktop_llm.i18n import translate
 from desktop_llm.model_files.humanize import human_size
 
 __all__ = [
@@ -241,7 +242,9 @@ class _FileTransfer:
 
     @property
     def name(self) -> str:
-        return f"{self.record.repo_path} from {self.record.repo_id}"
+        return translate("Downloads", "{path} from {repo}").format(
+            path=self.record.repo_path, repo=self.record.repo_id
+        )
 
     # -- the steps -----------------------------------------------------------------------
 
@@ -254,10 +257,11 @@ class _FileTransfer:
         except OSError as error:
             # What the steps below could not do with a file (the writing itself words its own).
             where = f": {error.filename}" if error.filename else ""
-            raise DownloadError(
-                f"Downloading {self.name} failed: {os_error_reason(error)}{where}. Check the "
-                "disk and the models folder, then try again."
-            ) from error
+            raise DownloadError(translate(
+                "Downloads",
+                "Downloading {name} failed: {reason}{where}. Check the disk and the models "
+                "folder, then try again.",
+            ).format(name=self.name, reason=os_error_reason(error), where=where)) from error
 
     def _run_claimed(self) -> Path:
         if self._already_downloaded():
@@ -301,10 +305,11 @@ class _FileTransfer:
                     # a power cut must not leave a model with missing pages.
                     sink.stop(sync=self.control.requested is not DownloadCancelled)
         except OSError as error:
-            raise DownloadError(
-                f"Couldn't write {self.part}: {os_error_reason(error)}. "
-                "Check the disk and the models folder, then resume the download."
-            ) from error
+            raise DownloadError(translate(
+                "Downloads",
+                "Couldn't write {file}: {reason}. Check the disk and the models folder, then "
+                "resume the download.",
+            ).format(file=self.part, reason=os_error_reason(error))) from error
 
     def _already_downloaded(self) -> bool:
         """A verified copy is already in place (a split model's finished part, a re-download)."""
@@ -369,20 +374,24 @@ class _FileTransfer:
                 failures += 1
                 self._checkpoint(sink)
                 if failures >= policy.max_attempts:
-                    raise DownloadError(
-                        f"Downloading {self.name} failed {failures} times in a row; the last "
-                        f"time {failure.reason}. The {human_size(self.done)} received so far "
-                        "are kept: resume the download to continue from there."
-                    ) from failure
+                    raise DownloadError(translate(
+                        "Downloads",
+                        "Downloading {name} failed {count} times in a row; the last time "
+                        "{reason}. The {size} received so far are kept: resume the download to "
+                        "continue from there.",
+                    ).format(
+                        name=self.name, count=failures, reason=failure.reason,
+                        size=human_size(self.done),
+                    )) from failure
                 delay = policy.delay(failures, failure.retry_after)
                 log.warning(
                     "%s: %s (%r); trying again in %.1f s (attempt %d of %d) from byte %d",
                     self.name, failure.reason, failure.__cause__, delay, failures + 1,
                     policy.max_attempts, self.done,
                 )
-                self._report(
-                    TransferPhase.RETRYING, note=f"{failure.reason}; trying again in {delay:.0f} s"
-                )
+                self._report(TransferPhase.RETRYING, note=translate(
+                    "Downloads", "{reason}; trying again in {seconds} s"
+                ).format(reason=failure.reason, seconds=f"{delay:.0f}"))
                 self.control.sleep(delay)
 
     def _attempt(self, sink: WriteBehindFile) -> None:
@@ -405,31 +414,32 @@ class _FileTransfer:
                 with self.control.interrupting(response):
                     self._copy_body(response, sink)
         except OfflineModeIsEnabled as error:
-            raise HubOfflineError(
-                f"Can't download {self.name}: the Hub is switched off by the HF_HUB_OFFLINE "
-                "environment variable."
-            ) from error
+            raise HubOfflineError(translate(
+                "Downloads",
+                "Can't download {name}: the Hub is switched off by the HF_HUB_OFFLINE "
+                "environment variable.",
+            ).format(name=self.name)) from error
         except httpx2.TimeoutException as error:
             self.control.raise_if_requested()
-            raise _Retryable(
-                f"no data arrived for {self.options.stall_timeout:g} s (the connection stalled)"
-            ) from error
+            raise _Retryable(translate(
+                "Downloads", "no data arrived for {seconds} s (the connection stalled)"
+            ).format(seconds=f"{self.options.stall_timeout:g}")) from error
         except httpx2.ConnectError as error:
             self.control.raise_if_requested()
-            raise _Retryable("the Hub could not be reached") from error
+            raise _Retryable(translate("Downloads", "the Hub could not be reached")) from error
         except httpx2.TransportError as error:
             self.control.raise_if_requested()
-            raise _Retryable("the connection dropped") from error
+            raise _Retryable(translate("Downloads", "the connection dropped")) from error
         except httpx2.HTTPError as error:  # too many redirects, a bad URL: retrying won't help
-            raise DownloadError(
-                f"Downloading {self.name} failed: the server's answer could not be used "
-                f"({error})."
-            ) from error
+            raise DownloadError(translate(
+                "Downloads", "Downloading {name} failed: the server's answer could not be used "
+                "({error})."
+            ).format(name=self.name, error=error)) from error
         expected = self.record.expected_size
         if expected is not None and self.done < expected:
-            raise _Retryable(
-                f"the connection ended after {human_size(self.done)} of {human_size(expected)}"
-            )
+            raise _Retryable(translate(
+                "Downloads", "the connection ended after {size} of {expected}"
+            ).format(size=human_size(self.done), expected=human_size(expected)))
 
     def _accept(self, response: httpx2.Response, sink: WriteBehindFile) -> bool:
         """Check the status and ranges; False when there is nothing left to receive."""
@@ -447,7 +457,9 @@ class _FileTransfer:
                 self._restart(sink)
             self._adopt_size(_int_or_none(response.headers.get("Content-Length")))
         else:
-            raise _Retryable(f"the server answered HTTP {status}")
+            raise _Retryable(
+                translate("Downloads", "the server answered HTTP {status}").format(status=status)
+            )
         self._adopt_hub_hash(response)
         self.record = self.record.with_progress(self.done, response.headers.get("ETag"))
         return True
@@ -456,7 +468,7 @@ class _FileTransfer:
         status = response.status_code
         if is_retryable_status(status):
             raise _Retryable(
-                f"the server answered HTTP {status}",
+                translate("Downloads", "the server answered HTTP {status}").format(status=status),
                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),
             )
         from huggingface_hub.utils import hf_raise_for_status
@@ -470,7 +482,9 @@ class _FileTransfer:
             has_token=self.config.token is not None,
         ):
             hf_raise_for_status(response)
-        raise DownloadError(f"The Hub answered HTTP {status} for {self.name}.")
+        raise DownloadError(translate(
+            "Downloads", "The Hub answered HTTP {status} for {name}."
+        ).format(status=status, name=self.name))
 
     def _on_range_not_satisfiable(self, response: httpx2.Response, sink: WriteBehindFile) -> bool:
         match = _UNSATISFIED_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
@@ -479,14 +493,18 @@ class _FileTransfer:
             self._adopt_size(remote_size)
             return False
         self._restart(sink)
-        raise _Retryable("the partial file did not match the server's copy; starting over")
+        raise _Retryable(translate(
+            "Downloads", "the partial file did not match the server's copy; starting over"
+        ))
 
     def _check_content_range(self, response: httpx2.Response, sink: WriteBehindFile) -> None:
         match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
         if match is None or int(match.group(1)) != self.done:
             self._restart(sink)
             got = response.headers.get("Content-Range")
-            raise _Retryable(f"the server sent another range than asked for ({got})")
+            raise _Retryable(translate(
+                "Downloads", "the server sent another range than asked for ({got})"
+            ).format(got=got))
         total = match.group(3)
         self._adopt_size(None if total == "*" else int(total))
 
@@ -499,11 +517,12 @@ class _FileTransfer:
             self.record = replace(self.record, expected_size=remote_size)
         elif remote_size != expected:
             raise _Discard(
-                DownloadError(
-                    f"{self.name} changed on the Hub: it is now {human_size(remote_size)}, "
-                    f"not {human_size(expected)}. Refresh the model's file list and download "
-                    "it again."
-                )
+                DownloadError(translate(
+                    "Downloads",
+                    "{name} changed on the Hub: it is now {size}, not {expected}. Refresh the "
+                    "model's file list and download it again.",
+                ).format(name=self.name, size=human_size(remote_size),
+                         expected=human_size(expected)))
             )
 
     def _adopt_hub_hash(self, response: httpx2.Response) -> None:
@@ -526,7 +545,9 @@ class _FileTransfer:
             self.done += len(piece)
             self.received += len(piece)
             if expected is not None and self.done > expected:
-                self._discard_damaged(f"the server sent more than {human_size(expected)}")
+                self._discard_damaged(translate(
+                    "Downloads", "the server sent more than {size}"
+                ).format(size=human_size(expected)))
             self._report(TransferPhase.DOWNLOADING)
             now = time.monotonic()
             if now - self._last_checkpoint >= self.options.checkpoint_interval:
@@ -558,20 +579,20 @@ class _FileTransfer:
         self._report(TransferPhase.VERIFYING)
         expected_size, expected_sha = self.record.expected_size, self.record.expected_sha256
         if expected_size is not None and self.done != expected_size:
-            self._discard_damaged(
-                f"it is {human_size(self.done)} instead of {human_size(expected_size)}"
-            )
+            self._discard_damaged(translate(
+                "Downloads", "it is {size} instead of {expected}"
+            ).format(size=human_size(self.done), expected=human_size(expected_size)))
         if expected_sha is not None and self.digest.hexdigest() != expected_sha:
-            self._discard_damaged("its checksum doesn't match the Hub's")
+            self._discard_damaged(translate("Downloads", "its checksum doesn't match the Hub's"))
         if expected_sha is None:
             log.warning("%s has no sha256 on the Hub; only its size was checked", self.name)
 
     def _discard_damaged(self, why: str) -> NoReturn:
         raise _Discard(
-            DownloadError(
-                f"The downloaded {self.name} is damaged: {why}; it was deleted, "
-                "download it again."
-            )
+            DownloadError(translate(
+                "Downloads",
+                "The downloaded {name} is damaged: {why}; it was deleted, download it again.",
+            ).format(name=self.name, why=why))
         )
 
 
