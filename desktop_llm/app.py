@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from desktop_llm.logging_setup import configure_logging
@@ -22,8 +23,10 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
     from desktop_llm.ui.chat_bridge import ChatBridge
     from desktop_llm.ui.main_window import MainWindow
     from desktop_llm.ui.models_bridge import ModelsBridge
+    from desktop_llm.ui.startup_probe import mark
 
     service = ChatService.open(paths)
+    mark("service")
     try:
         bridge = ChatBridge(service)
         models_bridge = ModelsBridge(service)
@@ -34,13 +37,31 @@ def create_main_window(paths: AppPaths, *, load_default_model: bool = True) -> M
     bridge.setParent(window)
     models_bridge.setParent(window)
     if load_default_model:
-        window.load_default_model()
+        start_loading_default_model(window)
     return window
 
 
+def start_loading_default_model(window: MainWindow) -> None:
+    """Queue the default model's load before the user can type: the bridge runs its jobs on
+    one thread in order, so a message sent at once is sent after the load was asked for, and
+    the engine answers it once the model is in. (The model is chosen here, a quick read of the
+    history, because choosing it on the storage thread and loading it from the window's
+    callback would let a message typed in between find no model.)"""
+    service = window.bridge.service
+    choice = service.default_model()
+    if choice is None:
+        window.load_default_model()  # says that no model is installed yet
+        return
+    window.bridge.load_model(choice.name)
+
+
 def run_app(argv: list[str] | None = None) -> int:
+    started = time.time()
     from desktop_llm.settings import load_settings
     from desktop_llm.ui.application import run_gui
+    from desktop_llm.ui.startup_probe import mark
+
+    mark("app", started)
 
     paths = app_paths().ensure()
     configure_logging(paths.logs_dir)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_llm import __version__
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.resources import app_icon_files
+from desktop_llm.ui.startup_probe import StartupProbe, mark
 from desktop_llm.ui.translations import install_language
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def run_gui(
     message of the core) is made."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     assert isinstance(app, QApplication)
+    mark("qt")
     prepare_application(app)
     install_language(app, language)
     try:
@@ -79,8 +81,10 @@ def run_gui(
         logger.exception("could not start")
         QMessageBox.critical(None, APP_NAME, str(error))
         return 1
+    mark("window")
     # The window hides at once when closed and quits once the engine has stopped.
     app.setQuitOnLastWindowClosed(False)
     window.shutDown.connect(app.quit)
+    StartupProbe.install(window)
     window.show()
     return app.exec()
