@@ -1,14 +1,21 @@
-"""The core's translation marker: English until the window installs a translator, the
-translator's answer after, and English again when it is taken away."""
+"""The core's translation marker (English until the window installs a translator, the
+translator's answer after, English again when it is taken away), and the catalogue of every
+translated text: complete, translated, and what the code asks for."""
 
 from __future__ import annotations
 
+import ast
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from desktop_llm import i18n
 from desktop_llm.i18n import install_translator, translatable, translate
+from desktop_llm.model_files import GGUFError, read_gguf_info
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +51,157 @@ def test_an_empty_answer_keeps_the_english() -> None:
 
 def test_marked_texts_are_returned_unchanged_for_later() -> None:
     assert translatable("Quantization", "good balance") == "good balance"
+
+
+# The catalogue ---------------------------------------------------------------------------------
+# resources/translations/*.ts, made by `make translations-update` (pyside6-lupdate) from the
+# sources and translated by hand; `make` compiles it to the .qm the window loads.
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+PACKAGE = REPOSITORY / "desktop_llm"
+CATALOGUES = sorted((REPOSITORY / "resources" / "translations").glob("desktop_llm_*.ts"))
+# str.format fields ({0}, {name}, {{input}}) and Qt's %n / %1 markers.
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|%n|%L?\d")
+_ACCELERATOR = re.compile(r"&[^&\s]")
+# Names a Chinese interface writes as they are.
+_SAME_IN_CHINESE = {"Markdown", "PDF", "Mirostat"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    context: str
+    source: str
+    translation: str
+    unfinished: bool
+
+
+def catalogue(path: Path) -> list[Entry]:
+    entries = []
+    for context in ET.parse(path).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            assert translation is not None
+            entries.append(Entry(
+                name,
+                message.findtext("source") or "",
+                translation.text or "",
+                translation.get("type") in ("unfinished", "obsolete", "vanished"),
+            ))
+    return entries
+
+
+def test_there_is_a_simplified_chinese_catalogue() -> None:
+    assert [path.name for path in CATALOGUES] == ["desktop_llm_zh_CN.ts"]
+    assert ET.parse(CATALOGUES[0]).getroot().get("language") == "zh_CN"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.name)
+def test_every_message_is_translated_keeping_its_placeholders(path: Path) -> None:
+    """A new text in the code shows up here after `make translations-update`: translate it
+    (pyside6-linguist, or by hand in the .ts) keeping every {placeholder} and &accelerator."""
+    problems = []
+    for entry in catalogue(path):
+        where = f"{entry.context}: {entry.source!r}"
+        if entry.unfinished or not entry.translation.strip():
+            problems.append(f"not translated: {where}")
+            continue
+        if sorted(_PLACEHOLDER.findall(entry.source)) != sorted(
+            _PLACEHOLDER.findall(entry.translation)
+        ):
+            problems.append(f"placeholders differ: {where} -> {entry.translation!r}")
+        if bool(_ACCELERATOR.search(entry.source)) != bool(
+            _ACCELERATOR.search(entry.translation)
+        ):
+            problems.append(f"accelerator lost or added: {where} -> {entry.translation!r}")
+        # The same text is right only for a name (Markdown, PDF, Mirostat).
+        if entry.translation == entry.source and entry.source not in _SAME_IN_CHINESE:
+            problems.append(f"left in English: {where}")
+    assert not problems, "\n".join(problems)
+
+
+def _literal(node: ast.expr) -> str | None:
+    """The value of a string literal (adjacent literals already joined by the parser)."""
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def source_messages() -> tuple[set[tuple[str, str]], list[str]]:
+    """Every (context, text) the code translates, read as Python reads it, and the calls that
+    cannot be extracted (an f-string, a variable context)."""
+    found: set[tuple[str, str]] = set()
+    problems: list[str] = []
+
+    def visit(node: ast.AST, path: Path, classes: list[str]) -> None:
+        if isinstance(node, ast.ClassDef):
+            classes = [*classes, node.name]
+        if isinstance(node, ast.Call):
+            check(node, path, classes)
+        for child in ast.iter_child_nodes(node):
+            visit(child, path, classes)
+
+    def check(call: ast.Call, path: Path, classes: list[str]) -> None:
+        func, where = call.func, f"{path.relative_to(REPOSITORY)}:{call.lineno}"
+        if isinstance(func, ast.Attribute) and func.attr == "tr" and _is_self(func.value):
+            text = _literal(call.args[0]) if call.args else None
+            if text is None or not classes:
+                problems.append(f"{where}: self.tr() of something lupdate cannot read")
+            else:
+                found.add((classes[-1], text))
+            return
+        named = (isinstance(func, ast.Name) and func.id in ("translate", "translatable")) or (
+            isinstance(func, ast.Attribute) and func.attr == "translate"
+            and isinstance(func.value, ast.Name) and func.value.id == "QCoreApplication"
+        )
+        if not named or len(call.args) < 2:
+            return
+        context, text = _literal(call.args[0]), _literal(call.args[1])
+        if context is None or isinstance(call.args[1], ast.JoinedStr):
+            problems.append(f"{where}: translate() with a context or f-string lupdate cannot read")
+        elif text is not None:
+            found.add((context, text))
+
+    for path in sorted(PACKAGE.rglob("*.py")):
+        visit(ast.parse(path.read_text(encoding="utf-8")), path, [])
+    return found, problems
+
+
+def _is_self(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "self"
+
+
+def test_the_catalogue_is_what_the_code_translates() -> None:
+    """What pyside6-lupdate extracted (contexts, joined literals, escapes) is exactly what the
+    code asks for at run time; a missing or stale entry means `make translations-update`."""
+    in_code, problems = source_messages()
+    assert not problems, "\n".join(problems)
+    for path in CATALOGUES:
+        in_catalogue = {(entry.context, entry.source) for entry in catalogue(path)}
+        missing, stale = in_code - in_catalogue, in_catalogue - in_code
+        assert not missing, f"not in {path.name} (make translations-update): {sorted(missing)}"
+        assert not stale, f"in {path.name} but no longer in the code: {sorted(stale)}"
+
+
+# A core message in Chinese, without Qt: the catalogue's own translations as the translator.
+
+def test_a_core_error_reads_in_chinese_with_the_catalogue_and_english_without(
+    tmp_path: Path,
+) -> None:
+    table = {(e.context, e.source): e.translation for e in catalogue(CATALOGUES[0])}
+    page = tmp_path / "model.gguf"
+    page.write_bytes(b"<!DOCTYPE html><html>Sign in</html>")
+
+    def refusal() -> str:
+        with pytest.raises(GGUFError) as raised:
+            read_gguf_info(page)
+        return str(raised.value)
+
+    english = refusal()
+    assert english.startswith("model.gguf is not a GGUF model file")
+    assert "the download probably saved an error or login page" in english
+
+    install_translator(lambda context, text: table.get((context, text), text))
+    chinese = refusal()
+    assert chinese.startswith("model.gguf 不是 GGUF 模型文件")
+    assert "下载时可能保存了错误页面或登录页面" in chinese
+    install_translator(None)
+    assert refusal() == english
