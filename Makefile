@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python 3.10+, a C compiler and CMake:
 #   make run   set up .venv, fetch the bundled model, open the app
 #   make test  the same with the test and convert extras, then ruff and the whole test suite
+#   make package  the one-folder app for this machine in dist/ (PyInstaller), with an archive
 # CMAKE_ARGS="-DGGML_CUDA=on" (or -DGGML_METAL=on) builds llama.cpp for a GPU: see README.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test model lint bench clean
+.PHONY: run test setup setup-test model lint bench clean package package-test setup-package
 
 run: setup model
 	$(BIN)/desktop-llm
@@ -18,7 +19,16 @@ test: setup-test model lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup-test
-	$(BIN)/ruff check desktop_llm tests bench
+	$(BIN)/ruff check desktop_llm tests bench packaging
+
+# The app as users get it: dist/desktop-llm/ (a .app on macOS) and an archive, with the default
+# model and every resource inside; the last lines say where and how big.
+package: setup-package model
+	$(BIN)/python packaging/build.py
+
+# The same, then the built app's own --self-test with no display (CI runs this after the tests).
+package-test: setup-package model
+	$(BIN)/python packaging/build.py --self-test
 
 bench: setup-test model
 	$(BIN)/python bench/throughput.py
@@ -31,6 +41,7 @@ bench: setup-test model
 
 setup: $(VENV)/.installed-run
 setup-test: $(VENV)/.installed-test
+setup-package: $(VENV)/.installed-package
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "desktop-llm needs Python 3.10 or newer")'
@@ -54,10 +65,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,convert]"
 	@touch $@ $(VENV)/.installed-run
 
+$(VENV)/.installed-package: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[package]"
+	@touch $@
+
 # Checked every time (a sha256 of 98 MB takes a fraction of a second), so a damaged copy
 # is replaced rather than trusted.
 model: | $(BIN)/python
 	$(BIN)/python -m desktop_llm.bundled_model
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
