@@ -1427,6 +1427,22 @@
         <translation>无</translation>
     </message>
     <message>
+        <source>bundled</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>downloaded</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>converted</source>
+        <translation>转换</translation>
+    </message>
+    <message>
         <source>Checking {0}…</source>
         <translation>正在检查 {0}…</translation>
     </message>

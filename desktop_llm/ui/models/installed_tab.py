@@ -115,11 +115,19 @@ class InstalledTab(QWidget):
                     tokens(facts.get("context_length")),
                     template,
                     size(model.size_bytes),
-                    model.source,
+                    self._source_label(model.source),
                 ],
                 tooltip="\n".join([str(model.path), *warnings]),
             )
         self._update_buttons()
+
+    def _source_label(self, source: str) -> str:
+        return {
+            "bundled": self.tr("bundled"),
+            "imported": self.tr("imported"),
+            "downloaded": self.tr("downloaded"),
+            "converted": self.tr("converted"),
+        }.get(source, source)
 
     def names(self) -> list[str]:
         return self.table.column_texts(0)
