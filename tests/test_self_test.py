@@ -98,3 +98,17 @@ def test_an_engine_that_cannot_start_fails_the_reply_step_with_the_reason(
     first = err.getvalue().splitlines()[0]
     assert first.startswith("desktop-llm self-test failed: engine and reply: ")
     assert "  ok  bundled model: " in out.getvalue()
+
+
+def test_help_lists_the_self_test_and_it_takes_nothing_else(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from desktop_llm.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--self-test" in capsys.readouterr().out
+    assert main(["--self-test", "info"]) == 2
+    assert capsys.readouterr().err == (
+        "desktop-llm: --self-test takes no command or other option\n"
+    )

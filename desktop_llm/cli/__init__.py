@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from desktop_llm import __version__
 from desktop_llm.cli import chat_commands, export_commands, import_commands, model_commands
-from desktop_llm.cli.output import EXIT_INTERRUPTED, fail
+from desktop_llm.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.logging_setup import configure_logging
 from desktop_llm.paths import AppPaths, app_paths
@@ -28,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chat with local GGUF language models. With no command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"desktop-llm {__version__}")
+    # Handled before the command line by __main__ (it opens the window offscreen); listed here
+    # so --help shows it.
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="check the app end to end without a display (engine, model, reply, history, "
+        "window) in a throwaway data folder, then exit",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     chat_commands.add_commands(commands)
     model_commands.add_commands(commands)
@@ -42,6 +49,8 @@ def main(argv: Sequence[str] | None = None, *, pdf_writer: PdfWriter | None = No
     parser = build_parser()
     args = parser.parse_args(argv)
     args.pdf_writer = pdf_writer
+    if args.self_test:
+        return fail("--self-test takes no command or other option", EXIT_USAGE)
     if args.command is None:
         parser.print_help()
         return 0
