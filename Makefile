@@ -38,6 +38,7 @@ bench: setup-test model
 	$(BIN)/python bench/resume.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 	$(BIN)/python bench/convert.py
+	$(BIN)/python bench/first_start.py
 
 setup: $(VENV)/.installed-run
 setup-test: $(VENV)/.installed-test
