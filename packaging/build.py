@@ -9,7 +9,9 @@ PyInstaller builds ``dist/desktop-llm/`` (``dist/desktop-llm.app`` on macOS) fro
 appimagetool is not part of the build's tools (it is downloaded from GitHub, and the build runs
 offline); the archive unpacks and runs anywhere an AppImage would. The last lines say where
 everything is and how big it is. ``--self-test`` then runs the bundle's own ``--self-test``
-with no display.
+with no display, and starts it once as a user would, in a new user profile (offscreen): the
+window shown and the model ready (with the times), the data in the profile, nothing written
+into the app's own folder.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,12 +97,52 @@ def archive(bundle: Path) -> Path:
     return Path(shutil.make_archive(str(stem), "zip", bundle.parent, bundle.name))
 
 
+def _headless_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "DESKTOP_LLM_HOME")}
+
+
 def self_test(bundle: Path) -> int:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     command = [str(executable_of(bundle)), "--self-test"]
     print(f"$ {' '.join(command)}   (no display)", flush=True)
-    return subprocess.run(command, env=env).returncode
+    return subprocess.run(command, env=_headless_env()).returncode
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in folder.rglob("*") if not p.is_symlink()}
+
+
+def first_start(bundle: Path) -> str | None:
+    """The app started as a user starts it, in a new user profile (offscreen): its window is
+    shown and its model ready, its data lands in the profile, and nothing is written in its
+    own folder. Returns the problem, or None; prints the times."""
+    before = _files(bundle)
+    with tempfile.TemporaryDirectory(prefix="desktop-llm-first-start-") as scratch:
+        home = Path(scratch) / "home"
+        probe = Path(scratch) / "probe.txt"
+        env = {k: v for k, v in _headless_env().items() if not k.startswith("XDG_")}
+        env.update(HOME=str(home), USERPROFILE=str(home), LOCALAPPDATA=str(home / "local"),
+                   APPDATA=str(home / "roaming"), QT_QPA_PLATFORM="offscreen",
+                   DESKTOP_LLM_STARTUP_PROBE=str(probe))
+        started = time.time()
+        done = subprocess.run([str(executable_of(bundle))], env=env, capture_output=True,
+                              text=True, timeout=300)
+        if done.returncode != 0 or not probe.is_file():
+            return f"the app's first start failed (exit code {done.returncode}): {done.stderr}"
+        moments = dict(line.split() for line in probe.read_text().splitlines())
+        if "ready" not in moments:
+            return f"the default model did not load on the first start: {moments}"
+        shown = float(moments["shown"]) - started
+        ready = float(moments["ready"]) - started
+        databases = list(home.rglob("history.sqlite3"))
+        if not databases:
+            return f"no history was written in the new user profile {home}"
+        print(f"first start: window shown {shown:.2f} s and model ready {ready:.2f} s after "
+              f"launch; data in {databases[0].parent}")
+    if _files(bundle) != before:
+        changed = sorted(set(_files(bundle).items()) ^ set(before.items()))[:5]
+        return f"the app wrote into its own folder: {changed}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"the bundle's self-test failed (exit code {code})", file=sys.stderr)
             return code
+        problem = first_start(bundle)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
     return 0
 
 
