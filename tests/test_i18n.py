@@ -5,6 +5,7 @@ translated text: complete, translated, and what the code asks for."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -14,7 +15,23 @@ from pathlib import Path
 import pytest
 
 from desktop_llm import i18n
-from desktop_llm.i18n import install_translator, translatable, translate
+from desktop_llm.engine.context_window import overflow_refusal
+from desktop_llm.engine.protocol import (
+    error_from_wire,
+    error_to_wire,
+    result_from_wire,
+    result_to_wire,
+)
+from desktop_llm.engine.types import GenerationResult
+from desktop_llm.errors import GenerationError
+from desktop_llm.i18n import (
+    install_translator,
+    sentence,
+    sentence_from_wire,
+    sentence_to_wire,
+    translatable,
+    translate,
+)
 from desktop_llm.model_files import GGUFError, read_gguf_info
 
 
@@ -161,7 +178,8 @@ def source_messages() -> tuple[set[tuple[str, str]], list[str]]:
             found.add((context, text))
 
     for path in sorted(PACKAGE.rglob("*.py")):
-        visit(ast.parse(path.read_text(encoding="utf-8")), path, [])
+        if path != PACKAGE / "i18n.py":  # the mechanism itself passes its callers' texts on
+            visit(ast.parse(path.read_text(encoding="utf-8")), path, [])
     return found, problems
 
 
@@ -205,3 +223,50 @@ def test_a_core_error_reads_in_chinese_with_the_catalogue_and_english_without(
     assert "下载时可能保存了错误页面或登录页面" in chinese
     install_translator(None)
     assert refusal() == english
+
+
+# Across the engine process's pipe --------------------------------------------------------------
+# The engine process has no translator: its messages arrive in English with their template and
+# values, and the app translates them (engine/protocol.py).
+
+def test_a_sentence_remembers_how_it_was_made() -> None:
+    made = sentence("Engine", "This message needs {needed} tokens.", needed=5000)
+    assert made == "This message needs 5000 tokens."
+    assert sentence_to_wire(made) == {
+        "context": "Engine", "template": "This message needs {needed} tokens.",
+        "values": {"needed": 5000},
+    }
+    assert sentence_to_wire("plain text") is None
+
+
+def test_the_engines_english_errors_arrive_in_the_apps_language() -> None:
+    refused = GenerationError(overflow_refusal(5000, 4096))  # made where no translator is
+    wire = json.loads(json.dumps(error_to_wire(7, refused)))
+    assert wire["message"].startswith("The conversation no longer fits")
+
+    install_translator(_pseudo_chinese)
+    arrived = error_from_wire(wire)
+    assert isinstance(arrived, GenerationError)
+    assert str(arrived).startswith("【The conversation no longer fits")
+    assert "5000 tokens" in str(arrived) and "holds 4096" in str(arrived)
+
+    # A reply that failed half-way carries its error the same way.
+    install_translator(None)
+    result = GenerationResult.cut_short("Hal", "error", n_ctx=4096, error=overflow_refusal(9, 8))
+    install_translator(_pseudo_chinese)
+    back = result_from_wire(json.loads(json.dumps(result_to_wire(result))))
+    assert back.text == "Hal" and back.error is not None and back.error.startswith("【")
+
+
+def test_a_plain_or_damaged_sentence_keeps_the_senders_text() -> None:
+    install_translator(lambda _context, _text: "{missing} placeholder")
+    assert sentence_from_wire(
+        {"context": "Engine", "template": "{n} tokens", "values": {"n": 3}}, "3 tokens"
+    ) == "3 tokens"
+    assert sentence_from_wire("not a dict", "as sent") == "as sent"
+    wire = error_to_wire(1, GenerationError("a plain sentence"))
+    assert "sentence" not in wire and str(error_from_wire(wire)) == "a plain sentence"
+
+
+def _pseudo_chinese(_context: str, text: str) -> str:
+    return f"【{text}】"

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from desktop_llm.engine.types import ChatTurn, Overflow
 from desktop_llm.errors import GenerationError
+from desktop_llm.i18n import sentence, translatable
 
 
 def reply_reserve(n_ctx: int, max_tokens: int | None) -> int:
@@ -14,12 +15,22 @@ def reply_reserve(n_ctx: int, max_tokens: int | None) -> int:
     return max(1, min(wanted, n_ctx // 2))
 
 
+_DOES_NOT_FIT = translatable(
+    "Engine",
+    "The conversation no longer fits in the model's context ({needed} tokens with room for the "
+    "reply, the context holds {n_ctx}). Start a new chat, raise the context length in the model "
+    "settings, or choose dropping old messages in Settings.",
+)
+_MESSAGE_TOO_LONG = translatable(
+    "Engine",
+    "This message needs {needed} tokens, more than the model's context of {n_ctx}. Shorten it, "
+    "or raise the context length in the model settings.",
+)
+
+
 def overflow_refusal(needed: int, n_ctx: int) -> str:
-    return (
-        f"The conversation no longer fits in the model's context ({needed} tokens with room "
-        f"for the reply, the context holds {n_ctx}). Start a new chat, raise the context "
-        "length in the model settings, or choose dropping old messages in Settings."
-    )
+    # Made in the engine process: a sentence the app translates when it arrives.
+    return sentence("Engine", _DOES_NOT_FIT, needed=needed, n_ctx=n_ctx)
 
 
 def fit_to_context(
@@ -57,10 +68,7 @@ def fit_to_context(
     needed = count_tokens(system + history)
     if needed < n_ctx - 1:
         return system + history
-    raise GenerationError(
-        f"This message needs {needed} tokens, more than the model's context of {n_ctx}. "
-        "Shorten it, or raise the context length in the model settings."
-    )
+    raise GenerationError(sentence("Engine", _MESSAGE_TOO_LONG, needed=needed, n_ctx=n_ctx))
 
 
 def dropped_turns(turns: Sequence[ChatTurn], kept: Sequence[ChatTurn]) -> int:

@@ -37,6 +37,7 @@ from desktop_llm.engine.types import (
     Overflow,
 )
 from desktop_llm.errors import ModelLoadError, NoModelLoadedError
+from desktop_llm.i18n import sentence, translatable
 from desktop_llm.model_files import GGUFInfo, chat_template_problem
 
 logger = logging.getLogger(__name__)
@@ -132,11 +133,24 @@ def without_extra_buffer_types(safe_mode: bool) -> Iterator[None]:
         llama_cpp.llama_cpp.llama_model_default_params = original  # type: ignore[assignment]
 
 
+# This module runs in the engine process, which has no translator: its messages are sentences
+# the app translates when they arrive (engine/protocol.py).
+_NO_MEMORY = translatable(
+    "Engine",
+    "Not enough memory for this model at a context of {n_ctx} tokens. Try a shorter context "
+    "length, fewer GPU layers, or a smaller quantization.",
+)
+_BROKEN_TEMPLATE = translatable(
+    "Engine", "The chat template inside {name} is broken and cannot be used: {error}"
+)
+_CANNOT_RUN = translatable("Engine", "llama.cpp loaded {name} but could not run it: {error}")
+_CANNOT_LOAD = translatable("Engine", "llama.cpp could not load {name}: {detail}")
+_STOPPED_WITH_ERROR = translatable("Engine", "llama.cpp stopped with an error: {error}")
+NO_MODEL = translatable("Engine", "No model is loaded. Choose a model first.")
+
+
 def _memory_hint(settings: LoadSettings) -> str:
-    return (
-        f"Not enough memory for this model at a context of {settings.n_ctx} tokens. "
-        "Try a shorter context length, fewer GPU layers, or a smaller quantization."
-    )
+    return sentence("Engine", _NO_MEMORY, n_ctx=settings.n_ctx)
 
 
 class _TokenCounter:
@@ -237,7 +251,7 @@ class LlamaSession:
         except jinja2.TemplateError as error:
             # Only if our check and llama-cpp-python's compiler ever disagree.
             raise ModelLoadError(
-                f"The chat template inside {path.name} is broken and cannot be used: {error}"
+                sentence("Engine", _BROKEN_TEMPLATE, name=path.name, error=str(error))
             ) from error
         except MemoryError as error:
             raise ModelLoadError(_memory_hint(settings)) from error
@@ -265,7 +279,7 @@ class LlamaSession:
         except (RuntimeError, ValueError) as error:
             llm.close()
             raise ModelLoadError(
-                f"llama.cpp loaded {path.name} but could not run it: {error}"
+                sentence("Engine", _CANNOT_RUN, name=path.name, error=str(error))
             ) from error
         for warning in warnings:
             logger.warning("%s", warning)
@@ -403,7 +417,7 @@ class LlamaSession:
         """Tokens of each plain text, without the chat template. Any thread may call this."""
         with self._tokenizer_lock:
             if self._closed:
-                raise NoModelLoadedError("No model is loaded. Choose a model first.")
+                raise NoModelLoadedError(sentence("Engine", NO_MODEL))
             return [
                 len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
                 if text else 0
@@ -471,7 +485,7 @@ class LlamaSession:
             self._exact_upto = 0
             error = (
                 _memory_hint(self.loaded.settings) if isinstance(failure, MemoryError)
-                else f"llama.cpp stopped with an error: {failure}"
+                else sentence("Engine", _STOPPED_WITH_ERROR, error=str(failure))
             )
             return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=error)
         pieces: list[str] = []
@@ -508,7 +522,7 @@ class LlamaSession:
             finish, error = "error", _memory_hint(self.loaded.settings)
         except (RuntimeError, ValueError, OSError) as failure:
             logger.exception("generation failed")
-            finish, error = "error", f"llama.cpp stopped with an error: {failure}"
+            finish, error = "error", sentence("Engine", _STOPPED_WITH_ERROR, error=str(failure))
         finally:
             stream.close()
         if cancel.is_set() and finish != "error":
@@ -569,4 +583,4 @@ def _explain_refusal(path: Path, settings: LoadSettings, mark: int, error: Excep
         return _memory_hint(settings)
     reason = next((line for line in reversed(logged) if "load" in line.lower()), None)
     detail = reason or str(error)
-    return f"llama.cpp could not load {path.name}: {detail}"
+    return sentence("Engine", _CANNOT_LOAD, name=path.name, detail=detail)

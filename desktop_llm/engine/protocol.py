@@ -17,22 +17,25 @@ App -> engine, each with an ``id`` the answers carry back:
 
 Engine -> app:
 
-    {"type": "hello", "protocol": 2, "pid": 123, "backend": {...}, "devices": [...]}
+    {"type": "hello", "protocol": 3, "pid": 123, "backend": {...}, "devices": [...]}
     {"type": "text", "id": 3, "text": "..."}           streamed text, batched ~30 per second
     {"type": "progress", "id": 3, "value": {...}}      a GenerationProgress: once the prompt
                                                        is ready, then after each text batch
     {"type": "result", "id": 1, "value": ...}          a request's answer
-    {"type": "error", "id": 1, "kind": "ModelLoadError", "message": "..."}
+    {"type": "error", "id": 1, "kind": "ModelLoadError", "message": "...",
+     "sentence": {"context": ..., "template": ..., "values": {...}}}   (when it has one)
 
-A generation's ``result`` value is a GenerationResult; a load's is a LoadedModel without
-``info`` (the app reads the header itself before it asks for a load).
+A generation's ``result`` value is a GenerationResult (with ``error_sentence`` beside an
+``error`` made by i18n.sentence); a load's is a LoadedModel without ``info`` (the app reads the
+header itself before it asks for a load). The engine process has no translator: its messages
+arrive in English with their template, which the app translates (i18n.sentence_from_wire).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +49,17 @@ from desktop_llm.engine.types import (
     LoadedModel,
     LoadSettings,
 )
+from desktop_llm.i18n import (
+    Sentence,
+    sentence,
+    sentence_from_wire,
+    sentence_to_wire,
+    translatable,
+    translate,
+)
 
-PROTOCOL_VERSION = 2
+# 3: errors and a reply's error carry their sentence's template, for the app to translate.
+PROTOCOL_VERSION = 3
 HOST_MODULE = "desktop_llm.engine.host"
 # A frozen app has no ``python -m``: its executable starts the engine when given this flag.
 FROZEN_HOST_FLAG = "--engine-host"
@@ -112,11 +124,21 @@ def loaded_from_wire(data: dict[str, Any]) -> LoadedModel:
 
 
 def result_to_wire(result: GenerationResult) -> dict[str, Any]:
-    return asdict(result)
+    data = asdict(result)
+    data["error"] = None if result.error is None else str(result.error)
+    carried = sentence_to_wire(result.error)
+    if carried is not None:
+        data["error_sentence"] = carried
+    return data
 
 
 def result_from_wire(data: dict[str, Any]) -> GenerationResult:
-    return GenerationResult(**data)
+    fields = dict(data)
+    carried = fields.pop("error_sentence", None)
+    result = GenerationResult(**fields)
+    if carried is not None and result.error is not None:
+        result = replace(result, error=sentence_from_wire(carried, result.error))
+    return result
 
 
 def progress_to_wire(progress: GenerationProgress) -> dict[str, Any]:
@@ -160,14 +182,28 @@ _ERROR_KINDS: dict[str, type[errors.DesktopLLMError]] = {
 
 def error_to_wire(request_id: int, error: BaseException) -> dict[str, Any]:
     kind = type(error).__name__ if type(error).__name__ in _ERROR_KINDS else "DesktopLLMError"
+    text: object
     if not isinstance(error, errors.DesktopLLMError):
         # Unforeseen: the class name helps the log; the sentence stays readable.
-        message = f"The engine failed unexpectedly ({type(error).__name__}: {error})."
+        text = sentence(
+            "Engine", _UNEXPECTED, kind=type(error).__name__, error=str(error)
+        )
     else:
-        message = str(error)
-    return {"type": "error", "id": request_id, "kind": kind, "message": message}
+        first = error.args[0] if error.args else None
+        text = first if isinstance(first, Sentence) and str(error) == first else str(error)
+    wire = {"type": "error", "id": request_id, "kind": kind, "message": str(text)}
+    carried = sentence_to_wire(text)
+    if carried is not None:
+        wire["sentence"] = carried
+    return wire
 
 
 def error_from_wire(message: dict[str, Any]) -> errors.DesktopLLMError:
     cls = _ERROR_KINDS.get(str(message.get("kind")), errors.DesktopLLMError)
-    return cls(str(message.get("message") or "The engine refused the request."))
+    text = str(message.get("message") or translate("Engine", "The engine refused the request."))
+    if "sentence" in message:
+        text = sentence_from_wire(message["sentence"], text)
+    return cls(text)
+
+
+_UNEXPECTED = translatable("Engine", "The engine failed unexpectedly ({kind}: {error}).")

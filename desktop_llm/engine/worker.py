@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop_llm.engine.cancel import CancelToken
-from desktop_llm.engine.llama_session import LlamaSession
+from desktop_llm.engine.llama_session import NO_MODEL, LlamaSession
 from desktop_llm.engine.types import (
     DEFAULT_STATE_BUDGET,
     ChatTurn,
@@ -32,6 +32,7 @@ from desktop_llm.engine.types import (
     Overflow,
 )
 from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
+from desktop_llm.i18n import sentence
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class EngineWorker:
 
     def _require_session(self) -> LlamaSession:
         if self._session is None:
-            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+            raise NoModelLoadedError(sentence("Engine", NO_MODEL))
         return self._session
 
     def _load(

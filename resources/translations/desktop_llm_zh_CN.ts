@@ -875,6 +875,46 @@
         <source>The engine stopped unexpectedly ({cause}) before this reply began.</source>
         <translation>引擎在这条回复开始之前意外停止（{cause}）。</translation>
     </message>
+    <message>
+        <source>The conversation no longer fits in the model&apos;s context ({needed} tokens with room for the reply, the context holds {n_ctx}). Start a new chat, raise the context length in the model settings, or choose dropping old messages in Settings.</source>
+        <translation>对话已超出模型的上下文（加上回复所需空间共 {needed} 个 token，而上下文只能容纳 {n_ctx} 个）。请开始新对话、在模型设置中增大上下文长度，或在设置中选择丢弃旧消息。</translation>
+    </message>
+    <message>
+        <source>This message needs {needed} tokens, more than the model&apos;s context of {n_ctx}. Shorten it, or raise the context length in the model settings.</source>
+        <translation>这条消息需要 {needed} 个 token，超过了模型的上下文长度（{n_ctx}）。请缩短消息，或在模型设置中增大上下文长度。</translation>
+    </message>
+    <message>
+        <source>Not enough memory for this model at a context of {n_ctx} tokens. Try a shorter context length, fewer GPU layers, or a smaller quantization.</source>
+        <translation>内存不足，无法以 {n_ctx} token 的上下文运行此模型。请尝试缩短上下文长度、减少 GPU 层数，或使用更小的量化版本。</translation>
+    </message>
+    <message>
+        <source>The chat template inside {name} is broken and cannot be used: {error}</source>
+        <translation>{name} 内置的聊天模板已损坏，无法使用：{error}</translation>
+    </message>
+    <message>
+        <source>llama.cpp loaded {name} but could not run it: {error}</source>
+        <translation>llama.cpp 已加载 {name}，但无法运行它：{error}</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load {name}: {detail}</source>
+        <translation>llama.cpp 无法加载 {name}：{detail}</translation>
+    </message>
+    <message>
+        <source>llama.cpp stopped with an error: {error}</source>
+        <translation>llama.cpp 因错误而停止：{error}</translation>
+    </message>
+    <message>
+        <source>No model is loaded. Choose a model first.</source>
+        <translation>尚未加载模型。请先选择一个模型。</translation>
+    </message>
+    <message>
+        <source>The engine refused the request.</source>
+        <translation>引擎拒绝了该请求。</translation>
+    </message>
+    <message>
+        <source>The engine failed unexpectedly ({kind}: {error}).</source>
+        <translation>引擎意外出错（{kind}：{error}）。</translation>
+    </message>
 </context>
 <context>
     <name>ExportDialog</name>
