@@ -7,6 +7,7 @@ in place as the app does at start, before the first widget, and takes it away af
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,6 +86,9 @@ def window_in(
     yield build
     for window in windows:
         close_window(window)
+    # The dialogs' garbage goes now, on this (the GUI) thread: collected later by whichever
+    # thread allocates, a Qt object would be destroyed off the GUI thread (gui_thread_gc.py).
+    gc.collect()
 
 
 def menu_titles(window: MainWindow) -> list[str]:
