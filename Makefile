@@ -10,24 +10,25 @@ BIN := $(VENV)/bin
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test model lint bench clean package package-test setup-package
+.PHONY: run test setup setup-test model lint bench clean translations translations-update \
+	package package-test setup-package
 
-run: setup model
+run: setup model translations
 	$(BIN)/desktop-llm
 
-test: setup-test model lint
+test: setup-test model lint translations
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup-test
 	$(BIN)/ruff check desktop_llm tests bench packaging
 
 # The app as users get it: dist/desktop-llm/ (a .app on macOS) and an archive, with the default
-# model and every resource inside; the last lines say where and how big.
-package: setup-package model
+# model, the translations and every resource inside; the last lines say where and how big.
+package: setup-package model translations
 	$(BIN)/python packaging/build.py
 
 # The same, then the built app's own --self-test with no display (CI runs this after the tests).
-package-test: setup-package model
+package-test: setup-package model translations
 	$(BIN)/python packaging/build.py --self-test
 
 bench: setup-test model
@@ -66,6 +67,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,convert]"
 	@touch $@ $(VENV)/.installed-run
 
+# The interface's translations: resources/translations/*.ts are kept in the repository (edit
+# them with pyside6-linguist); the .qm files the app loads are built from them here, into the
+# package (not committed). After changing texts in the code, `make translations-update`
+# re-reads every tr()/translate() call into the .ts files (translatable() marks texts that
+# the core translates later).
+TS_FILES := $(wildcard resources/translations/desktop_llm_*.ts)
+QM_FILES := $(patsubst resources/translations/%.ts,desktop_llm/resources/translations/%.qm,$(TS_FILES))
+
+translations: $(QM_FILES)
+
+desktop_llm/resources/translations/%.qm: resources/translations/%.ts | $(VENV)/.installed-run
+	@mkdir -p $(@D)
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+translations-update: setup
+	$(BIN)/pyside6-lupdate -extensions py -tr-function-alias QT_TRANSLATE_NOOP+=translatable \
+		-locations none -no-obsolete desktop_llm -ts $(TS_FILES)
+
 $(VENV)/.installed-package: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[package]"
 	@touch $@
@@ -76,4 +95,4 @@ model: | $(BIN)/python
 	$(BIN)/python -m desktop_llm.bundled_model
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(QM_FILES) build dist
