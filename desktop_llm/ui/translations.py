@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import PySide6
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from desktop_llm.i18n import install_translator
@@ -40,8 +41,13 @@ def catalogue_path(locale_name: str) -> Path:
 
 
 def qt_translations_dir() -> Path:
-    """PySide6's own catalogues (qtbase_zh_CN.qm…), wherever Qt says they are."""
-    return Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    """PySide6's own catalogues (qtbase_zh_CN.qm…): where Qt says they are, else beside
+    PySide6 itself (where a PyInstaller bundle keeps them)."""
+    said = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if any(said.glob("qtbase_*.qm")):
+        return said
+    beside = Path(PySide6.__file__).parent / "Qt" / "translations"
+    return beside if any(beside.glob("qtbase_*.qm")) else said
 
 
 def ui_locale(language: str, system: QLocale) -> QLocale:
