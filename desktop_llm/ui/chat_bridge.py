@@ -35,7 +35,6 @@ from desktop_llm.transcripts.formats import ExportFormat
 from desktop_llm.transcripts.importing import ImportReport
 from desktop_llm.transcripts.transcript import Transcript
 from desktop_llm.ui.background import BackgroundTasks, describe_failure
-from desktop_llm.ui.pdf_export import missing_font_warning, write_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +202,9 @@ class ChatBridge(QObject):
             notes: list[str] = []
 
             def pdf(transcript: Transcript, target: Path) -> None:
+                # Imported at the first PDF, not at start: the window shows sooner.
+                from desktop_llm.ui.pdf_export import missing_font_warning, write_pdf
+
                 write_pdf(transcript, target)
                 note = missing_font_warning(transcript)
                 if note and note not in notes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import (
@@ -40,15 +41,16 @@ from desktop_llm.chat.service import Reply
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
-from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
 from desktop_llm.ui.markdown_render import warm_up_highlighting
 from desktop_llm.ui.message_input import MessageInput
-from desktop_llm.ui.models.browser import ModelBrowser
 from desktop_llm.ui.models_bridge import ModelsBridge
 from desktop_llm.ui.settings_actions import SettingsActions
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
 from desktop_llm.ui.transfer_actions import TransferActions, dropped_imports
+
+if TYPE_CHECKING:
+    from desktop_llm.ui.models.browser import ModelBrowser
 
 
 class MainWindow(QMainWindow):
@@ -199,6 +201,7 @@ class MainWindow(QMainWindow):
             "file": bar.addMenu(self.tr("&File")),
             "chat": bar.addMenu(self.tr("&Chat")),
             "settings": bar.addMenu(self.tr("&Settings")),
+            "help": bar.addMenu(self.tr("&Help")),
         }
         action("file", self.tr("Import…"), self.transfers.import_files,
                "Ctrl+I", "importAction")
@@ -228,6 +231,8 @@ class MainWindow(QMainWindow):
                None, "loadSettingsAction")
         action("settings", self.tr("Preferences…"), self.settings_actions.edit_preferences,
                QKeySequence.StandardKey.Preferences, "preferencesAction")
+        about = action("help", self.tr("About desktop-llm"), self.show_about, None, "aboutAction")
+        about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
 
     def _connect(self) -> None:
         bridge = self.bridge
@@ -441,8 +446,17 @@ class MainWindow(QMainWindow):
         self.bridge.load_model(choice.name)  # type: ignore[attr-defined]
 
     @Slot()
+    def show_about(self) -> None:
+        from desktop_llm.ui.about_dialog import open_about_dialog
+
+        open_about_dialog(self.bridge, self)
+
+    @Slot()
     def open_model_browser(self) -> ModelBrowser:
         if self.model_browser is None:
+            # Imported when first opened, as the dialogs below: the window shows sooner.
+            from desktop_llm.ui.models.browser import ModelBrowser
+
             self.model_browser = ModelBrowser(self.models_bridge, self)
             self.model_browser.useRequested.connect(self.bridge.load_model)
         self.model_browser.show()
@@ -479,6 +493,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def edit_load_settings(self) -> None:
+        from desktop_llm.ui.load_settings_dialog import LoadSettingsDialog
+
         service = self.bridge.service
         dialog = LoadSettingsDialog(
             service.settings.load, self._backend, service.safe_mode(), self

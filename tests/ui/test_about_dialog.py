@@ -109,3 +109,18 @@ def test_every_window_shows_the_application_icon(
         assert not shown.windowIcon().isNull()
         assert shown.windowIcon().cacheKey() == app.windowIcon().cacheKey()
     dialog.close()
+
+
+def test_help_about_in_the_menu_opens_it(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    from PySide6.QtGui import QAction
+
+    window = open_window(wait_for_model=False)
+    about = window.findChild(QAction, "aboutAction")
+    assert about is not None and about.menuRole() == QAction.MenuRole.AboutRole
+    about.trigger()
+    dialog = window.findChild(AboutDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.close()
