@@ -315,8 +315,7 @@ class ChatService:
         """Every conversation as our JSON, in one zip at ``path`` written whole or not at all;
         returns how many. Read one conversation at a time: memory stays flat however many
         there are. ``progress(done, total)`` is called after each."""
-        ids = sorted(conversation.id for conversation in self._store.list_conversations())
-        return write_backup(Path(path), ids, self.transcript, progress)
+        return write_backup(Path(path), self._store.conversation_ids(), self.transcript, progress)
 
     # Import -----------------------------------------------------------------------------------
 

@@ -248,6 +248,12 @@ class HistoryStore:
         with self._sessions.reading() as session:
             return [conversation_record(row) for row in session.scalars(query)]
 
+    def conversation_ids(self) -> list[int]:
+        """Every conversation's id, oldest first: what a backup walks through, without holding
+        every conversation's record at once."""
+        with self._sessions.reading() as session:
+            return list(session.scalars(select(ConversationRow.id).order_by(ConversationRow.id)))
+
     def get_conversation(self, conversation_id: int) -> ConversationRecord:
         with self._sessions.reading() as session:
             return conversation_record(self._conversation_row(session, conversation_id))
