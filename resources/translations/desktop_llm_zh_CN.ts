@@ -1656,6 +1656,10 @@
         <translation>设置(&amp;S)</translation>
     </message>
     <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
         <source>Import…</source>
         <translation>导入…</translation>
     </message>
@@ -1702,6 +1706,10 @@
     <message>
         <source>Preferences…</source>
         <translation>偏好设置…</translation>
+    </message>
+    <message>
+        <source>About desktop-llm</source>
+        <translation>关于 desktop-llm</translation>
     </message>
     <message>
         <source>Open a conversation to export it.</source>
