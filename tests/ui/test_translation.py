@@ -123,7 +123,7 @@ def test_the_window_speaks_chinese_under_a_chinese_system(
     installed = language("system", "zh_CN")
     assert installed.translated and installed.missing is None
     window = window_in("就绪")
-    assert menu_titles(window) == ["文件(&F)", "对话(&C)", "设置(&S)"]
+    assert menu_titles(window) == ["文件(&F)", "对话(&C)", "设置(&S)", "帮助(&H)"]
     assert window.findChild(QPushButton, "sendButton").text() == "发送"
     assert window.new_chat_button.text() == "新对话"
     assert window.models_button.text() == "模型…"
@@ -221,7 +221,7 @@ def test_english_stays_english_when_chosen_on_a_chinese_system(
     assert QLocale().name() == "en_US"
     assert translate("ModelFiles", "{name} is damaged: {problem}") == "{name} is damaged: {problem}"
     window = window_in("Ready")
-    assert menu_titles(window) == ["&File", "&Chat", "&Settings"]
+    assert menu_titles(window) == ["&File", "&Chat", "&Settings", "&Help"]
     assert window.findChild(QPushButton, "sendButton").text() == "Send"
 
 
