@@ -37,6 +37,7 @@ bench: setup-test model
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/gui_latency.py
 	$(BIN)/python bench/crash_recovery.py
 	$(BIN)/python bench/resume.py
+	$(BIN)/python bench/export.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 	$(BIN)/python bench/convert.py
 	$(BIN)/python bench/first_start.py
