@@ -17,8 +17,8 @@ the read floor, the process's peak RSS, and the peak of the Python memory the ph
 Goals: under 10 s each way for 1,000 conversations, and memory flat with the number of
 conversations (the 1,000 figure about the 250 one). Messages are never all in memory; what
 does grow is the zip's directory, one small record per conversation (zipfile keeps one per
-entry to write or read the central directory), well under a kilobyte each. Exit status 0 whatever the figures;
-non-zero only when something broke.
+entry to write or read the central directory), well under a kilobyte each. Exit status 0
+whatever the figures; non-zero only when something broke.
 
     .venv/bin/python bench/export.py [--sizes 250 1000] [--messages 50]
 """
