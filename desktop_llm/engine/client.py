@@ -33,6 +33,7 @@ from typing import IO, Any, Literal
 from desktop_llm.engine import protocol
 from desktop_llm.engine.machine import DeviceMemory, cpu_description
 from desktop_llm.engine.model_file import check_model_file
+from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import (
     DEFAULT_STATE_BUDGET,
     BackendInfo,
@@ -68,17 +69,6 @@ class EngineEvent:
 
     kind: EventKind
     message: str
-
-
-@dataclass(eq=False)
-class Generation:
-    """A reply being produced in the engine process: ``cancel()`` from any thread."""
-
-    future: Future[GenerationResult]
-    _cancel: Callable[[], None] = field(repr=False)
-
-    def cancel(self) -> None:
-        self._cancel()
 
 
 @dataclass(eq=False)
