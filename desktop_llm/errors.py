@@ -88,3 +88,16 @@ class ImportRefusedError(DesktopLLMError):
 class ExportError(DesktopLLMError):
     """A conversation could not be exported (the file could not be written, the disk is full);
     no partial file is left behind."""
+
+
+class RemoteError(DesktopLLMError):
+    """An OpenAI-compatible server refused or failed a request: unreachable, a server error,
+    a setting it rejects, or it stopped answering."""
+
+
+class RemoteAuthError(RemoteError):
+    """The server refused the API key (or wants one and none is saved)."""
+
+
+class RemoteModelNotFoundError(RemoteError, ModelNotFoundError):
+    """The server has no model by that id (or no remote server by that name is saved)."""
