@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from desktop_llm.errors import ExportError
+from desktop_llm.i18n import translate
 
 # The temporary file's name: hidden, fixed length (the target's own name may already be as
 # long as the file system allows), and recognisable should a power cut leave one behind.
@@ -52,7 +53,9 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     ``OSError`` becomes an ``ExportError`` saying what happened in words."""
     path = Path(path)
     if path.is_dir():
-        raise ExportError(f"{path} is a folder; choose a file name to export to.")
+        raise ExportError(translate(
+            "Export", "{path} is a folder; choose a file name to export to."
+        ).format(path=path))
     temp = _create_temp(path)
     try:
         with open(temp, "wb") as file:
@@ -72,7 +75,9 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
 def _create_temp(path: Path) -> Path:
     folder = path.parent
     if not folder.is_dir():
-        raise ExportError(f"The folder {folder} does not exist; nothing was written.")
+        raise ExportError(translate(
+            "Export", "The folder {folder} does not exist; nothing was written."
+        ).format(folder=folder))
     for _ in range(100):
         temp = folder / f"{_TEMP_PREFIX}{secrets.token_hex(6)}{_TEMP_SUFFIX}"
         try:
@@ -83,19 +88,26 @@ def _create_temp(path: Path) -> Path:
         except OSError as error:
             raise _export_error(path, error) from error
         return temp
-    raise ExportError(f"Could not create a temporary file in {folder}; nothing was written.")
+    raise ExportError(translate(
+        "Export", "Could not create a temporary file in {folder}; nothing was written."
+    ).format(folder=folder))
 
 
 def _export_error(path: Path, error: OSError) -> ExportError:
     if error.errno in _NO_SPACE:
-        return ExportError(
-            f"There is not enough space to write {path} (the disk or your quota is full); "
-            "nothing was written."
-        )
+        return ExportError(translate(
+            "Export",
+            "There is not enough space to write {path} (the disk or your quota is full); "
+            "nothing was written.",
+        ).format(path=path))
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return ExportError(f"You are not allowed to write {path}; nothing was written.")
+        return ExportError(translate(
+            "Export", "You are not allowed to write {path}; nothing was written."
+        ).format(path=path))
     reason = error.strerror or str(error)
-    return ExportError(f"Could not write {path} ({reason}); nothing was written.")
+    return ExportError(translate(
+        "Export", "Could not write {path} ({reason}); nothing was written."
+    ).format(path=path, reason=reason))
 
 
 def _sync_folder(folder: Path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage import ImportedConversation, ImportedMessage
 from desktop_llm.transcripts.import_limits import MAX_MESSAGES_PER_CONVERSATION, MAX_TEXT_CHARS
 from desktop_llm.transcripts.import_tree import find_cycle, parents_first
@@ -24,6 +25,7 @@ from desktop_llm.transcripts.json_fields import (
     check_text,
     refuse,
     short,
+    too_many_messages,
 )
 
 # ChatGPT's finish_details.type -> ours.
@@ -68,7 +70,7 @@ class _Node:
 
 
 def conversation_from_chatgpt(value: Any, *, where: str, now: datetime) -> Converted:
-    fields = Fields(value, where, what="a ChatGPT conversation")
+    fields = Fields(value, where, what=translatable("Import", "a ChatGPT conversation"))
     title = fields.name("title", required=False, null=True) or ""
     if title:
         where = f"{where} ({short(title)!r})"
@@ -76,13 +78,10 @@ def conversation_from_chatgpt(value: Any, *, where: str, now: datetime) -> Conve
     mapping = fields.object("mapping")
     assert mapping is not None
     if len(mapping.value) > MAX_MESSAGES_PER_CONVERSATION:
-        raise refuse(
-            where,
-            f"it holds {len(mapping.value):,} messages, more than the "
-            f"{MAX_MESSAGES_PER_CONVERSATION:,} allowed in one conversation",
-        )
+        raise refuse(where, too_many_messages(len(mapping.value)))
+    node_at = translate("Import", "{where}, node {node}")
     nodes = {
-        node_id: _node(node, f"{where}, node {short(node_id)!r}")
+        node_id: _node(node, node_at.format(where=where, node=repr(short(node_id))))
         for node_id, node in mapping.value.items()
     }
     parents = {
@@ -90,9 +89,9 @@ def conversation_from_chatgpt(value: Any, *, where: str, now: datetime) -> Conve
     }
     cycle = find_cycle(parents)
     if cycle is not None:
-        raise refuse(
-            where, f"its message tree has a cycle (node {short(cycle)!r} is its own ancestor)"
-        )
+        raise refuse(where, translate(
+            "Import", "its message tree has a cycle (node {node} is its own ancestor)"
+        ).format(node=repr(short(cycle))))
     # Versions of one place in the tree (siblings) oldest first, as the app lists them.
     position = {node_id: index for index, node_id in enumerate(nodes)}
     order = parents_first(
@@ -188,7 +187,7 @@ class _Kept:
 
 
 def _node(value: object, where: str) -> _Node:
-    node = Fields(value, where, what="a message node")
+    node = Fields(value, where, what=translatable("Import", "a message node"))
     parent = node.name("parent", required=False, null=True)
     message = node.object("message", required=False, null=True)
     if message is None:
@@ -240,7 +239,10 @@ def _parts(content: Fields) -> tuple[str, int]:
         if isinstance(part, str):
             texts.append(part)
         elif isinstance(part, dict) and part.get("content_type") in _TEXT_PART_TYPES:
-            text = Fields(part, f"{content.where}, part {number}").text("text")
+            where = translate("Import", "{where}, part {number}").format(
+                where=content.where, number=number
+            )
+            text = Fields(part, where).text("text")
             texts.append(text or "")
         else:
             skipped += 1  # an image, a file, audio: nothing the app can show
@@ -265,7 +267,9 @@ def _thoughts(content: Fields) -> str:
     thoughts = content.array("thoughts", required=False, null=True) or []
     texts: list[str] = []
     for number, thought in enumerate(thoughts, start=1):
-        fields = Fields(thought, f"{content.where}, thought {number}")
+        fields = Fields(thought, translate("Import", "{where}, thought {number}").format(
+            where=content.where, number=number
+        ))
         summary = fields.text("summary", required=False, null=True) or ""
         body = fields.text("content", required=False, null=True) or ""
         texts.append(f"{summary}\n{body}".strip())

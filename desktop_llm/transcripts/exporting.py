@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_llm.errors import ExportError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.transcripts.atomic_write import write_text
 from desktop_llm.transcripts.formats import ExportFormat, PdfWriter, export_format
 from desktop_llm.transcripts.transcript import Transcript
 
-PDF_NEEDS_QT = (
+# Translated where it is raised: translate("Export", PDF_NEEDS_QT).
+PDF_NEEDS_QT = translatable(
+    "Export",
     "PDF export needs the window's Qt libraries, which are not available here; "
-    "export as md, html, json or txt instead."
+    "export as md, html, json or txt instead.",
 )
 
 
@@ -37,7 +40,9 @@ def render(transcript: Transcript, fmt: ExportFormat | str) -> str:
         from desktop_llm.transcripts.text_export import to_text
 
         return to_text(transcript)
-    raise ExportError(f"{found.label} is not a text format; it cannot be shown as text.")
+    raise ExportError(translate(
+        "Export", "{format} is not a text format; it cannot be shown as text."
+    ).format(format=found.label))
 
 
 def write(
@@ -52,6 +57,6 @@ def write(
     if found.is_text:
         write_text(path, render(transcript, found))
     elif pdf_writer is None:
-        raise ExportError(PDF_NEEDS_QT)
+        raise ExportError(translate("Export", PDF_NEEDS_QT))
     else:
         pdf_writer(transcript, path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_llm.errors import ExportError
+from desktop_llm.i18n import translate
 from desktop_llm.transcripts.transcript import Transcript
 
 # Draws a transcript as a PDF file at a path. Only Qt can (``ui/pdf_export.py``), so whoever
@@ -43,7 +44,9 @@ def export_format(key: str) -> ExportFormat:
     found = FORMATS.get(key.strip().lower().lstrip("."))
     if found is None:
         known = ", ".join(FORMATS)
-        raise ExportError(f"There is no export format {key!r}; choose one of {known}.")
+        raise ExportError(translate(
+            "Export", "There is no export format {format}; choose one of {known}."
+        ).format(format=repr(key), known=known))
     return found
 
 

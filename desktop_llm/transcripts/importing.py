@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage import ImportedConversation
 from desktop_llm.transcripts import chatgpt_import, json_import, openai_import
 from desktop_llm.transcripts.backup_export import CONVERSATIONS_FOLDER, MANIFEST_NAME
@@ -31,11 +32,11 @@ from desktop_llm.transcripts.json_fields import Converted, Fields, short
 from desktop_llm.transcripts.json_stream import JsonReader
 from desktop_llm.transcripts.zip_import import ZIP_SIGNATURES, ZipArchive, open_zip
 
-# The kinds of file, as the report names them.
-OUR_DOCUMENT = "desktop-llm conversation"
-OUR_BACKUP = "desktop-llm backup"
-OPENAI = "OpenAI messages"
-CHATGPT = "ChatGPT export"
+# The kinds of file, as the report names them (in English; the summary translates them).
+OUR_DOCUMENT = translatable("Import", "desktop-llm conversation")
+OUR_BACKUP = translatable("Import", "desktop-llm backup")
+OPENAI = translatable("Import", "OpenAI messages")
+CHATGPT = translatable("Import", "ChatGPT export")
 
 CHATGPT_FILE_NAME = "conversations.json"
 
@@ -55,22 +56,41 @@ class ImportReport:
 
     def summary(self) -> str:
         """One sentence for the status bar or the terminal, e.g. "Imported 3 conversations
-        from conversations.json (ChatGPT export); 2 images and other non-text parts skipped." """
+        from conversations.json (ChatGPT export); 2 images and other non-text parts skipped."
+        In the user's language: one template for each case of each part."""
         count = len(self.conversation_ids)
-        text = f"Imported {count} conversation{'' if count == 1 else 's'}"
-        if self.file_name:
-            text += f" from {self.file_name}"
-        text += f" ({self.kind})"
-        skipped = []
+        if self.file_name and count == 1:
+            imported = translate("Import", "Imported 1 conversation from {file} ({kind})")
+        elif self.file_name:
+            imported = translate("Import", "Imported {count} conversations from {file} ({kind})")
+        elif count == 1:
+            imported = translate("Import", "Imported 1 conversation ({kind})")
+        else:
+            imported = translate("Import", "Imported {count} conversations ({kind})")
+        parts = [imported.format(
+            count=count, file=self.file_name, kind=translate("Import", self.kind)
+        )]
         if self.skipped_parts == 1:
-            skipped.append("1 image or other non-text part skipped")
+            parts.append(translate("Import", "1 image or other non-text part skipped"))
         elif self.skipped_parts:
-            skipped.append(f"{self.skipped_parts} images and other non-text parts skipped")
+            parts.append(translate(
+                "Import", "{count} images and other non-text parts skipped"
+            ).format(count=self.skipped_parts))
         if self.skipped_messages == 1:
-            skipped.append("1 tool or other message skipped")
+            parts.append(translate("Import", "1 tool or other message skipped"))
         elif self.skipped_messages:
-            skipped.append(f"{self.skipped_messages} tool and other messages skipped")
-        return text + ("; " + "; ".join(skipped) if skipped else "") + "."
+            parts.append(translate(
+                "Import", "{count} tool and other messages skipped"
+            ).format(count=self.skipped_messages))
+        if len(parts) == 1:
+            return translate("Import", "{imported}.").format(imported=parts[0])
+        if len(parts) == 2:
+            return translate("Import", "{imported}; {skipped}.").format(
+                imported=parts[0], skipped=parts[1]
+            )
+        return translate("Import", "{imported}; {skipped}; {also_skipped}.").format(
+            imported=parts[0], skipped=parts[1], also_skipped=parts[2]
+        )
 
 
 class ImportFile:
@@ -88,15 +108,16 @@ class ImportFile:
         for converted in self._read():
             count += 1
             if count > MAX_CONVERSATIONS_PER_FILE:
-                raise ImportRefusedError(
-                    f"{self.name} holds more than {MAX_CONVERSATIONS_PER_FILE:,} conversations; "
-                    "split it to import it."
-                )
+                raise ImportRefusedError(translate(
+                    "Import", "{name} holds more than {limit} conversations; split it to import it."
+                ).format(name=self.name, limit=f"{MAX_CONVERSATIONS_PER_FILE:,}"))
             self.skipped_parts += converted.skipped_parts
             self.skipped_messages += converted.skipped_messages
             yield converted.conversation
         if count == 0:
-            raise ImportRefusedError(f"{self.name} holds no conversations.")
+            raise ImportRefusedError(
+                translate("Import", "{name} holds no conversations.").format(name=self.name)
+            )
 
     def report(self, conversation_ids: tuple[int, ...]) -> ImportReport:
         return ImportReport(
@@ -119,7 +140,7 @@ def open_import(path: Path, *, now: datetime | None = None) -> Iterator[ImportFi
         with path.open("rb") as file:
             head = file.read(4)
     except OSError as error:
-        raise ImportRefusedError(f"{path} could not be read: {error.strerror or error}.") from None
+        raise _unreadable(path, error) from None
     if head in ZIP_SIGNATURES:
         with open_zip(path, name) as archive:
             yield _zip_import(archive, moment)
@@ -127,7 +148,7 @@ def open_import(path: Path, *, now: datetime | None = None) -> Iterator[ImportFi
     try:
         file = path.open("rb")
     except OSError as error:
-        raise ImportRefusedError(f"{path} could not be read: {error.strerror or error}.") from None
+        raise _unreadable(path, error) from None
     with file:
         yield _json_import(JsonReader(file, source=name), moment)
 
@@ -136,16 +157,33 @@ def _check_file(path: Path) -> None:
     try:
         status = path.stat()
     except FileNotFoundError:
-        raise ImportRefusedError(f"{path} does not exist.") from None
+        raise ImportRefusedError(
+            translate("Import", "{path} does not exist.").format(path=path)
+        ) from None
     except OSError as error:
-        raise ImportRefusedError(f"{path} could not be read: {error.strerror or error}.") from None
+        raise _unreadable(path, error) from None
     if stat.S_ISDIR(status.st_mode):
-        raise ImportRefusedError(f"{path} is a folder; choose a file to import.")
+        raise ImportRefusedError(
+            translate("Import", "{path} is a folder; choose a file to import.").format(path=path)
+        )
     if not stat.S_ISREG(status.st_mode):
         # A pipe or a device could block for ever or never end.
-        raise ImportRefusedError(f"{path} is not a regular file.")
+        raise ImportRefusedError(
+            translate("Import", "{path} is not a regular file.").format(path=path)
+        )
     if status.st_size == 0:
-        raise ImportRefusedError(f"{path.name} is empty.")
+        raise ImportRefusedError(translate("Import", "{name} is empty.").format(name=path.name))
+
+
+def _unreadable(path: Path, error: OSError) -> ImportRefusedError:
+    return ImportRefusedError(translate("Import", "{where} could not be read: {problem}.").format(
+        where=path, problem=error.strerror or error
+    ))
+
+
+def _conversation_at(name: str, number: int) -> str:
+    """Where a conversation of a file is, for refusals: "conversations.json, conversation 3"."""
+    return translate("Import", "{file}, conversation {number}").format(file=name, number=number)
 
 
 # --------------------------------------------------------------------------- JSON files
@@ -167,9 +205,9 @@ def _json_import(reader: JsonReader, now: datetime) -> ImportFile:
         if head is not None and openai_import.is_message(head):
             return _message_list(reader, head, items, now)
         return _sequence(name, _then(head, items, reader), now)
-    raise ImportRefusedError(
-        f"{name} is not a file desktop-llm can import: it is neither JSON nor a zip."
-    )
+    raise ImportRefusedError(translate(
+        "Import", "{name} is not a file desktop-llm can import: it is neither JSON nor a zip."
+    ).format(name=name))
 
 
 def _kind(value: Any) -> str | None:
@@ -200,18 +238,21 @@ def _our_other_format(value: Any) -> str | None:
 def _unknown(name: str, value: Any) -> ImportRefusedError:
     form = _our_other_format(value)
     if form == BACKUP_FORMAT_NAME:
-        return ImportRefusedError(
-            f"{name} is the manifest of a desktop-llm backup; import the backup's zip file."
-        )
+        return ImportRefusedError(translate(
+            "Import",
+            "{name} is the manifest of a desktop-llm backup; import the backup's zip file.",
+        ).format(name=name))
     if form is not None:
-        return ImportRefusedError(
-            f"{name} is a desktop-llm file of a kind this version does not know "
-            f"({short(form)!r}); a newer desktop-llm may import it."
-        )
-    return ImportRefusedError(
-        f"{name} is JSON but not a conversation format desktop-llm knows (its own JSON or "
-        'backup, OpenAI-style "messages", or a ChatGPT export).'
-    )
+        return ImportRefusedError(translate(
+            "Import",
+            "{name} is a desktop-llm file of a kind this version does not know ({kind}); a "
+            "newer desktop-llm may import it.",
+        ).format(name=name, kind=repr(short(form))))
+    return ImportRefusedError(translate(
+        "Import",
+        "{name} is JSON but not a conversation format desktop-llm knows (its own JSON or "
+        'backup, OpenAI-style "messages", or a ChatGPT export).',
+    ).format(name=name))
 
 
 def _single(name: str, value: Any, now: datetime) -> ImportFile:
@@ -240,18 +281,18 @@ def _sequence(name: str, values: Iterator[Any], now: datetime) -> ImportFile:
     first = next(values, None)
     kind = _kind(first) if first is not None else OPENAI
     if kind is None:
-        raise _unknown(f"{name}, conversation 1", first)
+        raise _unknown(_conversation_at(name, 1), first)
 
     def read() -> Iterator[Converted]:
         if first is None:
             return
-        yield _convert(kind, first, f"{name}, conversation 1", now)
+        yield _convert(kind, first, _conversation_at(name, 1), now)
         for number, value in enumerate(values, start=2):
-            where = f"{name}, conversation {number}"
+            where = _conversation_at(name, number)
             if _kind(value) != kind:
-                raise ImportRefusedError(
-                    f"{where} is not in the format of the ones before it ({kind})."
-                )
+                raise ImportRefusedError(translate(
+                    "Import", "{where} is not in the format of the ones before it ({kind})."
+                ).format(where=where, kind=translate("Import", kind)))
             yield _convert(kind, value, where, now)
 
     return ImportFile(kind, name, read)
@@ -267,11 +308,11 @@ def _message_list(reader: JsonReader, head: Any, items: Iterator[Any], now: date
         for item in items:
             messages.append(item)
             if reader.position - start > MAX_CONVERSATION_JSON_CHARS:
-                raise ImportRefusedError(
-                    f"{name} holds a conversation of more than "
-                    f"{MAX_CONVERSATION_JSON_CHARS // 2**20} MiB of JSON, larger than any chat; "
-                    "it was not imported."
-                )
+                raise ImportRefusedError(translate(
+                    "Import",
+                    "{name} holds a conversation of more than {size} MiB of JSON, larger than "
+                    "any chat; it was not imported.",
+                ).format(name=name, size=MAX_CONVERSATION_JSON_CHARS // 2**20))
             if len(messages) > MAX_MESSAGES_PER_CONVERSATION:
                 break  # refused by the converter, which names the limit
         else:
@@ -296,17 +337,20 @@ def _zip_import(archive: ZipArchive, now: datetime) -> ImportFile:
         def read() -> Iterator[Converted]:
             reader = JsonReader(archive.open(entry), source=f"{archive.source}:{entry}")
             for number, value in enumerate(reader.items(), start=1):
-                where = f"{reader.source}, conversation {number}"
+                where = _conversation_at(reader.source, number)
                 if not chatgpt_import.is_conversation(value):
-                    raise ImportRefusedError(f"{where} is not a ChatGPT conversation.")
+                    raise ImportRefusedError(translate(
+                        "Import", "{where} is not a ChatGPT conversation."
+                    ).format(where=where))
                 yield chatgpt_import.conversation_from_chatgpt(value, where=where, now=now)
             reader.expect_end()
 
         return ImportFile(CHATGPT, archive.source, read)
-    raise ImportRefusedError(
-        f"{archive.source} is a zip file but neither a desktop-llm backup nor a ChatGPT data "
-        "export (no manifest.json or conversations.json in it)."
-    )
+    raise ImportRefusedError(translate(
+        "Import",
+        "{name} is a zip file but neither a desktop-llm backup nor a ChatGPT data export (no "
+        "manifest.json or conversations.json in it).",
+    ).format(name=archive.source))
 
 
 def _backup(archive: ZipArchive) -> ImportFile:
@@ -314,12 +358,17 @@ def _backup(archive: ZipArchive) -> ImportFile:
     manifest = Fields(
         _read_whole(archive, MANIFEST_NAME, max_chars=MAX_MANIFEST_BYTES),
         source,
-        what="a backup manifest",
+        what=translatable("Import", "a backup manifest"),
     )
     if manifest.value.get("format") != BACKUP_FORMAT_NAME:
-        raise ImportRefusedError(f"{source} is not the manifest of a desktop-llm backup.")
+        raise ImportRefusedError(translate(
+            "Import", "{source} is not the manifest of a desktop-llm backup."
+        ).format(source=source))
     json_import.check_version(
-        manifest, name=BACKUP_FORMAT_NAME, known=BACKUP_FORMAT_VERSION, what="backup format"
+        manifest,
+        name=BACKUP_FORMAT_NAME,
+        known=BACKUP_FORMAT_VERSION,
+        what=translatable("Import", "backup format"),
     )
     expected = manifest.integer("conversations")
     entries = sorted(
@@ -328,10 +377,11 @@ def _backup(archive: ZipArchive) -> ImportFile:
         if n.startswith(f"{CONVERSATIONS_FOLDER}/") and n.endswith(".json") and n.count("/") == 1
     )
     if len(entries) != expected:
-        raise ImportRefusedError(
-            f"{archive.source} is incomplete or altered: its manifest lists {expected} "
-            f"conversations and it holds {len(entries)}."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{name} is incomplete or altered: its manifest lists {expected} conversations and "
+            "it holds {found}.",
+        ).format(name=archive.source, expected=expected, found=len(entries)))
 
     def read() -> Iterator[Converted]:
         for entry in entries:

@@ -15,8 +15,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage import ImportedConversation
 from desktop_llm.transcripts.import_limits import (
+    MAX_MESSAGES_PER_CONVERSATION,
     MAX_NAME_CHARS,
     MAX_SETTINGS_CHARS,
     MAX_SETTINGS_DEPTH,
@@ -39,22 +41,32 @@ class Converted:
 
 
 def kind_of(value: object) -> str:
-    """How a person would name a JSON value's type."""
+    """How a person would name a JSON value's type (in the user's language; null is JSON's)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return "true or false"
+        return translate("Import", "true or false")
     if isinstance(value, (int, float)):
-        return "a number"
+        return translate("Import", "a number")
     if isinstance(value, str):
-        return "text"
+        return translate("Import", "text")
     if isinstance(value, list):
-        return "a list"
-    return "an object"
+        return translate("Import", "a list")
+    return translate("Import", "an object")
 
 
 def refuse(where: str, problem: str) -> ImportRefusedError:
-    return ImportRefusedError(f"{where}: {problem}.")
+    """``problem`` (already in the user's language) at ``where``, as one sentence."""
+    return ImportRefusedError(
+        translate("Import", "{where}: {problem}.").format(where=where, problem=problem)
+    )
+
+
+def too_many_messages(count: int) -> str:
+    """The problem of a conversation with more messages than any chat has."""
+    return translate(
+        "Import", "it holds {count} messages, more than the {limit} allowed in one conversation"
+    ).format(count=f"{count:,}", limit=f"{MAX_MESSAGES_PER_CONVERSATION:,}")
 
 
 def short(text: str, limit: int = 40) -> str:
@@ -64,11 +76,16 @@ def short(text: str, limit: int = 40) -> str:
 
 
 class Fields:
-    """Checked access to the fields of one JSON object; ``where`` names it in refusals."""
+    """Checked access to the fields of one JSON object; ``where`` names it in refusals and
+    ``what`` (marked ``translatable("Import", ...)``) says what it should have been."""
 
-    def __init__(self, value: object, where: str, *, what: str = "an object") -> None:
+    def __init__(
+        self, value: object, where: str, *, what: str = translatable("Import", "an object")
+    ) -> None:
         if not isinstance(value, dict):
-            raise refuse(where, f"expected {what}, found {kind_of(value)}")
+            raise refuse(where, translate("Import", "expected {what}, found {kind}").format(
+                what=translate("Import", what), kind=kind_of(value)
+            ))
         self.value: dict[str, Any] = value
         self.where = where
 
@@ -78,12 +95,17 @@ class Fields:
     def _get(self, name: str, required: bool) -> Any:
         if name not in self.value:
             if required:
-                raise refuse(self.where, f'"{name}" is missing')
+                raise refuse(self.where, translate("Import", '"{name}" is missing').format(
+                    name=name
+                ))
             return None
         return self.value[name]
 
     def _wrong(self, name: str, wanted: str) -> ImportRefusedError:
-        return refuse(self.where, f'"{name}" must be {wanted}, not {kind_of(self.value[name])}')
+        """``wanted`` is already in the user's language."""
+        return refuse(self.where, translate(
+            "Import", '"{name}" must be {wanted}, not {kind}'
+        ).format(name=name, wanted=wanted, kind=kind_of(self.value[name])))
 
     def text(
         self, name: str, *, required: bool = True, null: bool = False, limit: int = MAX_TEXT_CHARS
@@ -92,7 +114,9 @@ class Fields:
         if value is None and (null or not required):
             return None
         if not isinstance(value, str):
-            raise self._wrong(name, "text" + (" or null" if null else ""))
+            raise self._wrong(
+                name, translate("Import", "text or null") if null else translate("Import", "text")
+            )
         check_text(value, self.where, name, limit)
         return value
 
@@ -107,11 +131,18 @@ class Fields:
         if value is None and (null or not required):
             return None
         if type(value) is not int or value < minimum:
+            wanted = (
+                translate(
+                    "Import",
+                    '"{name}" must be a whole number of at least {minimum} or null, not {value}',
+                )
+                if null
+                else translate(
+                    "Import", '"{name}" must be a whole number of at least {minimum}, not {value}'
+                )
+            )
             raise refuse(
-                self.where,
-                f'"{name}" must be a whole number of at least {minimum}'
-                + (" or null" if null else "")
-                + f", not {_shown(value)}",
+                self.where, wanted.format(name=name, minimum=minimum, value=_shown(value))
             )
         return value
 
@@ -121,12 +152,12 @@ class Fields:
         if value is None and (null or not required):
             return None
         if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
-            raise refuse(
-                self.where,
-                f'"{name}" must be a number of at least 0'
-                + (" or null" if null else "")
-                + f", not {_shown(value)}",
+            wanted = (
+                translate("Import", '"{name}" must be a number of at least 0 or null, not {value}')
+                if null
+                else translate("Import", '"{name}" must be a number of at least 0, not {value}')
             )
+            raise refuse(self.where, wanted.format(name=name, value=_shown(value)))
         return float(value) if type(value) is float else value
 
     def boolean(self, name: str, *, required: bool = True) -> bool | None:
@@ -134,7 +165,7 @@ class Fields:
         if value is None and not required:
             return None
         if not isinstance(value, bool):
-            raise self._wrong(name, "true or false")
+            raise self._wrong(name, translate("Import", "true or false"))
         return value
 
     def object(self, name: str, *, required: bool = True, null: bool = False) -> Fields | None:
@@ -142,7 +173,7 @@ class Fields:
         if value is None and (null or not required):
             return None
         if not isinstance(value, dict):
-            raise self._wrong(name, "an object")
+            raise self._wrong(name, translate("Import", "an object"))
         return Fields(value, f"{self.where}, {name}")
 
     def array(self, name: str, *, required: bool = True, null: bool = False) -> list[Any] | None:
@@ -150,14 +181,16 @@ class Fields:
         if value is None and (null or not required):
             return None
         if not isinstance(value, list):
-            raise self._wrong(name, "a list")
+            raise self._wrong(name, translate("Import", "a list"))
         return value
 
     def choice(self, name: str, choices: tuple[str | None, ...], *, required: bool = True) -> Any:
         value = self._get(name, required)
         if value not in choices or not (value is None or isinstance(value, str)):
             known = ", ".join("null" if c is None else c for c in choices)
-            raise refuse(self.where, f'"{name}" must be one of {known}, not {_shown(value)}')
+            raise refuse(self.where, translate(
+                "Import", '"{name}" must be one of {known}, not {value}'
+            ).format(name=name, known=known, value=_shown(value)))
         return value
 
     def iso_time(self, name: str) -> datetime:
@@ -167,9 +200,13 @@ class Fields:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise refuse(self.where, f'"{name}" is not an ISO 8601 time: {short(text)!r}') from None
+            raise refuse(self.where, translate(
+                "Import", '"{name}" is not an ISO 8601 time: {text}'
+            ).format(name=name, text=repr(short(text)))) from None
         if moment.utcoffset() is None:
-            raise refuse(self.where, f'"{name}" has no offset from UTC: {short(text)!r}')
+            raise refuse(self.where, translate(
+                "Import", '"{name}" has no offset from UTC: {text}'
+            ).format(name=name, text=repr(short(text))))
         return moment.astimezone(timezone.utc)
 
     def epoch_time(self, name: str) -> datetime | None:
@@ -178,7 +215,9 @@ class Fields:
         if seconds is None:
             return None
         if seconds > _LAST_EPOCH_SECOND:
-            raise refuse(self.where, f'"{name}" is a time after the year 9999: {seconds!r}')
+            raise refuse(self.where, translate(
+                "Import", '"{name}" is a time after the year 9999: {seconds}'
+            ).format(name=name, seconds=repr(seconds)))
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
     def settings(self, name: str) -> dict[str, Any]:
@@ -187,16 +226,17 @@ class Fields:
         assert fields is not None
         _check_depth(fields.value, fields.where)
         if len(json.dumps(fields.value, ensure_ascii=False)) > MAX_SETTINGS_CHARS:
-            raise refuse(fields.where, "is larger than any generation settings")
+            raise refuse(
+                fields.where, translate("Import", "is larger than any generation settings")
+            )
         return fields.value
 
 
 def check_text(value: str, where: str, name: str, limit: int = MAX_TEXT_CHARS) -> None:
     if len(value) > limit:
-        raise refuse(
-            where,
-            f'"{name}" is {len(value):,} characters long, more than the {limit:,} allowed',
-        )
+        raise refuse(where, translate(
+            "Import", '"{name}" is {length} characters long, more than the {limit} allowed'
+        ).format(name=name, length=f"{len(value):,}", limit=f"{limit:,}"))
 
 
 def _shown(value: object) -> str:
@@ -212,7 +252,9 @@ def _check_depth(value: object, where: str) -> None:
     while pending:
         item, depth = pending.pop()
         if depth > MAX_SETTINGS_DEPTH:
-            raise refuse(where, f"nests more than {MAX_SETTINGS_DEPTH} levels deep")
+            raise refuse(where, translate(
+                "Import", "nests more than {depth} levels deep"
+            ).format(depth=MAX_SETTINGS_DEPTH))
         if isinstance(item, dict):
             pending.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):

@@ -11,11 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage import FINISH_REASONS, ROLES, ImportedConversation, ImportedMessage
 from desktop_llm.transcripts.import_limits import MAX_MESSAGES_PER_CONVERSATION
 from desktop_llm.transcripts.import_tree import find_cycle, parents_first
 from desktop_llm.transcripts.json_export import FORMAT_NAME, FORMAT_VERSION
-from desktop_llm.transcripts.json_fields import Converted, Fields, kind_of, refuse
+from desktop_llm.transcripts.json_fields import (
+    Converted,
+    Fields,
+    kind_of,
+    refuse,
+    too_many_messages,
+)
 
 
 def is_document(value: object) -> bool:
@@ -24,29 +31,41 @@ def is_document(value: object) -> bool:
 
 
 def check_version(fields: Fields, *, name: str, known: int, what: str) -> int:
-    """The document's version, refused unless this program can read it."""
+    """The document's version, refused unless this program can read it; ``what`` names the
+    format, marked ``translatable("Import", ...)``."""
     version = fields.value.get("version")
     if type(version) is not int:
-        raise refuse(fields.where, f'"version" must be a whole number, not {kind_of(version)}')
+        raise refuse(fields.where, translate(
+            "Import", '"version" must be a whole number, not {kind}'
+        ).format(kind=kind_of(version)))
     if version > known:
-        raise ImportRefusedError(
-            f"{fields.where} was written by a newer desktop-llm ({what} version {version}; this "
-            f"one reads up to version {known}). Update desktop-llm to import it."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{where} was written by a newer desktop-llm ({what} version {version}; this one "
+            "reads up to version {known}). Update desktop-llm to import it.",
+        ).format(where=fields.where, what=translate("Import", what), version=version, known=known))
     if version < 1:
-        raise ImportRefusedError(
-            f"{fields.where} has an unknown {what} version, {version}; {name} versions start at 1."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{where} has an unknown {what} version, {version}; {name} versions start at 1.",
+        ).format(where=fields.where, what=translate("Import", what), version=version, name=name))
     return version
 
 
 def conversation_from_document(document: Any, *, where: str) -> Converted:
     """The conversation of one document; ``where`` names it in refusals."""
-    fields = Fields(document, where, what="a desktop-llm conversation document")
+    fields = Fields(
+        document, where, what=translatable("Import", "a desktop-llm conversation document")
+    )
     if fields.value.get("format") != FORMAT_NAME:
-        raise refuse(where, f'it is not a desktop-llm conversation ("format" is not {FORMAT_NAME})')
+        raise refuse(where, translate(
+            "Import", 'it is not a desktop-llm conversation ("format" is not {format})'
+        ).format(format=FORMAT_NAME))
     version = check_version(
-        fields, name=FORMAT_NAME, known=FORMAT_VERSION, what="conversation format"
+        fields,
+        name=FORMAT_NAME,
+        known=FORMAT_VERSION,
+        what=translatable("Import", "conversation format"),
     )
     return _READERS[version](fields)
 
@@ -60,38 +79,39 @@ def _read_v1(document: Fields) -> Converted:
     raw_messages = document.array("messages")
     assert raw_messages is not None
     if len(raw_messages) > MAX_MESSAGES_PER_CONVERSATION:
-        raise refuse(
-            document.where,
-            f"it holds {len(raw_messages):,} messages, more than the "
-            f"{MAX_MESSAGES_PER_CONVERSATION:,} allowed in one conversation",
-        )
+        raise refuse(document.where, too_many_messages(len(raw_messages)))
+    message_at = translate("Import", "{where}, message {number}")
     messages = [
-        _message(item, f"{document.where}, message {n}")
+        _message(item, message_at.format(where=document.where, number=n))
         for n, item in enumerate(raw_messages, start=1)
     ]
     parents: dict[str, str | None] = {}
     for message in messages:
         if message.key in parents:
-            raise refuse(document.where, f"two messages have the id {message.key}")
+            raise refuse(document.where, translate(
+                "Import", "two messages have the id {id}"
+            ).format(id=message.key))
         parents[message.key] = message.parent_key
     for message in messages:
         if message.parent_key == message.key:
-            raise refuse(document.where, f"message {message.key} is its own parent")
+            raise refuse(document.where, translate(
+                "Import", "message {id} is its own parent"
+            ).format(id=message.key))
         if message.parent_key is not None and message.parent_key not in parents:
-            raise refuse(
-                document.where,
-                f"message {message.key} follows message {message.parent_key}, which the file "
-                "does not hold",
-            )
+            raise refuse(document.where, translate(
+                "Import", "message {id} follows message {parent}, which the file does not hold"
+            ).format(id=message.key, parent=message.parent_key))
         if message.context_from_key is not None and message.context_from_key not in parents:
-            raise refuse(
-                document.where,
-                f"message {message.key} starts its context at message "
-                f"{message.context_from_key}, which the file does not hold",
-            )
+            raise refuse(document.where, translate(
+                "Import",
+                "message {id} starts its context at message {start}, which the file does not "
+                "hold",
+            ).format(id=message.key, start=message.context_from_key))
     cycle = find_cycle(parents)
     if cycle is not None:
-        raise refuse(document.where, f"message {cycle} is its own ancestor (the tree has a cycle)")
+        raise refuse(document.where, translate(
+            "Import", "message {id} is its own ancestor (the tree has a cycle)"
+        ).format(id=cycle))
     by_key = {message.key: message for message in messages}
     # Ids were handed out in the order messages were written: versions stay oldest first.
     order = parents_first(list(by_key), parents, lambda key: (float(key), 0))
@@ -99,9 +119,9 @@ def _read_v1(document: Fields) -> Converted:
 
     leaf = conversation.integer("current_leaf_id", null=True, minimum=1)
     if leaf is not None and str(leaf) not in by_key:
-        raise refuse(
-            conversation.where, f"the message shown ({leaf}) is not among the file's messages"
-        )
+        raise refuse(conversation.where, translate(
+            "Import", "the message shown ({id}) is not among the file's messages"
+        ).format(id=leaf))
     title = conversation.name("title")
     model = conversation.name("model", null=True)
     system_prompt = conversation.text("system_prompt")

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translate
 from desktop_llm.transcripts.import_limits import (
     MAX_CONVERSATION_JSON_CHARS,
     MAX_JSON_FILE_BYTES,
@@ -33,21 +34,31 @@ _BOM = "\ufeff"
 _MAX_INTEGER_DIGITS = 40
 
 
+# The decoder's hooks refuse a number with a ValueError whose text ends the user's sentence
+# ("{source} is not a file desktop-llm can import: {reason}."), so it is in their language.
+
+
 def _no_constants(name: str) -> Any:
     # NaN and Infinity are Python's extension to JSON; no exporter we read writes them.
-    raise ValueError(f"it holds {name}, which is not a JSON number")
+    raise ValueError(
+        translate("Import", "it holds {name}, which is not a JSON number").format(name=name)
+    )
 
 
 def _finite_float(text: str) -> float:
     number = float(text)
     if math.isinf(number):
-        raise ValueError(f"it holds the number {text[:20]}, too large for any time or count")
+        raise ValueError(translate(
+            "Import", "it holds the number {number}, too large for any time or count"
+        ).format(number=text[:20]))
     return number
 
 
 def _short_int(text: str) -> int:
     if len(text) > _MAX_INTEGER_DIGITS:
-        raise ValueError(f"it holds a whole number {len(text)} digits long")
+        raise ValueError(translate(
+            "Import", "it holds a whole number {digits} digits long"
+        ).format(digits=len(text)))
     return int(text)
 
 
@@ -113,13 +124,14 @@ class JsonReader:
                 self._need_more(start)
                 continue
             except RecursionError:
-                raise ImportRefusedError(
-                    f"{self.source} nests lists or objects too deeply to be a conversation file."
-                ) from None
+                raise ImportRefusedError(translate(
+                    "Import",
+                    "{source} nests lists or objects too deeply to be a conversation file.",
+                ).format(source=self.source)) from None
             except ValueError as error:  # a number refused above
-                raise ImportRefusedError(
-                    f"{self.source} is not a file desktop-llm can import: {error}."
-                ) from None
+                raise ImportRefusedError(translate(
+                    "Import", "{source} is not a file desktop-llm can import: {reason}."
+                ).format(source=self.source, reason=error)) from None
             if end == len(self._buffer) and not self._eof and isinstance(value, (int, float)):
                 # "12" may be the start of "1234": a number is only complete before a delimiter.
                 self._need_more(start)
@@ -132,7 +144,9 @@ class JsonReader:
     def items(self) -> Iterator[Any]:
         """The elements of the list that comes next, one at a time."""
         if self.peek() != "[":
-            raise ImportRefusedError(f"{self.source} does not hold a JSON list here.")
+            raise ImportRefusedError(translate(
+                "Import", "{source} does not hold a JSON list here."
+            ).format(source=self.source))
         self._pos += 1
         if self.peek() == "]":
             self._pos += 1
@@ -146,18 +160,17 @@ class JsonReader:
             if following != ",":
                 if not following:
                     raise self._cut_off()
-                raise ImportRefusedError(
-                    f"{self.source} is not valid JSON: expected ',' or ']' at character "
-                    f"{self._dropped + self._pos}."
-                )
+                raise ImportRefusedError(translate(
+                    "Import", "{source} is not valid JSON: expected ',' or ']' at character {at}."
+                ).format(source=self.source, at=self._dropped + self._pos))
 
     def expect_end(self) -> None:
         """Refuse anything but whitespace after the value(s) read."""
         if self.peek():
-            raise ImportRefusedError(
-                f"{self.source} is not valid JSON: more data follows its value (at character "
-                f"{self._dropped + self._pos + 1})."
-            )
+            raise ImportRefusedError(translate(
+                "Import",
+                "{source} is not valid JSON: more data follows its value (at character {at}).",
+            ).format(source=self.source, at=self._dropped + self._pos + 1))
 
     # ----------------------------------------------------------------------------- buffer
 
@@ -189,22 +202,23 @@ class JsonReader:
             try:
                 data = self._stream.read(min(wanted, self._chunk))
             except OSError as error:
-                raise ImportRefusedError(
-                    f"{self.source} could not be read: {error.strerror or error}."
-                ) from None
+                raise ImportRefusedError(translate(
+                    "Import", "{where} could not be read: {problem}."
+                ).format(where=self.source, problem=error.strerror or error)) from None
             self._bytes_read += len(data)
             if self._bytes_read > self._max_total:
-                raise ImportRefusedError(
-                    f"{self.source} is larger than {_size(self._max_total)} of JSON, more than "
-                    "any chat history; it was not imported."
-                )
+                raise ImportRefusedError(translate(
+                    "Import",
+                    "{source} is larger than {size} of JSON, more than any chat history; it was "
+                    "not imported.",
+                ).format(source=self.source, size=_size(self._max_total)))
             wanted -= len(data)
             try:
                 text = self._utf8.decode(data, final=not data)
             except UnicodeDecodeError:
-                raise ImportRefusedError(
-                    f"{self.source} is not UTF-8 text (a binary file?), so it is not JSON."
-                ) from None
+                raise ImportRefusedError(translate(
+                    "Import", "{source} is not UTF-8 text (a binary file?), so it is not JSON."
+                ).format(source=self.source)) from None
             if not self._started and text:
                 self._started = True
                 text = text.removeprefix(_BOM)  # what some Windows editors put first
@@ -217,19 +231,21 @@ class JsonReader:
 
     def _cut_off(self) -> ImportRefusedError:
         if not self._started:
-            return ImportRefusedError(f"{self.source} is empty.")
-        return ImportRefusedError(
-            f"{self.source} is cut off: its JSON ends in the middle (an interrupted download "
-            "or copy?)."
-        )
+            return ImportRefusedError(
+                translate("Import", "{name} is empty.").format(name=self.source)
+            )
+        return ImportRefusedError(translate(
+            "Import",
+            "{source} is cut off: its JSON ends in the middle (an interrupted download or copy?).",
+        ).format(source=self.source))
 
     def _malformed(self, error: json.JSONDecodeError) -> ImportRefusedError:
         if self._stopped_early(error):
             return self._cut_off()
-        return ImportRefusedError(
-            f"{self.source} is not valid JSON: {error.msg.lower()} at character "
-            f"{self._dropped + error.pos + 1}."
-        )
+        # The problem is Python's json module's, in English.
+        return ImportRefusedError(translate(
+            "Import", "{source} is not valid JSON: {problem} at character {at}."
+        ).format(source=self.source, problem=error.msg.lower(), at=self._dropped + error.pos + 1))
 
     def _stopped_early(self, error: json.JSONDecodeError) -> bool:
         """Whether the text could still have become valid JSON had it gone on: the decoder
@@ -244,10 +260,11 @@ class JsonReader:
         )
 
     def _too_big(self) -> ImportRefusedError:
-        return ImportRefusedError(
-            f"{self.source} holds a JSON value of more than {_size(self._max_value)}, larger "
-            "than any conversation; it was not imported."
-        )
+        return ImportRefusedError(translate(
+            "Import",
+            "{source} holds a JSON value of more than {size}, larger than any conversation; it "
+            "was not imported.",
+        ).format(source=self.source, size=_size(self._max_value)))
 
 
 def _size(count: int) -> str:
@@ -255,4 +272,4 @@ def _size(count: int) -> str:
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if count >= scale:
             return f"{count / scale:g} {unit}"
-    return f"{count} bytes"
+    return translate("Import", "{count} bytes").format(count=count)

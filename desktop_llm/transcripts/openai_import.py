@@ -13,9 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage import ImportedConversation, ImportedMessage
 from desktop_llm.transcripts.import_limits import MAX_MESSAGES_PER_CONVERSATION, MAX_TEXT_CHARS
-from desktop_llm.transcripts.json_fields import Converted, Fields, check_text, refuse
+from desktop_llm.transcripts.json_fields import (
+    Converted,
+    Fields,
+    check_text,
+    refuse,
+    too_many_messages,
+)
 
 _SYSTEM_ROLES = ("system", "developer")
 _TOOL_ROLES = ("tool", "function", "ipython")
@@ -35,7 +42,7 @@ def is_message(value: object) -> bool:
 
 def conversation_from_openai(value: Any, *, where: str, now: datetime) -> Converted:
     """``{"messages": [...], "title"?: ..., "model"?: ...}``."""
-    fields = Fields(value, where, what='an object with "messages"')
+    fields = Fields(value, where, what=translatable("Import", 'an object with "messages"'))
     messages = fields.array("messages")
     assert messages is not None
     return conversation_from_messages(
@@ -52,16 +59,13 @@ def conversation_from_messages(
 ) -> Converted:
     """One branch of ``messages``, in order; ``title`` "" lets the app make one."""
     if len(messages) > MAX_MESSAGES_PER_CONVERSATION:
-        raise refuse(
-            where,
-            f"it holds {len(messages):,} messages, more than the "
-            f"{MAX_MESSAGES_PER_CONVERSATION:,} allowed in one conversation",
-        )
+        raise refuse(where, too_many_messages(len(messages)))
     system_prompts: list[str] = []
     kept: list[ImportedMessage] = []
     skipped_parts = skipped_messages = 0
+    message_at = translate("Import", "{where}, message {number}")
     for number, value in enumerate(messages, start=1):
-        fields = Fields(value, f"{where}, message {number}")
+        fields = Fields(value, message_at.format(where=where, number=number))
         role = fields.name("role")
         if role in _TOOL_ROLES:
             skipped_messages += 1
@@ -127,7 +131,9 @@ def _content(fields: Fields) -> tuple[str, int]:
         if isinstance(part, str):
             texts.append(part)
             continue
-        part_fields = Fields(part, f"{fields.where}, content part {number}")
+        part_fields = Fields(part, translate("Import", "{where}, content part {number}").format(
+            where=fields.where, number=number
+        ))
         kind = part_fields.name("type")
         if kind in _TEXT_PARTS:
             text = part_fields.text("text")

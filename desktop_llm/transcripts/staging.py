@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translate
 from desktop_llm.storage import ImportedConversation
 
 _PREFIX = "desktop-llm-import-"
@@ -33,10 +34,11 @@ class StagedConversations:
         try:
             pickle.dump(conversation, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         except OSError as error:
-            raise ImportRefusedError(
-                "There is no room to read this file in the temporary folder "
-                f"({error.strerror or error}); nothing was imported."
-            ) from error
+            raise ImportRefusedError(translate(
+                "Import",
+                "There is no room to read this file in the temporary folder ({problem}); "
+                "nothing was imported.",
+            ).format(problem=error.strerror or error)) from error
         self._count += 1
 
     def __iter__(self) -> Iterator[ImportedConversation]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translate
 from desktop_llm.transcripts.import_limits import (
     MAX_COMPRESSION_RATIO,
     MAX_ZIP_DIRECTORY_BYTES,
@@ -56,15 +57,20 @@ class ZipArchive:
         info = self._archive.getinfo(name)
         where = f"{self.source}:{name}"
         if info.flag_bits & 0x1:
-            raise ImportRefusedError(f"{where} is encrypted; desktop-llm cannot read it.")
+            raise ImportRefusedError(translate(
+                "Import", "{where} is encrypted; desktop-llm cannot read it."
+            ).format(where=where))
         # zipfile never returns more than the header's size (a longer entry fails its
         # checksum), so a header over what is left is refused at once; the bytes that really
         # come out are counted all the same, and a shorter entry than claimed costs nothing.
         if info.file_size > MAX_ZIP_UNCOMPRESSED_BYTES:
-            raise ImportRefusedError(
-                f"{where} says it unpacks to {info.file_size:,} bytes, more than the "
-                f"{MAX_ZIP_UNCOMPRESSED_BYTES:,} an import may read."
-            )
+            raise ImportRefusedError(translate(
+                "Import",
+                "{where} says it unpacks to {size} bytes, more than the {limit} an import may "
+                "read.",
+            ).format(
+                where=where, size=f"{info.file_size:,}", limit=f"{MAX_ZIP_UNCOMPRESSED_BYTES:,}"
+            ))
         if info.file_size > self._budget:
             raise self._over_budget(where)
         try:
@@ -82,10 +88,11 @@ class ZipArchive:
 
     @staticmethod
     def _over_budget(where: str) -> ImportRefusedError:
-        return ImportRefusedError(
-            f"{where} takes the zip past {MAX_ZIP_UNCOMPRESSED_BYTES:,} unpacked bytes in all, "
-            "more than any chat export; it was not imported (a zip bomb?)."
-        )
+        return ImportRefusedError(translate(
+            "Import",
+            "{where} takes the zip past {limit} unpacked bytes in all, more than any chat "
+            "export; it was not imported (a zip bomb?).",
+        ).format(where=where, limit=f"{MAX_ZIP_UNCOMPRESSED_BYTES:,}"))
 
 
 class _CheckedEntry:
@@ -113,10 +120,11 @@ class _CheckedEntry:
             self._produced > MIN_RATIO_CHECK_BYTES
             and self._produced > MAX_COMPRESSION_RATIO * self._compressed
         ):
-            raise ImportRefusedError(
-                f"{self._where} unpacks to over {MAX_COMPRESSION_RATIO} times its packed size, "
-                "as zip bombs do; it was not imported."
-            )
+            raise ImportRefusedError(translate(
+                "Import",
+                "{where} unpacks to over {ratio} times its packed size, as zip bombs do; it was "
+                "not imported.",
+            ).format(where=self._where, ratio=MAX_COMPRESSION_RATIO))
         return data
 
     def close(self) -> None:
@@ -152,10 +160,11 @@ def _check_entries(infos: list[zipfile.ZipInfo], source: str) -> None:
     for info in infos:
         _check_name(info.filename, source)
         if info.filename in seen:
-            raise ImportRefusedError(
-                f"{source} holds two entries named {info.filename!r}; one would hide the "
-                "other, so it was not imported."
-            )
+            raise ImportRefusedError(translate(
+                "Import",
+                "{source} holds two entries named {name}; one would hide the other, so it was "
+                "not imported.",
+            ).format(source=source, name=repr(info.filename)))
         seen.add(info.filename)
 
 
@@ -166,34 +175,38 @@ def _check_directory(file: BinaryIO, size: int, source: str) -> None:
     tail = file.read(tail_size)
     at = tail.rfind(_END_RECORD)
     if at < 0 or len(tail) - at < _END_RECORD_SIZE:
-        raise ImportRefusedError(
-            f"{source} is damaged or cut off: the zip's table of contents at its end is missing."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{source} is damaged or cut off: the zip's table of contents at its end is missing.",
+        ).format(source=source))
     entries, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
     if entries == 0xFFFF or directory_size == 0xFFFFFFFF:
         entries, directory_size = _zip64_directory(file, size - tail_size + at, source)
     if entries > MAX_ZIP_ENTRIES:
         raise _too_many(source, entries)
     if directory_size > MAX_ZIP_DIRECTORY_BYTES:
-        raise ImportRefusedError(
-            f"{source} has a table of contents of {directory_size:,} bytes, more than the "
-            f"{MAX_ZIP_DIRECTORY_BYTES:,} allowed; it was not imported."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{source} has a table of contents of {size} bytes, more than the {limit} allowed; "
+            "it was not imported.",
+        ).format(
+            source=source, size=f"{directory_size:,}", limit=f"{MAX_ZIP_DIRECTORY_BYTES:,}"
+        ))
 
 
 def _zip64_directory(file: BinaryIO, end_record_at: int, source: str) -> tuple[int, int]:
     locator_at = end_record_at - _ZIP64_LOCATOR_SIZE
     if locator_at < 0:
-        raise _damaged(source, "its zip64 locator is missing")
+        raise _damaged(source, translate("Import", "its zip64 locator is missing"))
     file.seek(locator_at)
     locator = file.read(_ZIP64_LOCATOR_SIZE)
     if len(locator) < _ZIP64_LOCATOR_SIZE or not locator.startswith(_ZIP64_LOCATOR):
-        raise _damaged(source, "its zip64 locator is missing")
+        raise _damaged(source, translate("Import", "its zip64 locator is missing"))
     (record_at,) = struct.unpack("<Q", locator[8:16])
     file.seek(record_at)
     record = file.read(56)
     if len(record) < 56 or not record.startswith(_ZIP64_END_RECORD):
-        raise _damaged(source, "its zip64 end record is missing")
+        raise _damaged(source, translate("Import", "its zip64 end record is missing"))
     entries, directory_size = struct.unpack("<QQ", record[32:48])
     return entries, directory_size
 
@@ -207,23 +220,29 @@ def _check_name(name: str, source: str) -> None:
         or _DRIVE.match(name)
         or ".." in parts
     ):
-        raise ImportRefusedError(
-            f"{source} holds an entry whose path leaves its folder ({name[:80]!r}); "
-            "it was not imported."
-        )
+        raise ImportRefusedError(translate(
+            "Import",
+            "{source} holds an entry whose path leaves its folder ({name}); it was not imported.",
+        ).format(source=source, name=repr(name[:80])))
 
 
 def _too_many(source: str, count: int) -> ImportRefusedError:
-    return ImportRefusedError(
-        f"{source} lists {count:,} entries, more than the {MAX_ZIP_ENTRIES:,} allowed; it was "
-        "not imported."
-    )
+    return ImportRefusedError(translate(
+        "Import",
+        "{source} lists {count} entries, more than the {limit} allowed; it was not imported.",
+    ).format(source=source, count=f"{count:,}", limit=f"{MAX_ZIP_ENTRIES:,}"))
 
 
 def _unreadable(where: str, error: OSError) -> ImportRefusedError:
-    return ImportRefusedError(f"{where} could not be read: {error.strerror or error}.")
+    return ImportRefusedError(translate("Import", "{where} could not be read: {problem}.").format(
+        where=where, problem=error.strerror or error
+    ))
 
 
 def _damaged(where: str, error: object) -> ImportRefusedError:
+    """``error``: the exception zipfile or zlib raised (its text is theirs, in English), or
+    what is wrong in the user's language."""
     reason = " ".join(str(error).split()) or type(error).__name__
-    return ImportRefusedError(f"{where} is damaged or cut off ({reason[:120]}).")
+    return ImportRefusedError(translate(
+        "Import", "{where} is damaged or cut off ({reason})."
+    ).format(where=where, reason=reason[:120]))
