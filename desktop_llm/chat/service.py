@@ -39,6 +39,7 @@ from desktop_llm.errors import (
     NoModelLoadedError,
     StorageBusyError,
 )
+from desktop_llm.i18n import translate
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import (
@@ -288,10 +289,10 @@ class ChatService:
         id is checked before anything is written; each file appears whole or not at all."""
         found = export_format(fmt) if isinstance(fmt, str) else fmt
         if not found.is_text and pdf_writer is None:
-            raise ExportError(PDF_NEEDS_QT)
+            raise ExportError(translate("Export", PDF_NEEDS_QT))
         ids = list(dict.fromkeys(conversation_ids))
         if not ids:
-            raise ExportError("No conversation was chosen to export.")
+            raise ExportError(translate("Export", "No conversation was chosen to export."))
         conversations = [self._store.get_conversation(i) for i in ids]
         path = Path(path)
         several = len(ids) > 1
@@ -299,9 +300,9 @@ class ChatService:
             try:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise ExportError(
-                    f"Could not create the folder {path} ({error.strerror or error})."
-                ) from error
+                raise ExportError(translate(
+                    "Export", "Could not create the folder {path} ({problem})."
+                ).format(path=path, problem=error.strerror or error)) from error
         written = []
         for conversation in conversations:
             target = path
@@ -430,7 +431,9 @@ class ChatService:
         conversation = self._store.get_conversation(conversation_id)
         original = find_message(self._store.list_messages(conversation_id), message_id)
         if original.role != "user":
-            raise DesktopLLMError("Only your own messages can be edited.")
+            raise DesktopLLMError(
+                translate("Conversations", "Only your own messages can be edited.")
+            )
         user_message = self._store.add_message(
             conversation_id, "user", text, parent_id=original.parent_id
         )
@@ -456,10 +459,14 @@ class ChatService:
             messages = self._store.list_messages(conversation_id)
             reply = find_message(messages, message_id)
             if reply.role != "assistant" or reply.parent_id is None:
-                raise DesktopLLMError("Only a reply of the model can be regenerated.")
+                raise DesktopLLMError(translate(
+                    "Conversations", "Only a reply of the model can be regenerated."
+                ))
             question = find_message(messages, reply.parent_id)
         if question is None:
-            raise DesktopLLMError("There is no question in this conversation to answer again.")
+            raise DesktopLLMError(translate(
+                "Conversations", "There is no question in this conversation to answer again."
+            ))
         return self._answer(conversation, model, question, params, on_text, on_progress)
 
     def continue_reply(
@@ -476,16 +483,22 @@ class ChatService:
         messages = self._store.list_messages(conversation_id)
         reply = find_message(messages, message_id)
         if reply.role != "assistant" or reply.streaming:
-            raise DesktopLLMError("Only a finished reply of the model can be continued.")
+            raise DesktopLLMError(translate(
+                "Conversations", "Only a finished reply of the model can be continued."
+            ))
         if reply.finish_reason == "stop":
-            raise DesktopLLMError(
-                "This reply is complete; regenerate it to get another version."
-            )
+            raise DesktopLLMError(translate(
+                "Conversations", "This reply is complete; regenerate it to get another version."
+            ))
         if reply.parent_id is None:
-            raise DesktopLLMError("This reply answers no question; it cannot be continued.")
+            raise DesktopLLMError(translate(
+                "Conversations", "This reply answers no question; it cannot be continued."
+            ))
         if any(message.parent_id == reply.id for message in messages):
             # Continuing it would take the messages that follow it out of the branch shown.
-            raise DesktopLLMError("Only the last reply of a conversation can be continued.")
+            raise DesktopLLMError(translate(
+                "Conversations", "Only the last reply of a conversation can be continued."
+            ))
         question = find_message(messages, reply.parent_id)
         resumed = self._store.resume_reply(message_id)
         return self._answer(
@@ -498,14 +511,16 @@ class ChatService:
 
     def _question_text(self, text: str) -> str:
         if not text.strip():
-            raise DesktopLLMError("The message is empty.")
+            raise DesktopLLMError(translate("Conversations", "The message is empty."))
         return text
 
     def _require_model(self) -> ModelChoice:
         # Read once: a failed load clears it from the engine's thread at any moment.
         model = self._model
         if model is None:
-            raise NoModelLoadedError("No model is loaded. Choose a model first.")
+            raise NoModelLoadedError(
+                translate("Engine", "No model is loaded. Choose a model first.")
+            )
         return model
 
     def _answer(
@@ -608,9 +623,9 @@ class ChatService:
                 if not streaming:
                     del self._streaming[reply.conversation.id]
         if reply.discarded:
-            done.set_exception(ConversationDeletedError(
-                "The conversation was deleted; its reply was stopped."
-            ))
+            done.set_exception(ConversationDeletedError(translate(
+                "Conversations", "The conversation was deleted; its reply was stopped."
+            )))
             return
         try:
             result = finished.result()
