@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from desktop_llm.errors import ConversationNotFoundError, StorageError
+from desktop_llm.i18n import translate
 from desktop_llm.storage.importer import ConversationImporter
 from desktop_llm.storage.instance_lock import (
     INSTANCES_DIR_NAME,
@@ -93,10 +94,9 @@ class HistoryStore:
             instance_lock = InstanceLock.acquire(sessions.path.parent / INSTANCES_DIR_NAME)
         except OSError as error:
             sessions.close()
-            raise StorageError(
-                f"Could not create the instance lock next to {sessions.path}: "
-                f"{error.strerror or error}."
-            ) from error
+            raise StorageError(translate(
+                "Storage", "Could not create the instance lock next to {path}: {problem}."
+            ).format(path=sessions.path, problem=error.strerror or error)) from error
         except BaseException:
             sessions.close()
             raise
@@ -144,19 +144,17 @@ class HistoryStore:
     def _conversation_row(session: Session, conversation_id: int) -> ConversationRow:
         row = session.get(ConversationRow, conversation_id)
         if row is None:
-            raise ConversationNotFoundError(
-                f"Conversation {conversation_id} does not exist; it may have been deleted."
-            )
+            raise _no_conversation(conversation_id)
         return row
 
     @staticmethod
     def _message_row(session: Session, message_id: int) -> MessageRow:
         row = session.get(MessageRow, message_id)
         if row is None:
-            raise ConversationNotFoundError(
-                f"Message {message_id} does not exist; it or its conversation may have been "
-                "deleted."
-            )
+            raise ConversationNotFoundError(translate(
+                "Storage",
+                "Message {id} does not exist; it or its conversation may have been deleted.",
+            ).format(id=message_id))
         return row
 
     @classmethod
@@ -302,9 +300,7 @@ class HistoryStore:
                 delete(ConversationRow).where(ConversationRow.id == conversation_id)
             )
             if result.rowcount == 0:
-                raise ConversationNotFoundError(
-                    f"Conversation {conversation_id} does not exist; it may have been deleted."
-                )
+                raise _no_conversation(conversation_id)
 
     # ----------------------------------------------------------------- messages
 
@@ -407,10 +403,10 @@ class HistoryStore:
             if session.execute(statement).rowcount == 1:
                 return
             row = self._message_row(session, message_id)
-            raise StorageError(
-                f"Reply {message_id} is no longer streaming (finished as "
-                f"{row.finish_reason!r}); it cannot be updated."
-            )
+            raise StorageError(translate(
+                "Storage",
+                "Reply {id} is no longer streaming (finished as {reason}); it cannot be updated.",
+            ).format(id=message_id, reason=repr(row.finish_reason)))
 
     def finish_reply(
         self,
@@ -473,7 +469,9 @@ class HistoryStore:
             if row.role != "assistant":
                 raise ValueError(f"message {message_id} is a {row.role} message, not a reply")
             if row.finish_reason is None:
-                raise StorageError(f"Reply {message_id} is still being written; wait for it.")
+                raise StorageError(translate(
+                    "Storage", "Reply {id} is still being written; wait for it."
+                ).format(id=message_id))
             row.finish_reason = None
             row.error = None
             row.writer = self.instance_id
@@ -601,7 +599,13 @@ class HistoryStore:
         try:
             remove_dead_lock_files(self._instances_dir)
         except OSError as error:
-            raise StorageError(
-                f"Could not clean up {self._instances_dir}: {error.strerror or error}."
-            ) from error
+            raise StorageError(translate(
+                "Storage", "Could not clean up {folder}: {problem}."
+            ).format(folder=self._instances_dir, problem=error.strerror or error)) from error
         return recovered
+
+
+def _no_conversation(conversation_id: int) -> ConversationNotFoundError:
+    return ConversationNotFoundError(translate(
+        "Storage", "Conversation {id} does not exist; it may have been deleted."
+    ).format(id=conversation_id))

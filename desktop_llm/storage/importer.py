@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, text
 
 from desktop_llm.errors import ImportRefusedError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage.orm import ConversationRow, MessageRow
 from desktop_llm.storage.records import (
     FINISH_REASONS,
@@ -59,23 +60,32 @@ class ConversationImporter:
         the store's rules; the caller's transaction then rolls back everything of the file.
         """
         label = _label(conversation)
-        _check_time(conversation.created_at, label, "its creation time")
-        _check_time(conversation.updated_at, label, "its last activity time")
+        _check_time(
+            conversation.created_at, label, translatable("Import", "its creation time")
+        )
+        _check_time(
+            conversation.updated_at, label, translatable("Import", "its last activity time")
+        )
         if not isinstance(conversation.system_prompt, str):
-            raise ImportRefusedError(f"{label} has a system prompt that is not text.")
+            raise ImportRefusedError(translate(
+                "Import", "{label} has a system prompt that is not text."
+            ).format(label=label))
         if conversation.model is not None and not isinstance(conversation.model, str):
-            raise ImportRefusedError(f"{label} names its model with something other than text.")
+            raise ImportRefusedError(translate(
+                "Import", "{label} names its model with something other than text."
+            ).format(label=label))
         try:
             settings_json = dump_json_object(conversation.settings)
         except (TypeError, ValueError) as error:
-            raise ImportRefusedError(
-                f"{label} has settings that cannot be stored: {error}."
-            ) from error
+            raise ImportRefusedError(translate(
+                "Import", "{label} has settings that cannot be stored: {problem}."
+            ).format(label=label, problem=error)) from error
 
         first_id = self._first_free_message_id()
         ids: dict[str, int] = {}
+        message_at = translate("Import", "{label}, message {key},")
         for offset, message in enumerate(conversation.messages):
-            _check_message(message, ids, label)
+            _check_message(message, ids, label, message_at)
             ids[message.key] = first_id + offset
         leaf = self._current_leaf(conversation, ids, label)
 
@@ -106,9 +116,9 @@ class ConversationImporter:
             return ids[conversation.messages[-1].key] if conversation.messages else None
         leaf = ids.get(conversation.current_leaf_key)
         if leaf is None:
-            raise ImportRefusedError(
-                f"{label} shows message {conversation.current_leaf_key!r}, which it does not hold."
-            )
+            raise ImportRefusedError(translate(
+                "Import", "{label} shows message {key}, which it does not hold."
+            ).format(label=label, key=repr(conversation.current_leaf_key)))
         return leaf
 
     def _insert_conversation(
@@ -133,63 +143,85 @@ class ConversationImporter:
 
 def _label(conversation: ImportedConversation) -> str:
     if not isinstance(conversation.title, str):
-        raise ImportRefusedError("A conversation has a title that is not text.")
+        raise ImportRefusedError(
+            translate("Import", "A conversation has a title that is not text.")
+        )
     shown = clean_title(conversation.title)
     if len(shown) > 60:
         shown = shown[:59] + "…"
-    return f"Conversation {shown!r}"
+    return translate("Import", "Conversation {title}").format(title=repr(shown))
 
 
 def _check_time(value: object, label: str, what: str) -> None:
+    """``what`` is marked ``translatable("Import", ...)``."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise ImportRefusedError(f"{label} has no time zone (or no time at all) on {what}.")
+        raise ImportRefusedError(translate(
+            "Import", "{label} has no time zone (or no time at all) on {what}."
+        ).format(label=label, what=translate("Import", what)))
 
 
-def _check_message(message: ImportedMessage, ids: Mapping[str, int], label: str) -> None:
+def _check_message(
+    message: ImportedMessage, ids: Mapping[str, int], label: str, message_at: str
+) -> None:
+    """``message_at``: the translated template naming a message of the conversation."""
     key = message.key
     if not isinstance(key, str):
-        raise ImportRefusedError(f"{label} names a message with something other than text.")
-    where = f"{label}, message {key!r},"
+        raise ImportRefusedError(translate(
+            "Import", "{label} names a message with something other than text."
+        ).format(label=label))
+    where = message_at.format(label=label, key=repr(key))
     if key in ids:
-        raise ImportRefusedError(f"{label} holds two messages named {key!r}.")
+        raise ImportRefusedError(translate(
+            "Import", "{label} holds two messages named {key}."
+        ).format(label=label, key=repr(key)))
     if message.role not in ROLES:
-        raise ImportRefusedError(
-            f"{where} has the role {message.role!r}; only {', '.join(ROLES)} can be stored."
-        )
+        raise ImportRefusedError(translate(
+            "Import", "{where} has the role {role}; only {roles} can be stored."
+        ).format(where=where, role=repr(message.role), roles=", ".join(ROLES)))
     if message.parent_key is not None and message.parent_key not in ids:
-        raise ImportRefusedError(
-            f"{where} follows {message.parent_key!r}, which is not listed before it."
-        )
+        raise ImportRefusedError(translate(
+            "Import", "{where} follows {parent}, which is not listed before it."
+        ).format(where=where, parent=repr(message.parent_key)))
     if message.context_from_key is not None and message.context_from_key not in ids:
-        raise ImportRefusedError(
-            f"{where} starts its context at {message.context_from_key!r}, which is not listed "
-            "before it."
-        )
+        raise ImportRefusedError(translate(
+            "Import", "{where} starts its context at {start}, which is not listed before it."
+        ).format(where=where, start=repr(message.context_from_key)))
     if message.finish_reason is not None and message.finish_reason not in FINISH_REASONS:
-        raise ImportRefusedError(
-            f"{where} finished as {message.finish_reason!r}; only "
-            f"{', '.join(FINISH_REASONS)} are known."
-        )
+        raise ImportRefusedError(translate(
+            "Import", "{where} finished as {reason}; only {reasons} are known."
+        ).format(
+            where=where, reason=repr(message.finish_reason), reasons=", ".join(FINISH_REASONS)
+        ))
     if message.role == "assistant" and message.finish_reason is None:
         # A reply with no finish reason reads as "still being written" to the whole app.
-        raise ImportRefusedError(f"{where} is a reply with no finish reason.")
+        raise ImportRefusedError(translate(
+            "Import", "{where} is a reply with no finish reason."
+        ).format(where=where))
     for name in ("content", "reasoning"):
         if not isinstance(getattr(message, name), str):
-            raise ImportRefusedError(f"{where} has {name} that is not text.")
+            raise ImportRefusedError(translate(
+                "Import", "{where} has {name} that is not text."
+            ).format(where=where, name=name))
     for name in ("model", "error"):
         if getattr(message, name) is not None and not isinstance(getattr(message, name), str):
-            raise ImportRefusedError(f"{where} has a {name} that is not text.")
-    _check_time(message.created_at, where, "its time")
+            raise ImportRefusedError(translate(
+                "Import", "{where} has a {name} that is not text."
+            ).format(where=where, name=name))
+    _check_time(message.created_at, where, translatable("Import", "its time"))
     for name in _INTEGER_FIELDS:
         value = getattr(message, name)
         if value is not None and (type(value) is not int or value < 0):
-            raise ImportRefusedError(f"{where} has {name} {value!r}, not a whole number >= 0.")
+            raise ImportRefusedError(translate(
+                "Import", "{where} has {name} {value}, not a whole number >= 0."
+            ).format(where=where, name=name, value=repr(value)))
     for name in _NUMBER_FIELDS:
         value = getattr(message, name)
         if value is not None and (
             type(value) not in (int, float) or not math.isfinite(value) or value < 0
         ):
-            raise ImportRefusedError(f"{where} has {name} {value!r}, not a number >= 0.")
+            raise ImportRefusedError(translate(
+                "Import", "{where} has {name} {value}, not a number >= 0."
+            ).format(where=where, name=name, value=repr(value)))
 
 
 def _message_row(

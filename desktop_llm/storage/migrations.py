@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, text
 
 from desktop_llm.errors import StorageError
+from desktop_llm.i18n import translate
 from desktop_llm.storage.database import for_writing
 
 Migration = Callable[[Connection], None]
@@ -54,11 +55,12 @@ def apply_migrations(
                 already_applied = applied
             newest = max((m.version for m in applied), default=0)
             if newest > len(migrations):
-                raise StorageError(
-                    f"{label} was written by a newer version of desktop-llm (history schema "
-                    f"version {newest}; this version knows up to {len(migrations)}). "
-                    "Update desktop-llm to open it."
-                )
+                raise StorageError(translate(
+                    "Storage",
+                    "{label} was written by a newer version of desktop-llm (history schema "
+                    "version {version}; this version knows up to {known}). Update desktop-llm "
+                    "to open it.",
+                ).format(label=label, version=newest, known=len(migrations)))
             if newest == len(migrations):
                 return already_applied
             version = newest + 1
@@ -86,9 +88,9 @@ def _applied_versions(connection: Connection, label: str) -> list[AppliedMigrati
     if "schema_migrations" not in tables:
         if tables:
             # Someone else's SQLite file: running our first migration on it would mix schemas.
-            raise StorageError(
-                f"{label} is not a desktop-llm history database (it holds other tables)."
-            )
+            raise StorageError(translate(
+                "Storage", "{label} is not a desktop-llm history database (it holds other tables)."
+            ).format(label=label))
         connection.exec_driver_sql(
             "CREATE TABLE schema_migrations ("
             " version INTEGER NOT NULL PRIMARY KEY,"
@@ -165,11 +167,12 @@ TRIGRAM_SQLITE = (3, 34, 0)
 def require_trigram_search() -> None:
     """Refuse, with the reason, before anything is changed on an SQLite too old for search."""
     if sqlite3.sqlite_version_info < TRIGRAM_SQLITE:
-        raise StorageError(
-            f"desktop-llm needs SQLite 3.34 or newer to search conversations; this Python "
-            f"has SQLite {sqlite3.sqlite_version}. Install a newer Python (the python.org "
-            "installers include a recent SQLite); your history is unchanged."
-        )
+        raise StorageError(translate(
+            "Storage",
+            "desktop-llm needs SQLite 3.34 or newer to search conversations; this Python has "
+            "SQLite {version}. Install a newer Python (the python.org installers include a "
+            "recent SQLite); your history is unchanged.",
+        ).format(version=sqlite3.sqlite_version))
 
 
 @migration

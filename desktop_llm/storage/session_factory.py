@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_llm.errors import StorageBusyError, StorageError
+from desktop_llm.i18n import translatable, translate
 from desktop_llm.storage.database import (
     QUICK_BUSY_TIMEOUT_MS,
     create_database_engine,
@@ -56,22 +57,22 @@ class SessionFactory:
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StorageError(
-                f"Could not create the folder for the history database {db_path}: "
-                f"{error.strerror or error}."
-            ) from error
+            raise StorageError(translate(
+                "Storage", "Could not create the folder for the history database {path}: {problem}."
+            ).format(path=db_path, problem=error.strerror or error)) from error
         engine = create_database_engine(db_path)
         try:
             apply_migrations(engine, label=str(db_path))
         except (SQLAlchemyError, sqlite3.Error) as error:
             engine.dispose()
             if is_not_a_database(error):
-                raise StorageError(
-                    f"{db_path} is not a desktop-llm history database (file is not a database)."
-                ) from error
-            raise StorageError(
-                f"Could not open the history database {db_path}: {error_reason(error)}."
-            ) from error
+                raise StorageError(translate(
+                    "Storage",
+                    "{path} is not a desktop-llm history database (file is not a database).",
+                ).format(path=db_path)) from error
+            raise StorageError(translate(
+                "Storage", "Could not open the history database {path}: {problem}."
+            ).format(path=db_path, problem=error_reason(error))) from error
         except BaseException:
             engine.dispose()
             raise
@@ -93,7 +94,9 @@ class SessionFactory:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session in a plain ``BEGIN`` transaction, committed when the block ends."""
-        with self._translated_errors("read"), self._reads.begin() as session:
+        with self._translated_errors(
+            translatable("Storage", "Could not read the chat history ({problem}).")
+        ), self._reads.begin() as session:
             yield session
 
     @contextmanager
@@ -103,17 +106,23 @@ class SessionFactory:
         ``quick``: give up after a moment (``StorageBusyError``) rather than wait the full busy
         timeout while another writer (a long import) holds the lock."""
         factory = self._quick_writes if quick else self._writes
-        with self._translated_errors("save to"), factory.begin() as session:
+        with self._translated_errors(
+            translatable("Storage", "Could not save to the chat history ({problem}).")
+        ), factory.begin() as session:
             yield session
 
     @contextmanager
-    def _translated_errors(self, verb: str) -> Iterator[None]:
+    def _translated_errors(self, failed: str) -> Iterator[None]:
+        """SQLAlchemy's errors as ``failed`` (a template marked ``translatable``, with the
+        driver's own words as ``{problem}``)."""
         if self._closed:
-            raise StorageError("The chat history database is already closed.")
+            raise StorageError(
+                translate("Storage", "The chat history database is already closed.")
+            )
         try:
             yield
         except SQLAlchemyError as error:
             kind = StorageBusyError if is_busy(error) else StorageError
             raise kind(
-                f"Could not {verb} the chat history ({error_reason(error)})."
+                translate("Storage", failed).format(problem=error_reason(error))
             ) from error
