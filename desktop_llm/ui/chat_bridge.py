@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from desktop_llm.chat import (
     BackendInfo,
@@ -368,6 +368,6 @@ def _make_folder(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ExportError(
-            f"Could not create the folder {path} ({error.strerror or error}); nothing was written."
-        ) from error
+        raise ExportError(QCoreApplication.translate(
+            "ChatBridge", "Could not create the folder {path} ({problem}); nothing was written."
+        ).format(path=path, problem=error.strerror or error)) from error
