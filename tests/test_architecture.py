@@ -29,12 +29,15 @@ SOLE_IMPORTERS = {
     "conversion": "converter",
     "torch": "converter",
     "transformers": "converter",
+    # The API server (desktop-llm serve, the window's switch): its ASGI stack.
+    "starlette": "serve",
+    "uvicorn": "serve",
 }
 
 # Part -> parts of desktop_llm it must never import.
 FORBIDDEN = {
     "model_files": {"engine", "storage", "hub", "chat", "ui", "cli", "app"},
-    "engine": {"storage", "hub", "chat", "transcripts", "ui", "cli", "app"},
+    "engine": {"storage", "hub", "chat", "transcripts", "remote", "ui", "cli", "app"},
     "storage": {"engine", "hub", "chat", "transcripts", "ui", "cli", "app"},
     # Exports and imports work on plain records; the chat service and the window drive them.
     "transcripts": {"engine", "hub", "converter", "chat", "ui", "cli", "app"},
@@ -43,8 +46,12 @@ FORBIDDEN = {
     # so it never needs the chat package that drives it.
     "converter": {"chat", "ui", "cli", "app"},
     "chat": {"ui", "cli", "app"},
+    # OpenAI-compatible servers behind the engine seam: plain engine types in and out.
+    "remote": {
+        "model_files", "storage", "hub", "converter", "transcripts", "chat", "ui", "cli", "app",
+    },
     "cli": {"ui", "app"},
-    "ui": {"engine", "storage", "hub", "converter", "cli", "app"},
+    "ui": {"engine", "storage", "hub", "converter", "remote", "cli", "app"},
     # The core's translation marker: every part calls it, so it depends on none of them.
     "i18n": {
         "model_files", "engine", "storage", "transcripts", "hub", "converter", "chat", "cli",

@@ -109,13 +109,16 @@ class GenerationProgress:
     """Where a reply stands: sent once its prompt is ready, then with every batch of text.
 
     ``dropped_turns``: turns other than system prompts left out from the start of the
-    conversation to make it fit the context of ``n_ctx`` tokens.
+    conversation to make it fit the context of ``n_ctx`` tokens (0: not known, as for a remote
+    server that does not say). ``estimated``: the token counts are estimates (a remote server
+    that does not count for us), to be shown as such.
     """
 
     prompt_tokens: int
     completion_tokens: int
     dropped_turns: int
     n_ctx: int
+    estimated: bool = False
 
     @property
     def used_tokens(self) -> int:

@@ -1,0 +1,305 @@
+"""The OpenAI API as far as the app speaks it: addresses, headers, the request body of a chat
+completion, the list of models, token counts, and failures turned into sentences.
+
+Why httpx2 (the successor of httpx, already installed as huggingface_hub's and the openai
+client's HTTP library, so no new dependency): it streams a response line by line with its own
+server-sent-events reader, has separate connect / read / write timeouts (a server that stops
+sending ends in a read timeout, not a hang), and exposes the socket so Stop can shut it down
+from another thread at once. The ``openai`` client would add pydantic models, its own retries
+and a second layer of timeouts around the same library, and still need the socket for Stop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from desktop_llm.engine.types import ChatTurn, GenerationParams
+from desktop_llm.errors import RemoteAuthError, RemoteError, RemoteModelNotFoundError
+from desktop_llm.i18n import translate
+
+# Listing models is a quick question: a server that takes longer is reported, not waited for.
+LIST_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 10.0
+# How long a reply may go without a byte (a big model reading a long prompt says nothing).
+READ_TIMEOUT = 120.0
+# At most this much of a server's error text goes into a sentence.
+_ERROR_TEXT_LIMIT = 300
+
+# GenerationParams fields that are not OpenAI's own, with the value that means "off": sent
+# only when set otherwise, so a strict server (OpenAI itself) takes the neutral settings.
+_EXTENSIONS = {
+    "top_k": 0,
+    "min_p": 0.0,
+    "typical_p": 1.0,
+    "repeat_penalty": 1.0,
+    "mirostat_mode": 0,
+}
+_MIROSTAT = ("mirostat_tau", "mirostat_eta")
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    """A model a server offers: its id, and its context size when the server says it."""
+
+    id: str
+    n_ctx: int | None = None
+
+
+def normalized_url(base_url: str) -> str:
+    """The API base as the OpenAI client takes it (``http://host:8000/v1``), no trailing slash."""
+    url = base_url.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+        raise RemoteError(translate(
+            "Remote", "{url} is not a server address: write it like http://gpu-box:8000/v1."
+        ).format(url=repr(base_url)))
+    return url
+
+
+def server_root(base_url: str) -> str:
+    """Where llama.cpp servers keep their extras (/tokenize): the base without its /v1."""
+    url = normalized_url(base_url)
+    return url[: -len("/v1")] if url.endswith("/v1") else url
+
+
+def headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def timeouts(read: float = READ_TIMEOUT) -> httpx2.Timeout:
+    return httpx2.Timeout(connect=CONNECT_TIMEOUT, read=read, write=read, pool=CONNECT_TIMEOUT)
+
+
+def list_remote_models(
+    base_url: str, api_key: str | None, *, timeout: float = LIST_TIMEOUT
+) -> list[RemoteModel]:
+    """The models of ``GET /models``, in the server's order."""
+    url = normalized_url(base_url)
+    try:
+        response = httpx2.get(
+            f"{url}/models", headers=headers(api_key), timeout=timeouts(timeout),
+            follow_redirects=True,
+        )
+    except httpx2.HTTPError as error:
+        raise request_failed(error, url, timeout) from error
+    if response.status_code == 404:
+        raise RemoteError(translate(
+            "Remote",
+            "The server at {url} has no list of models (HTTP 404): check the address; it "
+            "usually ends in /v1.",
+        ).format(url=url))
+    check_status(response, url, api_key)
+    try:
+        entries = response.json().get("data")
+    except (ValueError, AttributeError):
+        entries = None
+    if not isinstance(entries, list):
+        raise RemoteError(translate(
+            "Remote", "The server at {url} did not answer like an OpenAI-compatible server."
+        ).format(url=url))
+    models = []
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+            models.append(RemoteModel(entry["id"], _context_size(entry)))
+    return models
+
+
+def list_models(base_url: str, api_key: str | None, *, timeout: float = LIST_TIMEOUT) -> list[str]:
+    """The ids of the models the server offers (``GET /models``)."""
+    return [model.id for model in list_remote_models(base_url, api_key, timeout=timeout)]
+
+
+def _context_size(entry: dict[str, Any]) -> int | None:
+    # vLLM says max_model_len; llama-server says meta.n_ctx_train (the trained size, an upper
+    # bound of what it serves).
+    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    for value in (entry.get("max_model_len"), entry.get("context_length"), meta.get("n_ctx")):
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def chat_body(
+    model_id: str, turns: list[ChatTurn], params: GenerationParams, *, stream: bool = True
+) -> dict[str, Any]:
+    """A chat completion request with the sampling settings mapped to OpenAI's names (and the
+    llama.cpp / vLLM extensions where they are not neutral)."""
+    body: dict[str, Any] = {
+        "model": model_id,
+        "messages": [{"role": turn.role, "content": turn.content} for turn in turns],
+        "temperature": params.temperature,
+        "top_p": params.top_p,
+        "presence_penalty": params.presence_penalty,
+        "frequency_penalty": params.frequency_penalty,
+    }
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    if params.seed is not None:
+        body["seed"] = params.seed
+    if params.max_tokens is not None:
+        body["max_tokens"] = params.max_tokens
+    if params.stop:
+        body["stop"] = list(params.stop)
+    for name, neutral in _EXTENSIONS.items():
+        value = getattr(params, name)
+        if value != neutral:
+            body[name] = value
+    if params.mirostat_mode:
+        for name in _MIROSTAT:
+            body[name] = getattr(params, name)
+    return body
+
+
+def error_text(response: httpx2.Response) -> str:
+    """The server's own words about a failure, short: OpenAI's error.message, FastAPI's
+    detail, or the start of the body."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    text = ""
+    if isinstance(data, dict):
+        error = data.get("error", data.get("detail"))
+        if isinstance(error, dict):
+            text = str(error.get("message") or "")
+        elif error is not None:
+            text = error if isinstance(error, str) else json.dumps(error)
+    if not text:
+        try:
+            text = response.text
+        except (UnicodeDecodeError, httpx2.ResponseNotRead):
+            text = ""
+    # llama-cpp-python appends a traceback after a blank line.
+    text = " ".join(text.split("\n\n")[0].split())
+    return text[:_ERROR_TEXT_LIMIT] + ("…" if len(text) > _ERROR_TEXT_LIMIT else "")
+
+
+def error_param(response: httpx2.Response, sent: dict[str, Any]) -> str | None:
+    """The setting of ours the server names in its refusal, if any."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        param = data["error"].get("param")
+        if isinstance(param, str) and param in sent:
+            return param
+    text = error_text(response)
+    for name in sorted(sent, key=len, reverse=True):
+        if name not in ("model", "messages", "stream") and re.search(
+            rf"\b{re.escape(name)}\b", text
+        ):
+            return name
+    return None
+
+
+def check_status(
+    response: httpx2.Response,
+    url: str,
+    api_key: str | None,
+    *,
+    model_id: str | None = None,
+    sent: dict[str, Any] | None = None,
+) -> None:
+    """Raise a sentence for a failed answer; nothing for a 2xx."""
+    status = response.status_code
+    if status < 400:
+        return
+    if not response.is_closed:
+        response.read()
+    reason = error_text(response) or response.reason_phrase
+    if status in (401, 403):
+        if not api_key:
+            raise RemoteAuthError(translate(
+                "Remote",
+                "The server at {url} wants an API key (HTTP {status}); save one with the "
+                "server's settings.",
+            ).format(url=url, status=status))
+        raise RemoteAuthError(translate(
+            "Remote", "The server at {url} refused the API key (HTTP {status}): {reason}"
+        ).format(url=url, status=status, reason=reason))
+    if status == 404 and model_id is not None:
+        raise RemoteModelNotFoundError(translate(
+            "Remote", "The server at {url} has no model {model} (HTTP 404): {reason}"
+        ).format(url=url, model=repr(model_id), reason=reason))
+    param = error_param(response, sent) if sent else None
+    if param is not None and status < 600:
+        raise RemoteError(translate(
+            "Remote", "The server at {url} rejected the setting {name} (HTTP {status}): {reason}"
+        ).format(url=url, name=param, status=status, reason=reason))
+    if status >= 500:
+        raise RemoteError(translate(
+            "Remote", "The server at {url} failed (HTTP {status}): {reason}"
+        ).format(url=url, status=status, reason=reason))
+    raise RemoteError(translate(
+        "Remote", "The server at {url} refused the request (HTTP {status}): {reason}"
+    ).format(url=url, status=status, reason=reason))
+
+
+def request_failed(error: httpx2.HTTPError, url: str, read_timeout: float) -> RemoteError:
+    """A request that got no answer at all, as a sentence."""
+    if isinstance(error, httpx2.ConnectTimeout | httpx2.ConnectError):
+        return RemoteError(translate(
+            "Remote",
+            "The server at {url} could not be reached ({reason}). Check the address and that "
+            "the server is running.",
+        ).format(url=url, reason=_reason(error)))
+    if isinstance(error, httpx2.TimeoutException):
+        return RemoteError(translate(
+            "Remote", "The server at {url} sent nothing for {seconds} seconds."
+        ).format(url=url, seconds=f"{read_timeout:g}"))
+    return RemoteError(translate(
+        "Remote", "The connection to the server at {url} failed ({reason})."
+    ).format(url=url, reason=_reason(error)))
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    return text or type(error).__name__
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count for a server that cannot count: about four characters a token."""
+    return (len(text) + 3) // 4
+
+
+def count_with_server(
+    base_url: str, api_key: str | None, model_id: str, texts: list[str], *, timeout: float
+) -> list[int] | None:
+    """Each text's tokens counted by the server (llama.cpp's ``/tokenize`` or
+    llama-cpp-python's ``/extras/tokenize``); None when the server has neither."""
+    root = server_root(base_url)
+    attempts = (
+        (f"{root}/extras/tokenize", lambda text: {"input": text, "model": model_id}),
+        (f"{root}/tokenize", lambda text: {"content": text}),
+    )
+    with httpx2.Client(headers=headers(api_key), timeout=timeouts(timeout)) as client:
+        for url, body in attempts:
+            counts = []
+            for text in texts:
+                try:
+                    response = client.post(url, json=body(text))
+                except httpx2.HTTPError as error:
+                    raise request_failed(error, normalized_url(base_url), timeout) from error
+                tokens = _tokens(response)
+                if tokens is None:
+                    break
+                counts.append(tokens)
+            else:
+                return counts
+    return None
+
+
+def _tokens(response: httpx2.Response) -> int | None:
+    if response.status_code != 200:
+        return None
+    try:
+        tokens = response.json().get("tokens")
+    except (ValueError, AttributeError):
+        return None
+    return len(tokens) if isinstance(tokens, list) else None

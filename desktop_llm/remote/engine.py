@@ -1,0 +1,498 @@
+"""RemoteEngine: one model on an OpenAI-compatible server, behind the engine seam.
+
+Each reply streams on a thread of its own (server-sent events over httpx2, see api.py), with a
+client of its own, so its socket is never shared. Stop sets the reply's flag and shuts that
+socket down, which makes the blocked read return at once: the reply ends with the text it had,
+finish reason ``cancelled``, without waiting for the server's next token. Whatever happens
+(the server dies, cuts the stream, stops sending, refuses) the reply's future gets a result
+that keeps the text already written, with finish reason ``error`` and a sentence.
+
+Metrics are measured here: time to first token from the request to the first text, tokens per
+second between the first and the last chunk; token counts come from the server's ``usage``
+when it sends one, else the chunks are counted. The prompt's size shown while a reply streams
+is an estimate (``GenerationProgress.estimated``) until the server's usage arrives.
+
+The server decides what to do with a conversation longer than its context (it refuses, with
+a sentence): ``overflow`` is the local engine's choice and does not apply here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+
+from desktop_llm.engine.seam import Generation
+from desktop_llm.engine.types import (
+    ChatTurn,
+    FinishReason,
+    GenerationParams,
+    GenerationProgress,
+    GenerationResult,
+    Overflow,
+)
+from desktop_llm.errors import DesktopLLMError, RemoteError
+from desktop_llm.i18n import translate
+from desktop_llm.remote import api
+
+logger = logging.getLogger("desktop_llm.remote")
+
+_FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop",
+    "length": "length",
+    "eos": "stop",
+    "tool_calls": "stop",
+    "function_call": "stop",
+    "content_filter": "error",
+}
+
+
+@dataclass(eq=False)
+class _Reply:
+    """One reply streaming from the server; ``cancel()`` from any thread."""
+
+    future: Future[GenerationResult] = field(default_factory=Future)
+    pieces: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    interrupt: Callable[[], None] | None = None
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.cancelled = True
+            # Under the lock: once the reader has let go of the socket it must not be touched.
+            if self.interrupt is not None:
+                self.interrupt()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: the socket, as soon as it is connected, so a Stop while the
+        server has not answered yet (a silent one, a long prompt) ends the wait too."""
+        if event == "connection.connect_tcp.complete":
+            self.reading(info.get("return_value"))
+
+    def reading(self, network_stream: Any) -> None:
+        shutdown = _socket_shutdown(network_stream)
+        with self.lock:
+            self.interrupt = shutdown
+            if self.cancelled and shutdown is not None:
+                shutdown()
+
+    def done_reading(self) -> None:
+        with self.lock:
+            self.interrupt = None
+
+
+class RemoteEngine:
+    """A model on an OpenAI-compatible server; implements ``engine.seam.ChatEngine``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model_id: str,
+        *,
+        read_timeout: float = api.READ_TIMEOUT,
+        n_ctx: int | None = None,
+    ) -> None:
+        self.base_url = api.normalized_url(base_url)
+        self.model_id = model_id
+        self.n_ctx = n_ctx
+        self._api_key = api_key or None
+        self._read_timeout = read_timeout
+        self._lock = threading.Lock()
+        self._replies: set[_Reply] = set()
+        self._threads: set[threading.Thread] = set()
+        self._closed = False
+        # None until asked: whether the server counts tokens (llama.cpp's /tokenize).
+        self._counts_tokens: bool | None = None
+
+    def __repr__(self) -> str:  # never the key
+        return f"RemoteEngine({self.base_url!r}, model_id={self.model_id!r})"
+
+    # The seam ---------------------------------------------------------------------------------
+
+    def generate(
+        self,
+        turns: Sequence[ChatTurn],
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+        overflow: Overflow = "drop_oldest",
+    ) -> Generation:
+        """Start one reply on a thread of its own; ``on_text`` is called there."""
+        reply = _Reply()
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._replies.add(reply)
+        if closed:
+            reply.future.set_result(GenerationResult.cut_short(
+                "", "error", error=translate("Remote", "The remote engine has been shut down.")
+            ))
+            return Generation(reply.future, reply.cancel)
+        thread = threading.Thread(
+            target=self._run,
+            args=(reply, list(turns), params, on_text, on_progress),
+            name="remote-reply",
+            daemon=True,
+        )
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+        return Generation(reply.future, reply.cancel)
+
+    def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
+        """The prompt's tokens: its texts counted by the server where it can, plus a few per
+        turn for the chat template (which the server applies and does not show)."""
+        texts = [turn.content for turn in turns]
+        return self._in_background(
+            lambda: sum(self._count(texts)) + _TEMPLATE_TOKENS_PER_TURN * len(texts)
+        )
+
+    def count_tokens(self, texts: Sequence[str]) -> Future[list[int]]:
+        """Each text's tokens: the server's count (llama.cpp servers), else an estimate."""
+        wanted = [str(text) for text in texts]
+        return self._in_background(lambda: self._count(wanted))
+
+    @property
+    def counts_exactly(self) -> bool | None:
+        """True once the server has counted tokens, False if it cannot (estimates), None
+        until asked."""
+        return self._counts_tokens
+
+    def stop(self) -> None:
+        with self._lock:
+            replies = list(self._replies)
+        for reply in replies:
+            reply.cancel()
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """Stop every reply and wait (up to ``timeout``) for their threads to settle them."""
+        with self._lock:
+            self._closed = True
+        self.stop()
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            unsettled = list(self._replies)
+        for reply in unsettled:
+            _settle(reply, GenerationResult.cut_short("".join(reply.pieces), "cancelled"))
+
+    # Replies --------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        reply: _Reply,
+        turns: list[ChatTurn],
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+        on_progress: Callable[[GenerationProgress], None] | None,
+    ) -> None:
+        try:
+            result = self._stream(reply, turns, params, on_text, on_progress)
+        except BaseException as error:  # the future must settle, whatever went wrong
+            logger.exception("remote reply failed")
+            result = GenerationResult.cut_short(
+                "".join(reply.pieces), "error", n_ctx=self.n_ctx or 0,
+                error=str(error) or type(error).__name__,
+            )
+        finally:
+            with self._lock:
+                self._replies.discard(reply)
+                self._threads.discard(threading.current_thread())
+        _settle(reply, result)
+
+    def _stream(
+        self,
+        reply: _Reply,
+        turns: list[ChatTurn],
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+        on_progress: Callable[[GenerationProgress], None] | None,
+    ) -> GenerationResult:
+        body = api.chat_body(self.model_id, turns, params)
+        stream = _StreamState(
+            prompt_estimate=sum(api.estimate_tokens(turn.content) for turn in turns)
+            + _TEMPLATE_TOKENS_PER_TURN * len(turns),
+            n_ctx=self.n_ctx or 0,
+        )
+
+        def receive(text: str) -> None:
+            if not text:
+                return
+            reply.pieces.append(text)
+            on_text(text)
+
+        def report() -> None:
+            if on_progress is not None:
+                on_progress(stream.progress())
+
+        if reply.cancelled:
+            return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
+        report()
+        stream.started = time.monotonic()
+        try:
+            with httpx2.Client(
+                headers=api.headers(self._api_key), timeout=api.timeouts(self._read_timeout)
+            ) as client, client.stream(
+                "POST", f"{self.base_url}/chat/completions", json=body,
+                headers={"Accept": "text/event-stream"}, extensions={"trace": reply.trace},
+            ) as response:
+                api.check_status(
+                    response, self.base_url, self._api_key, model_id=self.model_id, sent=body
+                )
+                if _is_json(response):  # a server that does not stream answers whole
+                    response.read()
+                    stream.take_whole(response.json(), receive)
+                else:
+                    for event in httpx2.EventSource(response):
+                        if event.data.strip() == "[DONE]" or reply.cancelled:
+                            break
+                        if stream.take_chunk(event.data, receive):
+                            report()
+        except (httpx2.HTTPError, OSError, ValueError) as error:
+            if reply.cancelled:
+                return stream.result(reply, "cancelled")
+            return stream.result(reply, "error", self._cut_sentence(error, bool(reply.pieces)))
+        except DesktopLLMError as error:
+            if reply.cancelled:
+                return stream.result(reply, "cancelled")
+            return stream.result(reply, "error", str(error))
+        finally:
+            reply.done_reading()
+        if reply.cancelled:
+            return stream.result(reply, "cancelled")
+        if stream.finish is None:
+            # The stream ended without a finish reason: the server went away mid-reply.
+            return stream.result(reply, "error", self._cut_sentence(None, bool(reply.pieces)))
+        if stream.error is not None:
+            return stream.result(reply, "error", stream.error)
+        return stream.result(reply, stream.finish)
+
+    def _cut_sentence(self, error: BaseException | None, kept_text: bool) -> str:
+        if isinstance(error, httpx2.TimeoutException) and not isinstance(
+            error, httpx2.ConnectTimeout
+        ):
+            if kept_text:
+                return translate(
+                    "Remote",
+                    "The server at {url} stopped sending for {seconds} seconds; the reply was "
+                    "ended and the text above was kept.",
+                ).format(url=self.base_url, seconds=f"{self._read_timeout:g}")
+            return translate(
+                "Remote",
+                "The server at {url} sent nothing for {seconds} seconds; the reply was ended.",
+            ).format(url=self.base_url, seconds=f"{self._read_timeout:g}")
+        if isinstance(error, httpx2.ConnectError | httpx2.ConnectTimeout):
+            return str(api.request_failed(error, self.base_url, self._read_timeout))
+        if isinstance(error, ValueError):
+            return translate(
+                "Remote", "The server at {url} sent a reply that could not be read ({reason})."
+            ).format(url=self.base_url, reason=error)
+        if kept_text:
+            return translate(
+                "Remote",
+                "The connection to the server at {url} was cut while it wrote this reply; the "
+                "text above was kept.",
+            ).format(url=self.base_url)
+        return translate(
+            "Remote",
+            "The connection to the server at {url} was cut before this reply began.",
+        ).format(url=self.base_url)
+
+    # Token counts ---------------------------------------------------------------------------
+
+    def _count(self, texts: list[str]) -> list[int]:
+        if self._counts_tokens is not False:
+            try:
+                counts = api.count_with_server(
+                    self.base_url, self._api_key, self.model_id, texts,
+                    timeout=api.LIST_TIMEOUT,
+                )
+            except RemoteError:
+                counts = None  # a count is never worth a failure: estimate instead
+            else:
+                self._counts_tokens = counts is not None
+            if counts is not None:
+                return counts
+        return [api.estimate_tokens(text) for text in texts]
+
+    def _in_background(self, work: Callable[[], Any]) -> Future[Any]:
+        done: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(work())
+            except BaseException as error:
+                done.set_exception(error)
+
+        threading.Thread(target=run, name="remote-count", daemon=True).start()
+        return done
+
+
+# Chat templates add a few tokens around each turn (role markers, separators).
+_TEMPLATE_TOKENS_PER_TURN = 4
+
+
+@dataclass
+class _StreamState:
+    """What a reply's stream has said so far."""
+
+    prompt_estimate: int
+    n_ctx: int
+    chunks: int = 0
+    first_at: float | None = None
+    last_at: float | None = None
+    started: float | None = None
+    finish: FinishReason | None = None
+    usage: dict[str, Any] | None = None
+    error: str | None = None
+    thinking: bool = False
+
+    def take_chunk(self, data: str, receive: Callable[[str], None]) -> bool:
+        """One event's JSON; True when it brought text."""
+        chunk = json.loads(data)
+        if not isinstance(chunk, dict):
+            raise ValueError("an event is not a JSON object")
+        if isinstance(chunk.get("error"), dict | str):
+            error = chunk["error"]
+            message = error.get("message") if isinstance(error, dict) else error
+            self.error = translate(
+                "Remote", "The server stopped the reply with an error: {reason}"
+            ).format(reason=message)
+            self.finish = "error"
+            return False
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = chunk["usage"]
+        choices = chunk.get("choices") or []
+        choice = choices[0] if isinstance(choices, list) and choices else {}
+        if not isinstance(choice, dict):
+            return False
+        delta = choice.get("delta") or {}
+        text = self._text_of(delta if isinstance(delta, dict) else {})
+        if text:
+            now = time.monotonic()
+            if self.first_at is None:
+                self.first_at = now
+            self.last_at = now
+            self.chunks += 1
+            receive(text)
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason:
+            if self.thinking:
+                receive("</think>")
+                self.thinking = False
+            self.finish = _FINISH_REASONS.get(reason, "stop")
+        return bool(text)
+
+    def take_whole(self, data: Any, receive: Callable[[str], None]) -> None:
+        """A complete (not streamed) chat completion."""
+        if not isinstance(data, dict):
+            raise ValueError("the answer is not a JSON object")
+        choices = data.get("choices") or [{}]
+        message = choices[0].get("message") or {} if isinstance(choices[0], dict) else {}
+        self.usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        text = self._text_of(message)
+        if self.thinking:
+            text += "</think>"
+            self.thinking = False
+        self.first_at = self.last_at = time.monotonic()
+        self.chunks = 1
+        receive(text)
+        reason = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
+        self.finish = _FINISH_REASONS.get(str(reason), "stop")
+
+    def _text_of(self, delta: dict[str, Any]) -> str:
+        """The text a delta adds; reasoning (``reasoning_content``, as vLLM, llama-server and
+        DeepSeek send it) goes inside <think>, as local models write it."""
+        text = ""
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            if not self.thinking:
+                text += "<think>"
+                self.thinking = True
+            text += reasoning
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            if self.thinking:
+                text += "</think>"
+                self.thinking = False
+            text += content
+        return text
+
+    def progress(self) -> GenerationProgress:
+        return GenerationProgress(
+            prompt_tokens=self.prompt_estimate,
+            completion_tokens=self.chunks,
+            dropped_turns=0,
+            n_ctx=self.n_ctx,
+            estimated=True,
+        )
+
+    def result(
+        self, reply: _Reply, finish: FinishReason, error: str | None = None
+    ) -> GenerationResult:
+        usage = self.usage or {}
+        prompt = usage.get("prompt_tokens")
+        completion = usage.get("completion_tokens")
+        completion_tokens = completion if isinstance(completion, int) else self.chunks
+        rate = None
+        if (
+            self.first_at is not None and self.last_at is not None
+            and completion_tokens >= 2 and self.last_at > self.first_at
+        ):
+            rate = (completion_tokens - 1) / (self.last_at - self.first_at)
+        return GenerationResult(
+            text="".join(reply.pieces),
+            finish_reason=finish,
+            prompt_tokens=prompt if isinstance(prompt, int) else 0,
+            completion_tokens=completion_tokens,
+            time_to_first_token=(
+                self.first_at - self.started
+                if self.first_at is not None and self.started is not None else None
+            ),
+            tokens_per_second=rate,
+            n_ctx=self.n_ctx,
+            error=error,
+        )
+
+
+def _settle(reply: _Reply, result: GenerationResult) -> None:
+    if not reply.future.done():
+        try:
+            reply.future.set_result(result)
+        except Exception:  # settled meanwhile by shutdown: the first word stands
+            logger.debug("a remote reply was settled twice", exc_info=True)
+
+
+def _is_json(response: httpx2.Response) -> bool:
+    content_type = response.headers.get("content-type", "")
+    return content_type.split(";")[0].strip().lower() == "application/json"
+
+
+def _socket_shutdown(network_stream: Any) -> Callable[[], None] | None:
+    get_extra_info = getattr(network_stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if get_extra_info is not None else None
+    if not isinstance(sock, socket.socket):
+        return None  # another transport: the flag is still checked between chunks
+
+    def shutdown() -> None:
+        try:
+            # socket.socket's own shutdown (not SSLSocket's): it only makes the read return.
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError as error:
+            logger.debug("socket already closed while stopping a remote reply: %s", error)
+
+    return shutdown
