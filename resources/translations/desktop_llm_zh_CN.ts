@@ -80,6 +80,13 @@
     </message>
 </context>
 <context>
+    <name>ChatBridge</name>
+    <message>
+        <source>Could not create the folder {path} ({problem}); nothing was written.</source>
+        <translation>无法创建文件夹 {path}（{problem}）；没有写入任何内容。</translation>
+    </message>
+</context>
+<context>
     <name>ChatStatusBar</name>
     <message>
         <source>Safe mode</source>
@@ -192,6 +199,42 @@
     <message>
         <source>This conversation&apos;s message tree is damaged (a cycle).</source>
         <translation>此对话的消息树已损坏（存在循环）。</translation>
+    </message>
+    <message>
+        <source>Only your own messages can be edited.</source>
+        <translation>只能编辑你自己的消息。</translation>
+    </message>
+    <message>
+        <source>Only a reply of the model can be regenerated.</source>
+        <translation>只能重新生成模型的回复。</translation>
+    </message>
+    <message>
+        <source>There is no question in this conversation to answer again.</source>
+        <translation>此对话中没有可以重新回答的问题。</translation>
+    </message>
+    <message>
+        <source>Only a finished reply of the model can be continued.</source>
+        <translation>只能继续已完成的模型回复。</translation>
+    </message>
+    <message>
+        <source>This reply is complete; regenerate it to get another version.</source>
+        <translation>这条回复已经完整；如需另一个版本，请重新生成。</translation>
+    </message>
+    <message>
+        <source>This reply answers no question; it cannot be continued.</source>
+        <translation>这条回复没有对应的问题，无法继续。</translation>
+    </message>
+    <message>
+        <source>Only the last reply of a conversation can be continued.</source>
+        <translation>只能继续对话中的最后一条回复。</translation>
+    </message>
+    <message>
+        <source>The message is empty.</source>
+        <translation>消息为空。</translation>
+    </message>
+    <message>
+        <source>The conversation was deleted; its reply was stopped.</source>
+        <translation>对话已被删除，其回复已停止。</translation>
     </message>
 </context>
 <context>
@@ -917,6 +960,53 @@
     </message>
 </context>
 <context>
+    <name>Export</name>
+    <message>
+        <source>No conversation was chosen to export.</source>
+        <translation>没有选择要导出的对话。</translation>
+    </message>
+    <message>
+        <source>Could not create the folder {path} ({problem}).</source>
+        <translation>无法创建文件夹 {path}（{problem}）。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; choose a file name to export to.</source>
+        <translation>{path} 是一个文件夹；请选择要导出到的文件名。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist; nothing was written.</source>
+        <translation>文件夹 {folder} 不存在；没有写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Could not create a temporary file in {folder}; nothing was written.</source>
+        <translation>无法在 {folder} 中创建临时文件；没有写入任何内容。</translation>
+    </message>
+    <message>
+        <source>There is not enough space to write {path} (the disk or your quota is full); nothing was written.</source>
+        <translation>没有足够的空间写入 {path}（磁盘或你的配额已满）；没有写入任何内容。</translation>
+    </message>
+    <message>
+        <source>You are not allowed to write {path}; nothing was written.</source>
+        <translation>你没有写入 {path} 的权限；没有写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Could not write {path} ({reason}); nothing was written.</source>
+        <translation>无法写入 {path}（{reason}）；没有写入任何内容。</translation>
+    </message>
+    <message>
+        <source>PDF export needs the window&apos;s Qt libraries, which are not available here; export as md, html, json or txt instead.</source>
+        <translation>导出 PDF 需要窗口使用的 Qt 库，而此处无法使用；请改为导出 md、html、json 或 txt 格式。</translation>
+    </message>
+    <message>
+        <source>{format} is not a text format; it cannot be shown as text.</source>
+        <translation>{format} 不是文本格式，无法以文本形式显示。</translation>
+    </message>
+    <message>
+        <source>There is no export format {format}; choose one of {known}.</source>
+        <translation>没有 {format} 这种导出格式；请从 {known} 中选择一种。</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
         <source>Export conversations</source>
@@ -1390,6 +1480,517 @@
     <message>
         <source>HF_HUB_OFFLINE is set: the Hub is not contacted.</source>
         <translation>已设置 HF_HUB_OFFLINE：不会连接 Hub。</translation>
+    </message>
+</context>
+<context>
+    <name>Import</name>
+    <message>
+        <source>its creation time</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>its last activity time</source>
+        <translation>最后活动时间</translation>
+    </message>
+    <message>
+        <source>{label} has a system prompt that is not text.</source>
+        <translation>{label} 的系统提示词不是文本。</translation>
+    </message>
+    <message>
+        <source>{label} names its model with something other than text.</source>
+        <translation>{label} 的模型名称不是文本。</translation>
+    </message>
+    <message>
+        <source>{label} has settings that cannot be stored: {problem}.</source>
+        <translation>{label} 的设置无法保存：{problem}。</translation>
+    </message>
+    <message>
+        <source>{label}, message {key},</source>
+        <translation>{label} 中的消息 {key}</translation>
+    </message>
+    <message>
+        <source>{label} shows message {key}, which it does not hold.</source>
+        <translation>{label} 显示的消息 {key} 并不在其中。</translation>
+    </message>
+    <message>
+        <source>A conversation has a title that is not text.</source>
+        <translation>有一个对话的标题不是文本。</translation>
+    </message>
+    <message>
+        <source>Conversation {title}</source>
+        <translation>对话 {title}</translation>
+    </message>
+    <message>
+        <source>{label} has no time zone (or no time at all) on {what}.</source>
+        <translation>{label} 的{what}没有时区（或根本没有时间）。</translation>
+    </message>
+    <message>
+        <source>{label} names a message with something other than text.</source>
+        <translation>{label} 中有一条消息的名称不是文本。</translation>
+    </message>
+    <message>
+        <source>{label} holds two messages named {key}.</source>
+        <translation>{label} 中有两条消息都叫 {key}。</translation>
+    </message>
+    <message>
+        <source>{where} has the role {role}; only {roles} can be stored.</source>
+        <translation>{where} 的角色是 {role}；只能保存 {roles}。</translation>
+    </message>
+    <message>
+        <source>{where} follows {parent}, which is not listed before it.</source>
+        <translation>{where} 接在 {parent} 之后，但该消息并没有列在它前面。</translation>
+    </message>
+    <message>
+        <source>{where} starts its context at {start}, which is not listed before it.</source>
+        <translation>{where} 的上下文从 {start} 开始，但该消息并没有列在它前面。</translation>
+    </message>
+    <message>
+        <source>{where} finished as {reason}; only {reasons} are known.</source>
+        <translation>{where} 的结束方式是 {reason}；已知的只有 {reasons}。</translation>
+    </message>
+    <message>
+        <source>{where} is a reply with no finish reason.</source>
+        <translation>{where} 是一条没有结束原因的回复。</translation>
+    </message>
+    <message>
+        <source>{where} has {name} that is not text.</source>
+        <translation>{where} 的 {name} 不是文本。</translation>
+    </message>
+    <message>
+        <source>{where} has a {name} that is not text.</source>
+        <translation>{where} 的 {name} 不是文本。</translation>
+    </message>
+    <message>
+        <source>its time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>{where} has {name} {value}, not a whole number &gt;= 0.</source>
+        <translation>{where} 的 {name} 为 {value}，不是大于等于 0 的整数。</translation>
+    </message>
+    <message>
+        <source>{where} has {name} {value}, not a number &gt;= 0.</source>
+        <translation>{where} 的 {name} 为 {value}，不是大于等于 0 的数字。</translation>
+    </message>
+    <message>
+        <source>a ChatGPT conversation</source>
+        <translation>ChatGPT 对话</translation>
+    </message>
+    <message>
+        <source>{where}, node {node}</source>
+        <translation>{where} 的节点 {node}</translation>
+    </message>
+    <message>
+        <source>its message tree has a cycle (node {node} is its own ancestor)</source>
+        <translation>它的消息树中有循环（节点 {node} 是它自己的祖先）</translation>
+    </message>
+    <message>
+        <source>a message node</source>
+        <translation>消息节点</translation>
+    </message>
+    <message>
+        <source>{where}, part {number}</source>
+        <translation>{where} 的第 {number} 部分</translation>
+    </message>
+    <message>
+        <source>{where}, thought {number}</source>
+        <translation>{where} 的第 {number} 段思考</translation>
+    </message>
+    <message>
+        <source>desktop-llm conversation</source>
+        <translation>desktop-llm 对话</translation>
+    </message>
+    <message>
+        <source>desktop-llm backup</source>
+        <translation>desktop-llm 备份</translation>
+    </message>
+    <message>
+        <source>OpenAI messages</source>
+        <translation>OpenAI 消息</translation>
+    </message>
+    <message>
+        <source>ChatGPT export</source>
+        <translation>ChatGPT 导出数据</translation>
+    </message>
+    <message>
+        <source>Imported 1 conversation from {file} ({kind})</source>
+        <translation>已从 {file}（{kind}）导入 1 个对话</translation>
+    </message>
+    <message>
+        <source>Imported {count} conversations from {file} ({kind})</source>
+        <translation>已从 {file}（{kind}）导入 {count} 个对话</translation>
+    </message>
+    <message>
+        <source>Imported 1 conversation ({kind})</source>
+        <translation>已导入 1 个对话（{kind}）</translation>
+    </message>
+    <message>
+        <source>Imported {count} conversations ({kind})</source>
+        <translation>已导入 {count} 个对话（{kind}）</translation>
+    </message>
+    <message>
+        <source>1 image or other non-text part skipped</source>
+        <translation>跳过了 1 个图片或其他非文本部分</translation>
+    </message>
+    <message>
+        <source>{count} images and other non-text parts skipped</source>
+        <translation>跳过了 {count} 个图片和其他非文本部分</translation>
+    </message>
+    <message>
+        <source>1 tool or other message skipped</source>
+        <translation>跳过了 1 条工具消息或其他消息</translation>
+    </message>
+    <message>
+        <source>{count} tool and other messages skipped</source>
+        <translation>跳过了 {count} 条工具消息和其他消息</translation>
+    </message>
+    <message>
+        <source>{imported}.</source>
+        <translation>{imported}。</translation>
+    </message>
+    <message>
+        <source>{imported}; {skipped}.</source>
+        <translation>{imported}；{skipped}。</translation>
+    </message>
+    <message>
+        <source>{imported}; {skipped}; {also_skipped}.</source>
+        <translation>{imported}；{skipped}；{also_skipped}。</translation>
+    </message>
+    <message>
+        <source>{name} holds more than {limit} conversations; split it to import it.</source>
+        <translation>{name} 包含超过 {limit} 个对话；请将其拆分后再导入。</translation>
+    </message>
+    <message>
+        <source>{name} holds no conversations.</source>
+        <translation>{name} 中没有对话。</translation>
+    </message>
+    <message>
+        <source>{path} does not exist.</source>
+        <translation>{path} 不存在。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; choose a file to import.</source>
+        <translation>{path} 是一个文件夹；请选择要导入的文件。</translation>
+    </message>
+    <message>
+        <source>{path} is not a regular file.</source>
+        <translation>{path} 不是普通文件。</translation>
+    </message>
+    <message>
+        <source>{name} is empty.</source>
+        <translation>{name} 是空的。</translation>
+    </message>
+    <message>
+        <source>{where} could not be read: {problem}.</source>
+        <translation>无法读取 {where}：{problem}。</translation>
+    </message>
+    <message>
+        <source>{file}, conversation {number}</source>
+        <translation>{file} 的第 {number} 个对话</translation>
+    </message>
+    <message>
+        <source>{name} is not a file desktop-llm can import: it is neither JSON nor a zip.</source>
+        <translation>{name} 不是 desktop-llm 能导入的文件：它既不是 JSON 也不是 zip。</translation>
+    </message>
+    <message>
+        <source>{name} is the manifest of a desktop-llm backup; import the backup&apos;s zip file.</source>
+        <translation>{name} 是 desktop-llm 备份的清单文件；请导入该备份的 zip 文件。</translation>
+    </message>
+    <message>
+        <source>{name} is a desktop-llm file of a kind this version does not know ({kind}); a newer desktop-llm may import it.</source>
+        <translation>{name} 是此版本不认识的一种 desktop-llm 文件（{kind}）；更新版本的 desktop-llm 或许可以导入它。</translation>
+    </message>
+    <message>
+        <source>{name} is JSON but not a conversation format desktop-llm knows (its own JSON or backup, OpenAI-style &quot;messages&quot;, or a ChatGPT export).</source>
+        <translation>{name} 是 JSON，但不是 desktop-llm 认识的对话格式（它自己的 JSON 或备份、OpenAI 风格的 &quot;messages&quot;，或 ChatGPT 导出数据）。</translation>
+    </message>
+    <message>
+        <source>{where} is not in the format of the ones before it ({kind}).</source>
+        <translation>{where} 与前面的对话格式（{kind}）不同。</translation>
+    </message>
+    <message>
+        <source>{name} holds a conversation of more than {size} MiB of JSON, larger than any chat; it was not imported.</source>
+        <translation>{name} 中有一个对话的 JSON 超过 {size} MiB，比任何聊天都大；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{where} is not a ChatGPT conversation.</source>
+        <translation>{where} 不是 ChatGPT 对话。</translation>
+    </message>
+    <message>
+        <source>{name} is a zip file but neither a desktop-llm backup nor a ChatGPT data export (no manifest.json or conversations.json in it).</source>
+        <translation>{name} 是 zip 文件，但既不是 desktop-llm 备份，也不是 ChatGPT 数据导出（其中没有 manifest.json 或 conversations.json）。</translation>
+    </message>
+    <message>
+        <source>a backup manifest</source>
+        <translation>备份清单</translation>
+    </message>
+    <message>
+        <source>{source} is not the manifest of a desktop-llm backup.</source>
+        <translation>{source} 不是 desktop-llm 备份的清单。</translation>
+    </message>
+    <message>
+        <source>backup format</source>
+        <translation>备份格式</translation>
+    </message>
+    <message>
+        <source>{name} is incomplete or altered: its manifest lists {expected} conversations and it holds {found}.</source>
+        <translation>{name} 不完整或已被改动：其清单列出了 {expected} 个对话，实际包含 {found} 个。</translation>
+    </message>
+    <message>
+        <source>true or false</source>
+        <translation>true 或 false</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>a list</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <source>{where}: {problem}.</source>
+        <translation>{where}：{problem}。</translation>
+    </message>
+    <message>
+        <source>it holds {count} messages, more than the {limit} allowed in one conversation</source>
+        <translation>它包含 {count} 条消息，超过了单个对话允许的 {limit} 条</translation>
+    </message>
+    <message>
+        <source>expected {what}, found {kind}</source>
+        <translation>应为{what}，实际为{kind}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; is missing</source>
+        <translation>缺少 &quot;{name}&quot;</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be {wanted}, not {kind}</source>
+        <translation>&quot;{name}&quot; 必须是{wanted}，而不是{kind}</translation>
+    </message>
+    <message>
+        <source>text or null</source>
+        <translation>文本或 null</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be a whole number of at least {minimum} or null, not {value}</source>
+        <translation>&quot;{name}&quot; 必须是不小于 {minimum} 的整数或 null，而不是 {value}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be a whole number of at least {minimum}, not {value}</source>
+        <translation>&quot;{name}&quot; 必须是不小于 {minimum} 的整数，而不是 {value}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be a number of at least 0 or null, not {value}</source>
+        <translation>&quot;{name}&quot; 必须是不小于 0 的数字或 null，而不是 {value}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be a number of at least 0, not {value}</source>
+        <translation>&quot;{name}&quot; 必须是不小于 0 的数字，而不是 {value}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; must be one of {known}, not {value}</source>
+        <translation>&quot;{name}&quot; 必须是 {known} 之一，而不是 {value}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; is not an ISO 8601 time: {text}</source>
+        <translation>&quot;{name}&quot; 不是 ISO 8601 时间：{text}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; has no offset from UTC: {text}</source>
+        <translation>&quot;{name}&quot; 没有相对 UTC 的时差：{text}</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; is a time after the year 9999: {seconds}</source>
+        <translation>&quot;{name}&quot; 是 9999 年之后的时间：{seconds}</translation>
+    </message>
+    <message>
+        <source>is larger than any generation settings</source>
+        <translation>比任何生成设置都大</translation>
+    </message>
+    <message>
+        <source>&quot;{name}&quot; is {length} characters long, more than the {limit} allowed</source>
+        <translation>&quot;{name}&quot; 长 {length} 个字符，超过了允许的 {limit} 个</translation>
+    </message>
+    <message>
+        <source>nests more than {depth} levels deep</source>
+        <translation>嵌套超过 {depth} 层</translation>
+    </message>
+    <message>
+        <source>&quot;version&quot; must be a whole number, not {kind}</source>
+        <translation>&quot;version&quot; 必须是整数，而不是{kind}</translation>
+    </message>
+    <message>
+        <source>{where} was written by a newer desktop-llm ({what} version {version}; this one reads up to version {known}). Update desktop-llm to import it.</source>
+        <translation>{where} 由更新版本的 desktop-llm 写入（{what}版本 {version}；此版本最多只能读取版本 {known}）。请更新 desktop-llm 后再导入。</translation>
+    </message>
+    <message>
+        <source>{where} has an unknown {what} version, {version}; {name} versions start at 1.</source>
+        <translation>{where} 的{what}版本 {version} 未知；{name} 的版本从 1 开始。</translation>
+    </message>
+    <message>
+        <source>a desktop-llm conversation document</source>
+        <translation>desktop-llm 对话文档</translation>
+    </message>
+    <message>
+        <source>it is not a desktop-llm conversation (&quot;format&quot; is not {format})</source>
+        <translation>它不是 desktop-llm 对话（&quot;format&quot; 不是 {format}）</translation>
+    </message>
+    <message>
+        <source>conversation format</source>
+        <translation>对话格式</translation>
+    </message>
+    <message>
+        <source>{where}, message {number}</source>
+        <translation>{where} 的第 {number} 条消息</translation>
+    </message>
+    <message>
+        <source>two messages have the id {id}</source>
+        <translation>有两条消息的 id 都是 {id}</translation>
+    </message>
+    <message>
+        <source>message {id} is its own parent</source>
+        <translation>消息 {id} 是它自己的父消息</translation>
+    </message>
+    <message>
+        <source>message {id} follows message {parent}, which the file does not hold</source>
+        <translation>消息 {id} 接在消息 {parent} 之后，但文件中没有该消息</translation>
+    </message>
+    <message>
+        <source>message {id} starts its context at message {start}, which the file does not hold</source>
+        <translation>消息 {id} 的上下文从消息 {start} 开始，但文件中没有该消息</translation>
+    </message>
+    <message>
+        <source>message {id} is its own ancestor (the tree has a cycle)</source>
+        <translation>消息 {id} 是它自己的祖先（消息树中有循环）</translation>
+    </message>
+    <message>
+        <source>the message shown ({id}) is not among the file&apos;s messages</source>
+        <translation>显示的消息（{id}）不在文件的消息中</translation>
+    </message>
+    <message>
+        <source>it holds {name}, which is not a JSON number</source>
+        <translation>它包含 {name}，这不是 JSON 数字</translation>
+    </message>
+    <message>
+        <source>it holds the number {number}, too large for any time or count</source>
+        <translation>它包含数字 {number}，对于任何时间或计数来说都太大了</translation>
+    </message>
+    <message>
+        <source>it holds a whole number {digits} digits long</source>
+        <translation>它包含一个长达 {digits} 位的整数</translation>
+    </message>
+    <message>
+        <source>{source} nests lists or objects too deeply to be a conversation file.</source>
+        <translation>{source} 中列表或对象的嵌套太深，不可能是对话文件。</translation>
+    </message>
+    <message>
+        <source>{source} is not a file desktop-llm can import: {reason}.</source>
+        <translation>{source} 不是 desktop-llm 能导入的文件：{reason}。</translation>
+    </message>
+    <message>
+        <source>{source} does not hold a JSON list here.</source>
+        <translation>{source} 此处不是 JSON 列表。</translation>
+    </message>
+    <message>
+        <source>{source} is not valid JSON: expected &apos;,&apos; or &apos;]&apos; at character {at}.</source>
+        <translation>{source} 不是有效的 JSON：第 {at} 个字符处应为 &apos;,&apos; 或 &apos;]&apos;。</translation>
+    </message>
+    <message>
+        <source>{source} is not valid JSON: more data follows its value (at character {at}).</source>
+        <translation>{source} 不是有效的 JSON：值之后还有多余的数据（第 {at} 个字符处）。</translation>
+    </message>
+    <message>
+        <source>{source} is larger than {size} of JSON, more than any chat history; it was not imported.</source>
+        <translation>{source} 的 JSON 超过 {size}，比任何聊天记录都大；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{source} is not UTF-8 text (a binary file?), so it is not JSON.</source>
+        <translation>{source} 不是 UTF-8 文本（是二进制文件吗？），因此不是 JSON。</translation>
+    </message>
+    <message>
+        <source>{source} is cut off: its JSON ends in the middle (an interrupted download or copy?).</source>
+        <translation>{source} 不完整：它的 JSON 在中途结束（下载或复制被中断了吗？）。</translation>
+    </message>
+    <message>
+        <source>{source} is not valid JSON: {problem} at character {at}.</source>
+        <translation>{source} 不是有效的 JSON：{problem}（第 {at} 个字符处）。</translation>
+    </message>
+    <message>
+        <source>{source} holds a JSON value of more than {size}, larger than any conversation; it was not imported.</source>
+        <translation>{source} 中有一个超过 {size} 的 JSON 值，比任何对话都大；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{count} bytes</source>
+        <translation>{count} 字节</translation>
+    </message>
+    <message>
+        <source>an object with &quot;messages&quot;</source>
+        <translation>带有 &quot;messages&quot; 的对象</translation>
+    </message>
+    <message>
+        <source>{where}, content part {number}</source>
+        <translation>{where} 的第 {number} 个内容部分</translation>
+    </message>
+    <message>
+        <source>There is no room to read this file in the temporary folder ({problem}); nothing was imported.</source>
+        <translation>临时文件夹中没有足够的空间读取此文件（{problem}）；没有导入任何内容。</translation>
+    </message>
+    <message>
+        <source>{where} is encrypted; desktop-llm cannot read it.</source>
+        <translation>{where} 已加密；desktop-llm 无法读取。</translation>
+    </message>
+    <message>
+        <source>{where} says it unpacks to {size} bytes, more than the {limit} an import may read.</source>
+        <translation>{where} 声称解压后有 {size} 字节，超过了导入允许读取的 {limit} 字节。</translation>
+    </message>
+    <message>
+        <source>{where} takes the zip past {limit} unpacked bytes in all, more than any chat export; it was not imported (a zip bomb?).</source>
+        <translation>{where} 使该 zip 解压后的总量超过 {limit} 字节，比任何聊天导出都大；没有导入它（是 zip 炸弹吗？）。</translation>
+    </message>
+    <message>
+        <source>{where} unpacks to over {ratio} times its packed size, as zip bombs do; it was not imported.</source>
+        <translation>{where} 解压后超过压缩大小的 {ratio} 倍，这正是 zip 炸弹的特征；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{source} holds two entries named {name}; one would hide the other, so it was not imported.</source>
+        <translation>{source} 中有两个名为 {name} 的条目；其中一个会掩盖另一个，因此没有导入它。</translation>
+    </message>
+    <message>
+        <source>{source} is damaged or cut off: the zip&apos;s table of contents at its end is missing.</source>
+        <translation>{source} 已损坏或不完整：zip 末尾的目录缺失。</translation>
+    </message>
+    <message>
+        <source>{source} has a table of contents of {size} bytes, more than the {limit} allowed; it was not imported.</source>
+        <translation>{source} 的目录有 {size} 字节，超过了允许的 {limit} 字节；没有导入它。</translation>
+    </message>
+    <message>
+        <source>its zip64 locator is missing</source>
+        <translation>缺少 zip64 定位符</translation>
+    </message>
+    <message>
+        <source>its zip64 end record is missing</source>
+        <translation>缺少 zip64 结束记录</translation>
+    </message>
+    <message>
+        <source>{source} holds an entry whose path leaves its folder ({name}); it was not imported.</source>
+        <translation>{source} 中有一个条目的路径指向其文件夹之外（{name}）；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{source} lists {count} entries, more than the {limit} allowed; it was not imported.</source>
+        <translation>{source} 列出了 {count} 个条目，超过了允许的 {limit} 个；没有导入它。</translation>
+    </message>
+    <message>
+        <source>{where} is damaged or cut off ({reason}).</source>
+        <translation>{where} 已损坏或不完整（{reason}）。</translation>
     </message>
 </context>
 <context>
@@ -2305,6 +2906,69 @@ Sentiment:</source>
     <message>
         <source>Assistant: </source>
         <translation>助手：</translation>
+    </message>
+</context>
+<context>
+    <name>Storage</name>
+    <message>
+        <source>Could not create the instance lock next to {path}: {problem}.</source>
+        <translation>无法在 {path} 旁边创建实例锁：{problem}。</translation>
+    </message>
+    <message>
+        <source>Message {id} does not exist; it or its conversation may have been deleted.</source>
+        <translation>消息 {id} 不存在；它或它所在的对话可能已被删除。</translation>
+    </message>
+    <message>
+        <source>Reply {id} is no longer streaming (finished as {reason}); it cannot be updated.</source>
+        <translation>回复 {id} 已不在生成中（结束方式：{reason}）；无法再更新。</translation>
+    </message>
+    <message>
+        <source>Reply {id} is still being written; wait for it.</source>
+        <translation>回复 {id} 仍在生成中；请等待它完成。</translation>
+    </message>
+    <message>
+        <source>Could not clean up {folder}: {problem}.</source>
+        <translation>无法清理 {folder}：{problem}。</translation>
+    </message>
+    <message>
+        <source>Conversation {id} does not exist; it may have been deleted.</source>
+        <translation>对话 {id} 不存在；它可能已被删除。</translation>
+    </message>
+    <message>
+        <source>{label} was written by a newer version of desktop-llm (history schema version {version}; this version knows up to {known}). Update desktop-llm to open it.</source>
+        <translation>{label} 由更新版本的 desktop-llm 写入（聊天记录结构版本 {version}；此版本最多只认识版本 {known}）。请更新 desktop-llm 后再打开。</translation>
+    </message>
+    <message>
+        <source>{label} is not a desktop-llm history database (it holds other tables).</source>
+        <translation>{label} 不是 desktop-llm 的聊天记录数据库（其中有其他表）。</translation>
+    </message>
+    <message>
+        <source>desktop-llm needs SQLite 3.34 or newer to search conversations; this Python has SQLite {version}. Install a newer Python (the python.org installers include a recent SQLite); your history is unchanged.</source>
+        <translation>desktop-llm 需要 SQLite 3.34 或更高版本才能搜索对话；此 Python 的 SQLite 版本为 {version}。请安装更新的 Python（python.org 的安装程序包含较新的 SQLite）；你的聊天记录没有任何改动。</translation>
+    </message>
+    <message>
+        <source>Could not create the folder for the history database {path}: {problem}.</source>
+        <translation>无法为聊天记录数据库 {path} 创建文件夹：{problem}。</translation>
+    </message>
+    <message>
+        <source>{path} is not a desktop-llm history database (file is not a database).</source>
+        <translation>{path} 不是 desktop-llm 的聊天记录数据库（文件不是数据库）。</translation>
+    </message>
+    <message>
+        <source>Could not open the history database {path}: {problem}.</source>
+        <translation>无法打开聊天记录数据库 {path}：{problem}。</translation>
+    </message>
+    <message>
+        <source>Could not read the chat history ({problem}).</source>
+        <translation>无法读取聊天记录（{problem}）。</translation>
+    </message>
+    <message>
+        <source>Could not save to the chat history ({problem}).</source>
+        <translation>无法保存到聊天记录（{problem}）。</translation>
+    </message>
+    <message>
+        <source>The chat history database is already closed.</source>
+        <translation>聊天记录数据库已经关闭。</translation>
     </message>
 </context>
 <context>
