@@ -33,6 +33,7 @@ from desktop_llm.i18n import (
     translate,
 )
 from desktop_llm.model_files import GGUFError, read_gguf_info
+from desktop_llm.transcripts.importing import ImportReport
 
 
 @pytest.fixture(autouse=True)
@@ -223,6 +224,29 @@ def test_a_core_error_reads_in_chinese_with_the_catalogue_and_english_without(
     assert "下载时可能保存了错误页面或登录页面" in chinese
     install_translator(None)
     assert refusal() == english
+
+
+def test_the_import_summary_reads_in_chinese_in_every_case() -> None:
+    """One template for each singular and plural: the same report in both languages."""
+    table = {(e.context, e.source): e.translation for e in catalogue(CATALOGUES[0])}
+    one = ImportReport("ChatGPT export", (1,), file_name="conversations.json")
+    several = ImportReport(
+        "desktop-llm backup", (1, 2, 3), skipped_parts=2, skipped_messages=1
+    )
+    english = (one.summary(), several.summary())
+    assert english == (
+        "Imported 1 conversation from conversations.json (ChatGPT export).",
+        "Imported 3 conversations (desktop-llm backup); 2 images and other non-text parts "
+        "skipped; 1 tool or other message skipped.",
+    )
+    install_translator(lambda context, text: table.get((context, text), text))
+    assert one.summary() == "已从 conversations.json（ChatGPT 导出数据）导入 1 个对话。"
+    assert several.summary() == (
+        "已导入 3 个对话（desktop-llm 备份）；跳过了 2 个图片和其他非文本部分；"
+        "跳过了 1 条工具消息或其他消息。"
+    )
+    install_translator(None)
+    assert (one.summary(), several.summary()) == english
 
 
 # Across the engine process's pipe --------------------------------------------------------------

@@ -8,6 +8,7 @@ in place as the app does at start, before the first widget, and takes it away af
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -186,6 +187,38 @@ def test_a_core_error_is_shown_in_chinese(
     assert text.startswith("half.gguf 不完整"), text
     assert "下载可能被中断了" in text
     assert "truncated" not in text
+
+
+def test_an_import_refusal_and_summary_are_shown_in_chinese(
+    qtbot: QtBot, language: Install, paths: AppPaths, tmp_path: Path
+) -> None:
+    """The core's import sentences (transcripts/), made of several templates, in the window's
+    language: a refusal in the error banner, what was imported in the status bar."""
+    language("system", "zh_CN")
+    window = create_main_window(paths, load_default_model=False)  # no model is needed
+    window.show()
+    try:
+        refused = tmp_path / "bad.json"
+        refused.write_text(json.dumps({"messages": [{"role": "user", "content": 42}]}))
+        window.transfers.import_paths([refused])
+        qtbot.waitUntil(window.error_banner.isVisible, timeout=MODEL_READY_MS)
+        text = window.error_banner.text()
+        assert text == 'bad.json 的第 1 条消息："content" 必须是文本，而不是数字。', text
+
+        imported = tmp_path / "chat.json"
+        imported.write_text(json.dumps({"messages": [
+            {"role": "user", "content": [
+                {"type": "text", "text": "你好"}, {"type": "image_url", "image_url": {}},
+            ]},
+            {"role": "assistant", "content": "Hi"},
+        ]}))
+        window.transfers.import_paths([imported])
+        summary = "已从 chat.json（OpenAI 消息）导入 1 个对话；跳过了 1 个图片或其他非文本部分。"
+        qtbot.waitUntil(lambda: window.status.currentMessage() == summary, timeout=MODEL_READY_MS)
+        qtbot.waitUntil(lambda: window.conversation_list.count() == 1)
+    finally:
+        close_window(window)
+        gc.collect()
 
 
 def test_the_preference_changes_the_language_at_the_next_start(
