@@ -128,6 +128,8 @@ class EngineHost:
         self._faults = faults
         self._worker = EngineWorker()
         self._generations: dict[int, Any] = {}
+        # Replies cancelled while queued: their result went out at the cancel.
+        self._answered_early: set[int] = set()
         self._lock = threading.Lock()
 
     def hello(self) -> None:
@@ -150,8 +152,15 @@ class EngineHost:
             if "ignore-cancel" not in self._faults.names:
                 with self._lock:
                     generation = self._generations.get(request_id)
-                if generation is not None:
-                    generation.cancel()
+                if generation is not None and generation.drop_if_queued():
+                    # Still queued behind another reply: answered now, so the app does not
+                    # wait (and take the engine for stuck) until the worker reaches it.
+                    with self._lock:
+                        self._answered_early.add(request_id)
+                    self._channel.send({
+                        "type": "result", "id": request_id,
+                        "value": protocol.result_to_wire(_cancelled_in_queue()),
+                    })
             return True
         if op == "exit":
             return False
@@ -184,6 +193,10 @@ class EngineHost:
         self, request_id: int, future: Future[Any], to_wire: Callable[[Any], Any]
     ) -> None:
         def done(finished: Future[Any]) -> None:
+            with self._lock:
+                if request_id in self._answered_early:
+                    self._answered_early.discard(request_id)
+                    return
             error = finished.exception()
             if error is not None:
                 self._channel.send(protocol.error_to_wire(request_id, error))
@@ -254,6 +267,12 @@ class EngineHost:
 
         generation.future.add_done_callback(finished)
         self._reply_when_done(request_id, generation.future, protocol.result_to_wire)
+
+
+def _cancelled_in_queue() -> Any:
+    from desktop_llm.engine.types import GenerationResult
+
+    return GenerationResult.cut_short("", "cancelled")
 
 
 def _take_streams() -> tuple[IO[bytes], IO[str]]:

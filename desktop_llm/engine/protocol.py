@@ -10,7 +10,8 @@ App -> engine, each with an ``id`` the answers carry back:
     {"op": "unload", "id": 2}
     {"op": "generate", "id": 3, "turns": [{"role": ..., "content": ...}], "params": {...},
      "overflow": "drop_oldest"}         or "stop": refuse a conversation that does not fit
-    {"op": "cancel", "id": 3}           stop reply 3 at the next token (acted on at once)
+    {"op": "cancel", "id": 3}           stop reply 3 at the next token (acted on at once;
+                                        a reply still queued is answered ``cancelled`` then)
     {"op": "count_tokens", "id": 4, "turns": [...]}      the prompt's tokens, with the template
     {"op": "count_text_tokens", "id": 5, "texts": [...]} tokens of each plain text, at once
     {"op": "exit"}                      free the model and end the process

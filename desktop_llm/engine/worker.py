@@ -51,9 +51,25 @@ class Generation:
 
     future: Future[GenerationResult]
     cancel_token: CancelToken = field(default_factory=CancelToken)
+    _started: bool = False
+    _dropped: bool = False
+    _state_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cancel(self) -> None:
         self.cancel_token.set()
+
+    def drop_if_queued(self) -> bool:
+        """Cancel it; True when it had not started and now never will (its future still
+        settles, as cancelled, when the worker reaches it)."""
+        self.cancel()
+        with self._state_lock:
+            self._dropped = not self._started
+            return self._dropped
+
+    def _begin(self) -> bool:
+        with self._state_lock:
+            self._started = not self._dropped
+            return self._started
 
 
 class EngineWorker:
@@ -112,6 +128,9 @@ class EngineWorker:
 
         def run() -> GenerationResult:
             try:
+                if not generation._begin():
+                    n_ctx = self._loaded.n_ctx if self._loaded else 0
+                    return GenerationResult.cut_short("", "cancelled", n_ctx=n_ctx)
                 return self._generate(
                     list(turns), params, generation.cancel_token, on_text, on_progress, overflow
                 )
