@@ -506,8 +506,24 @@ class ChatService:
         )
 
     def stop(self) -> None:
-        """Stop the reply being generated; returns at once, from any thread."""
-        self._engine.stop()
+        """Stop the replies of the history being generated (the API server's go on);
+        returns at once, from any thread."""
+        with self._streaming_lock:
+            replies = [reply for replies in self._streaming.values() for reply in replies]
+        for reply in replies:
+            reply.cancel()
+
+    def generate_unsaved(
+        self,
+        turns: Sequence[ChatTurn],
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+    ) -> Generation:
+        """A reply to turns written elsewhere (the API server's clients), by the current
+        model's engine, queued in order with the window's replies; nothing is saved. A
+        conversation that does not fit the context is refused, not shortened."""
+        self._require_model()
+        return self._engine.generate(turns, params, on_text, overflow="stop")
 
     def _question_text(self, text: str) -> str:
         if not text.strip():

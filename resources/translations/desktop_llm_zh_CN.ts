@@ -2909,6 +2909,29 @@ Sentiment:</source>
     </message>
 </context>
 <context>
+    <name>Serve</name>
+    <message>
+        <source>Serving on {host} would open the model to other machines: set an API key (--api-key-stdin), or serve on 127.0.0.1.</source>
+        <translation>在 {host} 上提供服务会把模型开放给其他机器：请设置 API 密钥（--api-key-stdin），或在 127.0.0.1 上提供服务。</translation>
+    </message>
+    <message>
+        <source>The port {port} is not between 0 and 65535.</source>
+        <translation>端口 {port} 不在 0 到 65535 之间。</translation>
+    </message>
+    <message>
+        <source>The API server could not start: {reason}</source>
+        <translation>API 服务器无法启动：{reason}</translation>
+    </message>
+    <message>
+        <source>it did not answer in time.</source>
+        <translation>它没有及时响应。</translation>
+    </message>
+    <message>
+        <source>Could not listen on {host}:{port}: {reason}.</source>
+        <translation>无法在 {host}:{port} 上监听：{reason}。</translation>
+    </message>
+</context>
+<context>
     <name>Storage</name>
     <message>
         <source>Could not create the instance lock next to {path}: {problem}.</source>

@@ -1,0 +1,306 @@
+"""The OpenAI-compatible API as a Starlette app: ``create_app(backend, options)``.
+
+    GET  /v1/models              the model being served
+    POST /v1/chat/completions    streamed (server-sent events) or not, with ``usage``
+    POST /v1/completions         a raw prompt: not served yet (501, said in the error)
+
+A reply is produced by the backend's engine while the request waits on this event loop; the
+engine calls back on its own thread, so its text crosses to the loop with
+``call_soon_threadsafe``. A client that goes away stops its reply: Starlette cancels a
+streaming response when the client disconnects, and a waiting one watches for the disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from desktop_llm.engine.seam import Generation
+from desktop_llm.engine.types import GenerationResult
+from desktop_llm.serve.backend import ServeBackend, ServedModel
+from desktop_llm.serve.options import ServeOptions
+from desktop_llm.serve.requests import ApiError, ChatRequest, parse_chat_request, parse_json
+from desktop_llm.serve.stats import ServeStats
+
+logger = logging.getLogger(__name__)
+
+_END = object()
+
+
+def create_app(
+    backend: ServeBackend, options: ServeOptions, stats: ServeStats | None = None
+) -> Starlette:
+    api = _Api(backend, options, stats or ServeStats())
+    middleware = []
+    if options.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware,
+            allow_origins=list(options.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        ))
+    return Starlette(
+        routes=[
+            Route("/v1/models", api.models, methods=["GET"]),
+            Route("/v1/chat/completions", api.chat_completions, methods=["POST"]),
+            Route("/v1/completions", api.completions, methods=["POST"]),
+        ],
+        middleware=middleware,
+        exception_handlers={
+            ApiError: api.api_error,
+            HTTPException: api.http_error,
+            Exception: api.server_error,
+        },
+    )
+
+
+class _Api:
+    def __init__(self, backend: ServeBackend, options: ServeOptions, stats: ServeStats) -> None:
+        self._backend = backend
+        self._options = options
+        self._stats = stats
+
+    # Endpoints ------------------------------------------------------------------------------
+
+    async def models(self, request: Request) -> Response:
+        self._authorize(request)
+        model = self._backend.served_model()
+        data = [] if model is None else [_model_entry(model)]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def completions(self, request: Request) -> Response:
+        self._authorize(request)
+        raise ApiError(
+            501,
+            "POST /v1/completions (a raw prompt) is not served yet; use /v1/chat/completions.",
+            kind="not_implemented_error", code="not_implemented",
+        )
+
+    async def chat_completions(self, request: Request) -> Response:
+        self._authorize(request)
+        data = parse_json(await self._read_body(request))
+        model = self._backend.served_model()
+        chat = parse_chat_request(
+            data, self._backend.default_params(), model.n_ctx if model else None
+        )
+        if model is None:
+            raise ApiError(503, "No model is loaded in desktop-llm.", kind="server_error",
+                           code="model_not_loaded")
+        if chat.model.casefold() != model.id.casefold():
+            raise ApiError(
+                404, f"The model {chat.model!r} does not exist; this server serves "
+                f"{model.id!r}.", param="model", code="model_not_found",
+            )
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+
+        def on_text(text: str) -> None:
+            _post(loop, queue.put_nowait, text)
+
+        generation = self._backend.generate(chat.turns, chat.params, on_text)
+        generation.future.add_done_callback(lambda _done: _post(loop, queue.put_nowait, _END))
+        if chat.stream:
+            return StreamingResponse(
+                self._stream(generation, queue, chat, model),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        return await self._whole(request, generation, chat, model)
+
+    # Errors ---------------------------------------------------------------------------------
+
+    async def api_error(self, _request: Request, error: Exception) -> Response:
+        assert isinstance(error, ApiError)
+        self._stats.failed(error.message)
+        headers = {}
+        if error.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if error.status in (408, 413):
+            headers["Connection"] = "close"  # the rest of the body is never read
+        return JSONResponse(error.body(), status_code=error.status, headers=headers)
+
+    async def http_error(self, request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        message = {
+            404: f"There is no {request.url.path} here; the API is under /v1.",
+            405: f"{request.method} is not allowed on {request.url.path}.",
+        }.get(error.status_code, str(error.detail))
+        return await self.api_error(request, ApiError(error.status_code, message))
+
+    async def server_error(self, request: Request, error: Exception) -> Response:
+        logger.error("the API failed on %s", request.url.path, exc_info=error)
+        return await self.api_error(request, ApiError(
+            500, f"The server failed: {error}", kind="server_error"
+        ))
+
+    # Parts ----------------------------------------------------------------------------------
+
+    def _authorize(self, request: Request) -> None:
+        key = self._options.api_key
+        if not key:
+            return
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.casefold() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), key.encode()
+        ):
+            raise ApiError(401, "The API key is missing or wrong: send Authorization: "
+                           "Bearer KEY.", code="invalid_api_key")
+
+    async def _read_body(self, request: Request) -> bytes:
+        """The body, refused (413) as soon as it is known to be over the limit: from its
+        declared length before a byte is read, or while it is read."""
+        limit = self._options.max_body_bytes
+        too_large = ApiError(413, f"The request body is larger than {limit} bytes.",
+                             code="request_too_large")
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise ApiError(400, "The Content-Length header is not a number.")
+            if int(declared) > limit:
+                raise too_large
+
+        async def read() -> bytes:
+            chunks, size = [], 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+        try:
+            return await asyncio.wait_for(read(), self._options.request_timeout)
+        except asyncio.TimeoutError:
+            raise ApiError(408, "The request body did not arrive in time.",
+                           code="request_timeout") from None
+
+    async def _whole(
+        self, request: Request, generation: Generation, chat: ChatRequest, model: ServedModel
+    ) -> Response:
+        """Wait for the whole reply; a client that disconnects meanwhile stops it."""
+        finished = asyncio.wrap_future(generation.future)
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            await asyncio.wait({finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not generation.future.done():
+                generation.cancel()  # the client left, or the server is stopping
+        if not finished.done():
+            return Response(status_code=499)  # nobody is there to read it
+        result = finished.result()
+        self._check_result(result)
+        self._stats.served()
+        completion_id = _completion_id()
+        return JSONResponse({
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model.id,
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": result.text},
+                "logprobs": None,
+                "finish_reason": result.finish_reason,
+            }],
+            "usage": _usage(result),
+        })
+
+    async def _stream(
+        self,
+        generation: Generation,
+        queue: asyncio.Queue[object],
+        chat: ChatRequest,
+        model: ServedModel,
+    ) -> AsyncIterator[str]:
+        completion_id, created = _completion_id(), int(time.time())
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+            return _event({
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model.id,
+                "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                             "finish_reason": finish}],
+                **extra,
+            })
+
+        try:
+            yield chunk({"role": "assistant", "content": ""})
+            while (item := await queue.get()) is not _END:
+                yield chunk({"content": item})
+            result = generation.future.result()
+            try:
+                self._check_result(result)
+            except ApiError as error:
+                # The status is sent already: OpenAI's way is an error event in the stream.
+                self._stats.failed(error.message)
+                yield _event(error.body())
+                return
+            yield chunk({}, result.finish_reason)
+            if chat.include_usage:
+                yield _event({
+                    "id": completion_id, "object": "chat.completion.chunk", "created": created,
+                    "model": model.id, "choices": [], "usage": _usage(result),
+                })
+            yield "data: [DONE]\n\n"
+            self._stats.served()
+        finally:
+            if not generation.future.done():
+                generation.cancel()  # the client went away (Starlette cancelled us)
+
+    def _check_result(self, result: GenerationResult) -> None:
+        if result.finish_reason == "error":
+            raise ApiError(500, result.error or "The engine failed.", kind="server_error",
+                           code="engine_error")
+        if result.finish_reason == "cancelled":
+            raise ApiError(503, "The reply was stopped in desktop-llm (Stop, or the server "
+                           "stopping).", kind="server_error", code="cancelled")
+
+
+def _model_entry(model: ServedModel) -> dict[str, Any]:
+    return {"id": model.id, "object": "model", "created": model.created,
+            "owned_by": "desktop-llm"}
+
+
+def _usage(result: GenerationResult) -> dict[str, int]:
+    return {
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "total_tokens": result.prompt_tokens + result.completion_tokens,
+    }
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def _event(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _post(loop: asyncio.AbstractEventLoop, call: Callable[[Any], None], value: object) -> None:
+    """Hand ``value`` to the event loop from the engine's thread (ignored once it closed)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(call, value)
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

@@ -1,0 +1,193 @@
+"""OpenAI-style requests read and checked, and OpenAI-style errors.
+
+Every field is checked by hand so that a bad request gets the status and the ``param`` the
+OpenAI API would give it (400 with ``invalid_request_error``), never a 500. Fields the app has
+no use for (``user``, ``logprobs`` off, ``response_format`` text, ...) are ignored, as
+OpenAI-compatible servers do; ones it cannot honour (``n`` above 1, tools) are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from desktop_llm.engine.types import ChatTurn, GenerationParams
+
+ROLES = ("system", "user", "assistant")
+# max_tokens above the model's context is clamped to it (a reply cannot be longer anyway).
+MAX_TOKENS_CAP = 1 << 20
+MAX_STOP_SEQUENCES = 4
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"message", "type", "param", "code"}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        kind: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.kind = kind
+        self.param = param
+        self.code = code
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {
+            "message": self.message, "type": self.kind, "param": self.param, "code": self.code
+        }}
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    turns: tuple[ChatTurn, ...]
+    params: GenerationParams
+    stream: bool
+    include_usage: bool
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(
+            400, f"The request body is not valid JSON ({error}).", code="invalid_json"
+        ) from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The request body must be a JSON object.", code="invalid_json")
+    return data
+
+
+def parse_chat_request(
+    data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
+) -> ChatRequest:
+    model = _required(data, "model", str)
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _invalid("messages", "'messages' must be a non-empty array of messages.")
+    turns = tuple(_turn(item, index) for index, item in enumerate(messages))
+    if all(turn.role == "system" for turn in turns):
+        raise _invalid("messages", "'messages' needs a user or assistant message.")
+    n = _optional(data, "n", int)
+    if n not in (None, 1):
+        raise _invalid("n", "Only one choice per request is served ('n' must be 1).")
+    if data.get("tools") or data.get("functions"):
+        raise _invalid("tools", "Tools and function calls are not supported by this server.")
+    stream = bool(_optional(data, "stream", bool) or False)
+    options = _optional(data, "stream_options", dict) or {}
+    include_usage = options.get("include_usage", False)
+    if not isinstance(include_usage, bool):
+        raise _invalid("stream_options.include_usage", "'include_usage' must be a boolean.")
+    return ChatRequest(model, turns, sampling(data, defaults, n_ctx), stream, include_usage)
+
+
+def sampling(data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
+             ) -> GenerationParams:
+    """The request's sampling fields over the app's settings, each checked."""
+    changes: dict[str, Any] = {}
+    for name, low, high in (
+        ("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0), ("min_p", 0.0, 1.0),
+        ("presence_penalty", -2.0, 2.0), ("frequency_penalty", -2.0, 2.0),
+        ("repeat_penalty", 0.0, 10.0),
+    ):
+        value = _number(data, name, low, high)
+        if value is not None:
+            changes[name] = value
+    top_k = _optional(data, "top_k", int)
+    if top_k is not None:
+        if top_k < 0:
+            raise _invalid("top_k", "'top_k' must be 0 or more.")
+        changes["top_k"] = top_k
+    if "seed" in data:
+        changes["seed"] = _optional(data, "seed", int)
+    # max_completion_tokens is the newer name of max_tokens.
+    field_name = "max_completion_tokens" if "max_completion_tokens" in data else "max_tokens"
+    max_tokens = _optional(data, field_name, int)
+    if max_tokens is not None:
+        if max_tokens < 1:
+            raise _invalid(field_name, f"'{field_name}' must be at least 1.")
+        changes["max_tokens"] = min(max_tokens, n_ctx or MAX_TOKENS_CAP, MAX_TOKENS_CAP)
+    else:
+        changes["max_tokens"] = None  # the reply may fill the context, as OpenAI's
+    stop = data.get("stop")
+    if stop is not None:
+        if isinstance(stop, str):
+            stop = [stop]
+        if (not isinstance(stop, list) or len(stop) > MAX_STOP_SEQUENCES
+                or not all(isinstance(item, str) for item in stop)):
+            raise _invalid("stop", "'stop' must be a string or an array of up to 4 strings.")
+        changes["stop"] = tuple(item for item in stop if item)
+    else:
+        changes["stop"] = ()
+    return replace(defaults, **changes)
+
+
+def _turn(item: Any, index: int) -> ChatTurn:
+    param = f"messages[{index}]"
+    if not isinstance(item, dict):
+        raise _invalid(param, f"'{param}' must be an object with 'role' and 'content'.")
+    role = item.get("role")
+    if role == "developer":
+        role = "system"  # OpenAI's newer name for the system prompt
+    if role not in ROLES:
+        raise _invalid(f"{param}.role", f"'{param}.role' must be one of system, user, "
+                       f"assistant (got {str(role)[:40]!r}).")
+    content = item.get("content")
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(
+                part.get("text"), str
+            ):
+                raise _invalid(f"{param}.content", f"'{param}.content' may only hold text parts.")
+            texts.append(part["text"])
+        content = "".join(texts)
+    if content is None and role == "assistant":
+        content = ""
+    if not isinstance(content, str):
+        raise _invalid(f"{param}.content", f"'{param}.content' must be a string.")
+    return ChatTurn(role, content)
+
+
+def _required(data: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in data:
+        raise _invalid(name, f"'{name}' is required.", code="missing_required_parameter")
+    return _optional(data, name, kind)
+
+
+def _optional(data: dict[str, Any], name: str, kind: type) -> Any:
+    value = data.get(name)
+    if value is None:
+        return None
+    # bool is an int to Python, never to JSON.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _invalid(name, f"'{name}' must be {_KIND_NAMES[kind]}.", code="invalid_type")
+    return value
+
+
+def _number(data: dict[str, Any], name: str, low: float, high: float) -> float | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _invalid(name, f"'{name}' must be a number.", code="invalid_type")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise _invalid(name, f"'{name}' must be between {low:g} and {high:g}.")
+    return float(value)
+
+
+def _invalid(param: str, message: str, *, code: str | None = None) -> ApiError:
+    return ApiError(400, message, param=param, code=code)
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", bool: "a boolean", dict: "an object",
+               list: "an array"}
