@@ -82,6 +82,29 @@ class PromptTemplate:
 
 
 @dataclass(frozen=True)
+class RemoteEndpoint:
+    """An OpenAI-compatible server the user added: its name (the ``NAME`` of ``NAME/MODEL_ID``)
+    and its API base (``http://gpu-box:8000/v1``). Its API key lives in the keyring."""
+
+    name: str
+    base_url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "base_url": self.base_url}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RemoteEndpoint | None:
+        if not isinstance(data, dict):
+            return None
+        name, base_url = data.get("name"), data.get("base_url")
+        if not isinstance(name, str) or not name.strip() or "/" in name:
+            return None
+        if not isinstance(base_url, str) or not base_url.strip():
+            return None
+        return RemoteEndpoint(name.strip(), base_url.strip())
+
+
+@dataclass(frozen=True)
 class Settings:
     load: LoadSettings = field(default_factory=LoadSettings)
     generation: GenerationParams = field(default_factory=GenerationParams)
@@ -106,6 +129,8 @@ class Settings:
     ctrl_enter_sends: bool = False
     # One of LANGUAGE_CHOICES: "system" follows the system's locale.
     language: str = "system"
+    # OpenAI-compatible servers whose models the app offers beside the local ones.
+    remotes: tuple[RemoteEndpoint, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +149,7 @@ class Settings:
             "context_overflow": self.context_overflow,
             "ctrl_enter_sends": self.ctrl_enter_sends,
             "language": self.language,
+            "remotes": [remote.to_dict() for remote in self.remotes],
         }
 
     @classmethod
@@ -147,6 +173,7 @@ class Settings:
             ),
             ctrl_enter_sends=_flag(data.get("ctrl_enter_sends"), defaults.ctrl_enter_sends),
             language=_choice(data.get("language"), LANGUAGE_CHOICES, defaults.language),
+            remotes=_records(data.get("remotes"), RemoteEndpoint.from_dict, "remote server"),
         )
 
     def with_default_model(self, name: str | None) -> Settings:

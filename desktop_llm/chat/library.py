@@ -24,6 +24,11 @@ class ModelChoice:
     name: str
     path: Path
 
+    @property
+    def reference(self) -> str:
+        """What ``ChatService.load_model`` takes to load it again."""
+        return str(self.path)
+
 
 @dataclass(frozen=True)
 class ScanReport:

@@ -18,11 +18,13 @@ from desktop_llm.chat.branches import descendants, find_message, path_to, turns_
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
 from desktop_llm.chat.model_manager import ModelManager
 from desktop_llm.chat.reasoning import OPEN_TAG, split_reasoning
+from desktop_llm.chat.remotes import RemoteChoice, Remotes
 from desktop_llm.chat.reply_writer import ReplyWriter
 from desktop_llm.chat.safe_mode import SafeModeStatus, remember_safe_mode, safe_mode_status
 from desktop_llm.chat.titles import DEFAULT_TITLE, title_from_message
 from desktop_llm.engine.client import EngineEvent, EngineProcess, Generation
 from desktop_llm.engine.machine import DeviceMemory
+from desktop_llm.engine.seam import ChatEngine
 from desktop_llm.engine.types import (
     BackendInfo,
     ChatTurn,
@@ -41,6 +43,7 @@ from desktop_llm.errors import (
 )
 from desktop_llm.i18n import translate
 from desktop_llm.paths import AppPaths
+from desktop_llm.remote import RemoteEngine
 from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.storage import (
     ConversationRecord,
@@ -115,7 +118,10 @@ class ChatService:
         self.models = ModelManager(
             self.library, paths, lambda: self.settings, device_memory=self.device_memory
         )
-        self._model: ModelChoice | None = None
+        self._model: ModelChoice | RemoteChoice | None = None
+        self.remotes = Remotes(lambda: self.settings, self.update_settings)
+        # The current remote model's engine and description, once its server confirmed it.
+        self._remote: tuple[RemoteChoice, RemoteEngine, LoadedModel] | None = None
         # Replies still streaming, by conversation: deleting one stops its replies first.
         self._streaming: dict[int, set[Reply]] = {}
         self._streaming_lock = threading.Lock()
@@ -152,6 +158,9 @@ class ChatService:
     def close(self) -> None:
         """Stop any reply and download, free the model, close the database. Safe twice."""
         self.models.close()
+        remote = self._remote
+        if remote is not None:
+            remote[1].shutdown()
         self._engine.shutdown()
         self._store.close()
 
@@ -354,20 +363,30 @@ class ChatService:
         return self.library.models()
 
     @property
-    def current_model(self) -> ModelChoice | None:
+    def current_model(self) -> ModelChoice | RemoteChoice | None:
         """The model asked for last (it may still be loading)."""
         return self._model
 
     @property
     def loaded_model(self) -> LoadedModel | None:
+        model, remote = self._model, self._remote
+        if isinstance(model, RemoteChoice):
+            return remote[2] if remote is not None and remote[0] is model else None
         return self._engine.loaded
 
-    def default_model(self) -> ModelChoice | None:
-        return self.library.default(self.settings.default_model)
+    def default_model(self) -> ModelChoice | RemoteChoice | None:
+        preferred = self.settings.default_model
+        remote = self.remotes.resolve(preferred) if preferred else None
+        return remote or self.library.default(preferred)
 
     def load_model(
         self, name_or_path: str | Path, settings: LoadSettings | None = None
     ) -> Future[LoadedModel]:
+        """Make a model current: a local one is loaded by the engine process; a remote one
+        (``NAME/MODEL_ID``) is checked on its server. The future settles when it is ready."""
+        remote = self.remotes.resolve(str(name_or_path))
+        if remote is not None:
+            return self._use_remote(remote)
         choice = self.library.resolve(str(name_or_path))
         self._model = choice
         loading = self._engine.load(choice.path, settings or self.settings.load)
@@ -388,6 +407,45 @@ class ChatService:
 
         loading.add_done_callback(settle)
         return settled
+
+    def _use_remote(self, choice: RemoteChoice) -> Future[LoadedModel]:
+        self._model = choice
+        settled: Future[LoadedModel] = Future()
+
+        def check() -> None:
+            try:
+                engine = self.remotes.engine_for(choice)
+            except BaseException as error:
+                if self._model is choice:
+                    self._model = None
+                settled.set_exception(error)
+                return
+            loaded = LoadedModel(
+                path=Path(choice.name), n_ctx=engine.n_ctx or 0, n_layers=None,
+                gpu_layers=None, chat_template=None, settings=self.settings.load,
+                remote_url=engine.base_url,
+            )
+            previous = self._remote
+            self._remote = (choice, engine, loaded)
+            if previous is not None:
+                previous[1].shutdown()
+            # The local model is not needed meanwhile: its memory goes back to the machine.
+            self._engine.unload()
+            settled.set_result(loaded)
+
+        threading.Thread(target=check, name="remote-model-check", daemon=True).start()
+        return settled
+
+    def _engine_for(self, model: ModelChoice | RemoteChoice) -> ChatEngine:
+        """The engine that answers for ``model``: the engine process, or its server."""
+        if isinstance(model, RemoteChoice):
+            remote = self._remote
+            if remote is None or remote[0] is not model:
+                raise NoModelLoadedError(translate(
+                    "Remote", "The model {name} is not ready yet; wait until it is checked."
+                ).format(name=model.name))
+            return remote[1]
+        return self._engine
 
     # Chat -------------------------------------------------------------------------------------
 
@@ -522,8 +580,8 @@ class ChatService:
         """A reply to turns written elsewhere (the API server's clients), by the current
         model's engine, queued in order with the window's replies; nothing is saved. A
         conversation that does not fit the context is refused, not shortened."""
-        self._require_model()
-        return self._engine.generate(turns, params, on_text, overflow="stop")
+        model = self._require_model()
+        return self._engine_for(model).generate(turns, params, on_text, overflow="stop")
 
     def _question_text(self, text: str) -> str:
         if not text.strip():
@@ -537,6 +595,7 @@ class ChatService:
             raise NoModelLoadedError(
                 translate("Engine", "No model is loaded. Choose a model first.")
             )
+        self._engine_for(model)  # a remote model still being checked is refused here too
         return model
 
     def _answer(
@@ -551,6 +610,7 @@ class ChatService:
         continuing: MessageRecord | None = None,
     ) -> Reply:
         """Queue the model's answer to ``question`` (the end of the branch it is sent)."""
+        engine = self._engine_for(model)
         params = params or GenerationParams.from_dict(conversation.settings)
         messages = self._store.list_messages(conversation.id)
         path = path_to(messages, question.id)
@@ -589,7 +649,7 @@ class ChatService:
             if on_progress is not None:
                 on_progress(update)
 
-        started.generation = self._engine.generate(
+        started.generation = engine.generate(
             turns, params, writer.on_text, on_progress=progress,
             overflow=self.settings.context_overflow,
         )
@@ -609,14 +669,19 @@ class ChatService:
             m.id: m.content for m in messages
             if m.token_count is None and m.content.strip() and not m.streaming
         }
-        if missing and self._engine.loaded is not None:
+        if missing and self.loaded_model is not None:
             self._count_tokens_later(missing)
 
     def _count_tokens_later(self, texts: dict[int, str]) -> None:
         """Store each message's own token count once the engine has counted it (best effort:
         a count lost to an engine restart only leaves a number out of the transcript)."""
         ids = list(texts)
-        counting = self._engine.count_tokens([texts[i] for i in ids])
+        model = self._model
+        try:
+            engine = self._engine_for(model) if model is not None else self._engine
+        except NoModelLoadedError:
+            return
+        counting = engine.count_tokens([texts[i] for i in ids])
 
         def store(done: Future[list[int]]) -> None:
             if done.exception() is not None:

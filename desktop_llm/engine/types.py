@@ -154,6 +154,9 @@ class LoadedModel:
     warnings: tuple[str, ...] = ()  # problems the model loaded despite, for the user to see
     # Loaded without llama.cpp's extra buffer types (AMX, repacked weights): see engine/safe_mode.
     safe_mode: bool = False
+    # A model on a remote server: its API base (``path`` is then its reference NAME/MODEL_ID,
+    # and the layers are not known here).
+    remote_url: str | None = None
 
     @property
     def on_cpu_only(self) -> bool:

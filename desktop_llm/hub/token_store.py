@@ -1,4 +1,5 @@
-"""The Hugging Face token, kept in the system keyring and nowhere else.
+"""Secrets kept in the system keyring and nowhere else: the Hugging Face token, and the API
+keys of remote servers (one ``TokenStore`` each, by keyring username).
 
 The token is a password: it never goes into the database, the settings file or the log (this
 module logs that a token exists or changed, never its value). Without a usable keyring backend
@@ -23,10 +24,25 @@ SERVICE = "desktop-llm"
 USERNAME = "huggingface-token"
 
 
+def remote_key_username(remote_name: str) -> str:
+    """The keyring username of a remote server's API key."""
+    return f"remote:{remote_name}"
+
+
 class TokenStore:
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
+    def __init__(
+        self,
+        backend: keyring.backend.KeyringBackend | None = None,
+        *,
+        username: str = USERNAME,
+        label: str = "Hugging Face token",
+    ) -> None:
+        """``username``: the secret's name under the app's keyring service; ``label`` names
+        it in the log (never its value)."""
         # None: the keyring library's choice for this system (asked lazily, on first use).
         self._backend = backend
+        self._username = username
+        self._label = label
         self._memory: str | None = None
         self._keyring_usable: bool | None = None
 
@@ -52,7 +68,7 @@ class TokenStore:
         if backend is None:
             return self._memory
         try:
-            return backend.get_password(SERVICE, USERNAME) or None
+            return backend.get_password(SERVICE, self._username) or None
         except keyring.errors.KeyringError as error:
             self._give_up_on_keyring(error)
             return self._memory
@@ -67,8 +83,8 @@ class TokenStore:
         if backend is None:
             return
         try:
-            backend.set_password(SERVICE, USERNAME, token)
-            log.info("Hugging Face token saved in the keyring")
+            backend.set_password(SERVICE, self._username, token)
+            log.info("%s saved in the keyring", self._label)
         except keyring.errors.KeyringError as error:
             self._give_up_on_keyring(error)
 
@@ -78,8 +94,8 @@ class TokenStore:
         if backend is None:
             return
         try:
-            backend.delete_password(SERVICE, USERNAME)
-            log.info("Hugging Face token removed from the keyring")
+            backend.delete_password(SERVICE, self._username)
+            log.info("%s removed from the keyring", self._label)
         except keyring.errors.PasswordDeleteError:
             pass  # there was none: the wanted end state already holds
         except keyring.errors.KeyringError as error:
@@ -100,5 +116,5 @@ class TokenStore:
         if self._keyring_usable is not False:
             # The error's class only: a backend's message could, in theory, echo what it stored.
             reason = type(error).__name__ if error is not None else "no keyring backend"
-            log.warning("Keyring unusable (%s): the Hugging Face token is kept in memory", reason)
+            log.warning("Keyring unusable (%s): the %s is kept in memory", reason, self._label)
         self._keyring_usable = False

@@ -108,6 +108,11 @@ class RemoteEngine:
         self._api_key = api_key or None
         self._read_timeout = read_timeout
         self._lock = threading.Lock()
+        # Token counts and replies take turns: some servers (llama-cpp-python's) cut the reply
+        # they are streaming when another request arrives. Counts wait for the replies to end;
+        # a reply waits for the (quick) counts in flight.
+        self._turns = threading.Condition(self._lock)
+        self._counting = 0
         self._replies: set[_Reply] = set()
         self._threads: set[threading.Thread] = set()
         self._closed = False
@@ -174,11 +179,14 @@ class RemoteEngine:
             replies = list(self._replies)
         for reply in replies:
             reply.cancel()
+        with self._turns:
+            self._turns.notify_all()  # a reply waiting for counts to end goes at once
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Stop every reply and wait (up to ``timeout``) for their threads to settle them."""
         with self._lock:
             self._closed = True
+            self._turns.notify_all()
         self.stop()
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -212,6 +220,7 @@ class RemoteEngine:
             with self._lock:
                 self._replies.discard(reply)
                 self._threads.discard(threading.current_thread())
+                self._turns.notify_all()
         _settle(reply, result)
 
     def _stream(
@@ -239,6 +248,8 @@ class RemoteEngine:
             if on_progress is not None:
                 on_progress(stream.progress())
 
+        with self._turns:
+            self._turns.wait_for(lambda: not self._counting or reply.cancelled, _COUNT_WAIT)
         if reply.cancelled:
             return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
         report()
@@ -315,6 +326,17 @@ class RemoteEngine:
     # Token counts ---------------------------------------------------------------------------
 
     def _count(self, texts: list[str]) -> list[int]:
+        with self._turns:
+            self._turns.wait_for(lambda: not self._replies or self._closed)
+            self._counting += 1
+        try:
+            return self._count_now(texts)
+        finally:
+            with self._turns:
+                self._counting -= 1
+                self._turns.notify_all()
+
+    def _count_now(self, texts: list[str]) -> list[int]:
         if self._counts_tokens is not False:
             try:
                 counts = api.count_with_server(
@@ -337,11 +359,19 @@ class RemoteEngine:
                 done.set_result(work())
             except BaseException as error:
                 done.set_exception(error)
+            finally:
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
 
-        threading.Thread(target=run, name="remote-count", daemon=True).start()
+        thread = threading.Thread(target=run, name="remote-count", daemon=True)
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
         return done
 
 
+# A reply waits at most this long for token counts in flight (each is one quick request).
+_COUNT_WAIT = 15.0
 # Chat templates add a few tokens around each turn (role markers, separators).
 _TEMPLATE_TOKENS_PER_TURN = 4
 

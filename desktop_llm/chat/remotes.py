@@ -1,0 +1,194 @@
+"""The remote servers the user added, their API keys and their models, and model references.
+
+A model is named ``NAME/MODEL_ID`` when ``NAME`` is a saved remote server (``gpu/llama-70b``;
+the model id may hold slashes of its own: ``gpu/meta-llama/Llama-3-70B``); any other name is
+a local model (a registered one or a .gguf path). The servers live in the settings, their
+keys in the system keyring (service ``desktop-llm``, username ``remote:NAME``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from desktop_llm.errors import DesktopLLMError, RemoteError, RemoteModelNotFoundError
+from desktop_llm.hub.token_store import TokenStore, remote_key_username
+from desktop_llm.i18n import translate
+from desktop_llm.remote import RemoteEngine, RemoteModel, list_remote_models
+from desktop_llm.remote.api import normalized_url
+from desktop_llm.settings import RemoteEndpoint, Settings
+
+logger = logging.getLogger(__name__)
+
+# Listing the models of every server for the model selector: a slow one is reported, not
+# waited for.
+MODELS_TIMEOUT = 5.0
+_NAME = re.compile(r"^[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class RemoteChoice:
+    """A model on a remote server, chosen by its reference ``NAME/MODEL_ID``."""
+
+    remote: RemoteEndpoint
+    model_id: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.remote.name}/{self.model_id}"
+
+    @property
+    def reference(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class RemoteModels:
+    """What one server offers, or why it could not say (a sentence)."""
+
+    remote: RemoteEndpoint
+    models: tuple[RemoteModel, ...] = ()
+    error: str | None = None
+
+    def names(self) -> list[str]:
+        return [f"{self.remote.name}/{model.id}" for model in self.models]
+
+
+class Remotes:
+    """Add, list and remove remote servers; thread-safe through the settings' own lock."""
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        update_settings: Callable[[Callable[[Settings], Settings]], Settings],
+        *,
+        key_store: Callable[[str], TokenStore] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._update = update_settings
+        self._key_store = key_store or _keyring_store
+        self._keys: dict[str, TokenStore] = {}
+        self._keys_lock = threading.Lock()
+
+    def list(self) -> tuple[RemoteEndpoint, ...]:
+        return self._settings().remotes
+
+    def get(self, name: str) -> RemoteEndpoint | None:
+        wanted = name.casefold()
+        return next((r for r in self.list() if r.name.casefold() == wanted), None)
+
+    def add(self, name: str, base_url: str, api_key: str | None = None) -> RemoteEndpoint:
+        """Save a server (replacing one of the same name) and its key (None: no key)."""
+        name = name.strip()
+        if not _NAME.match(name):
+            raise DesktopLLMError(translate(
+                "Remote",
+                "{name} cannot name a remote server: use letters, digits, dots, dashes and "
+                "underscores (no slash, it separates the server from the model).",
+            ).format(name=repr(name)))
+        remote = RemoteEndpoint(name, normalized_url(base_url))
+
+        def change(settings: Settings) -> Settings:
+            kept = tuple(r for r in settings.remotes if r.name.casefold() != name.casefold())
+            return replace(settings, remotes=(*kept, remote))
+
+        self._update(change)
+        store = self._store(name)
+        if api_key and api_key.strip():
+            store.set(api_key)
+        else:
+            store.delete()
+        return remote
+
+    def remove(self, name: str) -> RemoteEndpoint:
+        remote = self.get(name)
+        if remote is None:
+            raise RemoteModelNotFoundError(self._unknown(name))
+        self._update(lambda settings: replace(
+            settings, remotes=tuple(r for r in settings.remotes if r != remote)
+        ))
+        self._store(remote.name).delete()
+        return remote
+
+    def api_key(self, name: str) -> str | None:
+        return self._store(name).get()
+
+    def key_kept_in_keyring(self, name: str) -> bool:
+        """False when no keyring works here: the key lasts until the app quits."""
+        return self._store(name).persistent
+
+    def models(self, *, timeout: float = MODELS_TIMEOUT) -> list[RemoteModels]:
+        """Every server's models, asked all at once; one that fails says why, in its entry."""
+        remotes = self.list()
+        answers: list[RemoteModels | None] = [None] * len(remotes)
+
+        def ask(index: int, remote: RemoteEndpoint) -> None:
+            answers[index] = self.models_of(remote, timeout=timeout)
+
+        threads = [
+            threading.Thread(target=ask, args=(i, r), name="remote-models", daemon=True)
+            for i, r in enumerate(remotes)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout + 5)
+        return [
+            answer if answer is not None else RemoteModels(remote, error=translate(
+                "Remote", "The server at {url} did not answer in time."
+            ).format(url=remote.base_url))
+            for remote, answer in zip(remotes, answers, strict=True)
+        ]
+
+    def models_of(self, remote: RemoteEndpoint, *, timeout: float = MODELS_TIMEOUT) -> RemoteModels:
+        try:
+            found = list_remote_models(remote.base_url, self.api_key(remote.name), timeout=timeout)
+        except RemoteError as error:
+            return RemoteModels(remote, error=str(error))
+        return RemoteModels(remote, tuple(found))
+
+    def resolve(self, reference: str) -> RemoteChoice | None:
+        """The remote model ``reference`` names, or None when it names no saved server (a
+        local model, then). The model's existence is checked by ``engine_for``."""
+        name, slash, model_id = reference.partition("/")
+        if not slash or not model_id:
+            return None
+        remote = self.get(name)
+        return RemoteChoice(remote, model_id) if remote is not None else None
+
+    def engine_for(self, choice: RemoteChoice, *, timeout: float = MODELS_TIMEOUT) -> RemoteEngine:
+        """An engine for the chosen model, once the server says it has it (blocks on the
+        network: call off the GUI thread)."""
+        api_key = self.api_key(choice.remote.name)
+        models = list_remote_models(choice.remote.base_url, api_key, timeout=timeout)
+        found = next((m for m in models if m.id == choice.model_id), None)
+        if found is None:
+            offered = ", ".join(m.id for m in models) or translate("Remote", "none")
+            raise RemoteModelNotFoundError(translate(
+                "Remote", "The server {name} ({url}) has no model {model}. It offers: {models}."
+            ).format(
+                name=choice.remote.name, url=choice.remote.base_url,
+                model=repr(choice.model_id), models=offered,
+            ))
+        return RemoteEngine(choice.remote.base_url, api_key, found.id, n_ctx=found.n_ctx)
+
+    def _unknown(self, name: str) -> str:
+        names = ", ".join(r.name for r in self.list()) or translate("Remote", "none")
+        return translate(
+            "Remote", "No remote server is called {name}. Saved servers: {names}."
+        ).format(name=repr(name), names=names)
+
+    def _store(self, name: str) -> TokenStore:
+        key = name.casefold()
+        with self._keys_lock:
+            store = self._keys.get(key)
+            if store is None:
+                store = self._keys[key] = self._key_store(name)
+            return store
+
+
+def _keyring_store(name: str) -> TokenStore:
+    return TokenStore(username=remote_key_username(name), label=f"API key of {name}")

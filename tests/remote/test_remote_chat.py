@@ -1,0 +1,204 @@
+"""Remote servers in the settings and the keyring, and chatting with their models through the
+chat service: the history, the metrics, Stop and a dying server, as for local models."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from desktop_llm.chat.remotes import RemoteChoice
+from desktop_llm.chat.service import ChatService
+from desktop_llm.engine.types import GenerationParams
+from desktop_llm.errors import DesktopLLMError, RemoteModelNotFoundError
+from desktop_llm.paths import AppPaths
+from desktop_llm.settings import RemoteEndpoint, Settings, load_settings
+from tests.remote.conftest import API_KEY, MODEL_ALIAS, LlamaServer
+from tests.thread_check import assert_threads_end, python_threads
+
+TIMEOUT = 120.0
+SHORT = GenerationParams(temperature=0.0, seed=1, max_tokens=12)
+LONG = GenerationParams(temperature=0.7, seed=7, max_tokens=1500)
+
+
+@pytest.fixture
+def service(paths: AppPaths) -> Iterator[ChatService]:
+    before = python_threads()
+    with ChatService.open(paths) as opened:
+        yield opened
+    assert_threads_end(before)
+
+
+def test_remotes_are_saved_in_the_settings_and_keys_in_the_keyring(
+    service: ChatService, paths: AppPaths, isolated_keyring: PlaintextKeyring
+) -> None:
+    added = service.remotes.add("gpu", "http://gpu-box:8000/v1/", "sk-secret")
+    assert added == RemoteEndpoint("gpu", "http://gpu-box:8000/v1")
+    assert service.remotes.list() == (added,)
+    assert service.remotes.api_key("gpu") == "sk-secret"
+    assert isolated_keyring.get_password("desktop-llm", "remote:gpu") == "sk-secret"
+    saved = paths.settings_file.read_text(encoding="utf-8")
+    assert "sk-secret" not in saved
+    assert load_settings(paths.settings_file).remotes == (added,)
+    # Added again: replaced, and without a key the old one goes.
+    service.remotes.add("gpu", "http://other:9000/v1")
+    assert service.remotes.list() == (RemoteEndpoint("gpu", "http://other:9000/v1"),)
+    assert service.remotes.api_key("gpu") is None
+    service.remotes.remove("GPU")
+    assert service.remotes.list() == ()
+    with pytest.raises(RemoteModelNotFoundError, match="No remote server is called 'gpu'"):
+        service.remotes.remove("gpu")
+
+
+def test_a_remote_needs_a_name_and_an_address(service: ChatService) -> None:
+    with pytest.raises(DesktopLLMError, match="cannot name a remote server"):
+        service.remotes.add("a/b", "http://x:1/v1")
+    with pytest.raises(DesktopLLMError, match="is not a server address"):
+        service.remotes.add("gpu", "gpu-box:8000")
+    assert service.remotes.list() == ()
+
+
+def test_damaged_remote_entries_are_left_out() -> None:
+    settings = Settings.from_dict({"remotes": [
+        {"name": "gpu", "base_url": "http://gpu:8000/v1"},
+        {"name": "", "base_url": "http://x/v1"},
+        {"name": "a/b", "base_url": "http://x/v1"},
+        "junk",
+        {"name": "nourl"},
+    ]})
+    assert settings.remotes == (RemoteEndpoint("gpu", "http://gpu:8000/v1"),)
+    assert Settings.from_dict({"remotes": "junk"}).remotes == ()
+    assert json.loads(json.dumps(settings.to_dict()))["remotes"] == [
+        {"name": "gpu", "base_url": "http://gpu:8000/v1"}
+    ]
+
+
+def test_model_references_name_a_server_or_a_local_model(service: ChatService) -> None:
+    service.remotes.add("gpu", "http://gpu:8000/v1")
+    choice = service.remotes.resolve("gpu/meta-llama/Llama-3-70B")
+    assert isinstance(choice, RemoteChoice)
+    assert choice.model_id == "meta-llama/Llama-3-70B"
+    assert choice.name == "gpu/meta-llama/Llama-3-70B"
+    assert service.remotes.resolve("other/model") is None
+    assert service.remotes.resolve("SmolLM2") is None
+    assert service.remotes.resolve("gpu/") is None
+
+
+def test_every_server_lists_its_models_or_says_why_not(
+    service: ChatService, llama_server: LlamaServer, unused_url: str
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.remotes.add("down", unused_url)
+    found = {entry.remote.name: entry for entry in service.remotes.models(timeout=5)}
+    assert found["local"].names() == [f"local/{MODEL_ALIAS}"]
+    assert found["local"].error is None
+    assert found["down"].models == ()
+    assert found["down"].error is not None and "could not be reached" in found["down"].error
+
+
+def test_chat_with_a_remote_model_is_saved_with_its_metrics(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    loaded = service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    assert loaded.remote_url == llama_server.url
+    assert service.current_model is not None
+    assert service.current_model.name == f"local/{MODEL_ALIAS}"
+    assert service.loaded_model == loaded
+    pieces: list[str] = []
+    reply = service.send(None, "Say hello.", params=SHORT, on_text=pieces.append)
+    record = reply.done.result(timeout=TIMEOUT)
+    assert record.finish_reason in ("stop", "length"), record.error
+    assert record.content.strip() and record.content.strip() in "".join(pieces)
+    assert record.model == f"local/{MODEL_ALIAS}"
+    assert record.completion_tokens and 0 < record.completion_tokens <= 12
+    assert record.time_to_first_token is not None and record.time_to_first_token > 0
+    assert record.tokens_per_second is not None and record.tokens_per_second > 0
+    conversation = service.conversation(reply.conversation.id)
+    assert conversation.model == f"local/{MODEL_ALIAS}"
+    assert [m.role for m in service.messages(conversation.id)] == ["user", "assistant"]
+    # The question's own tokens are counted by the server, in the background.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        question = service.messages(conversation.id)[0]
+        if question.token_count is not None:
+            break
+        time.sleep(0.1)
+    assert question.token_count and question.token_count > 0
+
+
+def test_an_unknown_remote_model_is_refused_with_a_sentence(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    offered = f"has no model 'nope'. It offers: {MODEL_ALIAS}"
+    with pytest.raises(RemoteModelNotFoundError, match=offered):
+        service.load_model("local/nope").result(timeout=TIMEOUT)
+    assert service.current_model is None
+
+
+def test_a_wrong_key_is_refused_when_the_model_is_chosen(
+    service: ChatService, keyed_server: LlamaServer
+) -> None:
+    service.remotes.add("keyed", keyed_server.url, "sk-wrong")
+    with pytest.raises(DesktopLLMError, match="refused the API key"):
+        service.load_model(f"keyed/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    service.remotes.add("keyed", keyed_server.url, API_KEY)
+    service.load_model(f"keyed/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    record = service.send(None, "Hi", params=SHORT).done.result(timeout=TIMEOUT)
+    assert record.finish_reason in ("stop", "length"), record.error
+
+
+def test_stop_keeps_the_partial_reply_as_cancelled(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    first = threading.Event()
+    reply = service.send(
+        None, "Write a long story about a cat.", params=LONG, on_text=lambda _t: first.set()
+    )
+    assert first.wait(60)
+    time.sleep(0.3)
+    stopped = time.monotonic()
+    service.stop()
+    record = reply.done.result(timeout=10)
+    assert time.monotonic() - stopped < 2.0
+    assert record.finish_reason == "cancelled"
+    assert record.content.strip()
+    assert record.error is None
+
+
+def test_a_server_killed_mid_reply_keeps_the_text_and_says_so(
+    service: ChatService, own_server: LlamaServer
+) -> None:
+    service.remotes.add("local", own_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    first = threading.Event()
+    reply = service.send(
+        None, "Write a long story about a cat.", params=LONG, on_text=lambda _t: first.set()
+    )
+    assert first.wait(60)
+    time.sleep(0.3)
+    own_server.kill()
+    record = reply.done.result(timeout=30)
+    assert record.finish_reason == "error"
+    assert record.content.strip()
+    assert record.error is not None and "was cut while it wrote this reply" in record.error
+
+
+def test_back_to_the_local_model_after_a_remote_one(
+    service: ChatService, llama_server: LlamaServer, model_path: Path
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    service.load_model(model_path).result(timeout=TIMEOUT)
+    assert service.loaded_model is not None and service.loaded_model.remote_url is None
+    record = service.send(None, "Hi", params=SHORT).done.result(timeout=TIMEOUT)
+    assert record.finish_reason in ("stop", "length"), record.error
+    assert record.model == service.current_model.name
