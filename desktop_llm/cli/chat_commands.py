@@ -35,7 +35,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         ),
     )
     chat.add_argument("prompt", metavar="PROMPT", nargs="?")
-    chat.add_argument("--model", help="installed model name or a .gguf path")
+    chat.add_argument(
+        "--model", help="installed model name, a .gguf path, or NAME/MODEL_ID on a remote server"
+    )
     chat.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     chat.add_argument("--system", metavar="TEXT", help="system prompt")
     chat.add_argument(

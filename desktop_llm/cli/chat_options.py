@@ -14,6 +14,7 @@ from desktop_llm.errors import DesktopLLMError
 if TYPE_CHECKING:
     from desktop_llm.chat import GenerationParams, MessageRecord
     from desktop_llm.chat.library import ModelChoice
+    from desktop_llm.chat.remotes import RemoteChoice
     from desktop_llm.chat.service import ChatService, Reply
 
 # The sampling flags, by the GenerationParams field each one sets.
@@ -33,12 +34,14 @@ def sampling_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {key: getattr(args, key) for key in SAMPLING_FLAGS if getattr(args, key) is not None}
 
 
-def load_model(service: ChatService, name: str | None) -> ModelChoice:
-    """Load ``name`` (an installed model or a .gguf path), or the default model; waits."""
-    choice = service.library.resolve(name) if name else service.default_model()
+def load_model(service: ChatService, name: str | None) -> ModelChoice | RemoteChoice:
+    """Load ``name`` (an installed model, a .gguf path or a remote server's NAME/MODEL_ID),
+    or the default model; waits."""
+    remote = service.remotes.resolve(name) if name else None
+    choice = remote or (service.library.resolve(name) if name else service.default_model())
     if choice is None:
         raise DesktopLLMError("No model is installed. Pass --model PATH to a .gguf file.")
-    service.load_model(str(choice.path)).result()
+    service.load_model(choice.reference).result()
     return choice
 
 

@@ -159,7 +159,7 @@ class ChatSession:
         except DesktopLLMError:
             if previous is not None and self._service.current_model is None:
                 # The new one failed to load: the session goes on with the one it had.
-                self._service.load_model(str(previous.path)).result()
+                self._service.load_model(previous.reference).result()
             raise
         self._model_name = name
         _note(f"Using {choice.name}.")

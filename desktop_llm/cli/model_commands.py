@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from desktop_llm.cli import conversion_commands
 from desktop_llm.cli.output import EXIT_INTERRUPTED, fail, open_service, print_json
 from desktop_llm.cli.progress import ProgressLine
+from desktop_llm.cli.remote_commands import remote_models_to_dicts
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.model_files import human_size
 from desktop_llm.paths import AppPaths
@@ -27,7 +28,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     actions = models.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
 
-    listing = actions.add_parser("list", help="installed models")
+    listing = actions.add_parser("list", help="installed models, and those of remote servers")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
 
@@ -68,6 +69,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def model_to_dict(record: ModelRecord) -> dict[str, Any]:
     return {
         "name": record.name,
+        "engine": "local",
         "path": str(record.path),
         "size_bytes": record.size_bytes,
         "source": record.source,
@@ -110,15 +112,24 @@ def fit_to_dict(fit: FitEstimate | None) -> dict[str, Any] | None:
 def _list(args: argparse.Namespace, paths: AppPaths) -> int:
     with open_service(paths) as service:
         models = service.installed_models()
+        remotes = service.remotes.models()  # each server asked at once, with a short timeout
+    for entry in remotes:
+        if entry.error is not None:
+            print(f"desktop-llm: {entry.remote.name}: {entry.error}", file=sys.stderr)
     if args.json:
-        print_json([model_to_dict(m) for m in models])
+        print_json([model_to_dict(m) for m in models] + [
+            found for entry in remotes for found in remote_models_to_dicts(entry)
+        ])
         return 0
-    if not models:
+    if not models and not remotes:
         print("No models installed. Try: desktop-llm models search QUERY")
     for model in models:
         facts = [model.metadata.get(k) for k in ("architecture", "parameters", "quantization")]
         summary = ", ".join(str(fact) for fact in facts if fact)
         print(f"{model.name}  ({human_size(model.size_bytes)}; {summary}; {model.source})")
+    for entry in remotes:
+        for name in entry.names():
+            print(f"{name}  (remote: {entry.remote.base_url})")
     return 0
 
 
