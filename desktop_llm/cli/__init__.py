@@ -12,7 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from desktop_llm import __version__
-from desktop_llm.cli import chat_commands, export_commands, import_commands, model_commands
+from desktop_llm.cli import (
+    chat_commands,
+    export_commands,
+    import_commands,
+    model_commands,
+    serve_commands,
+)
 from desktop_llm.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.logging_setup import configure_logging
@@ -40,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(commands)
     export_commands.add_commands(commands)
     import_commands.add_commands(commands)
+    serve_commands.add_commands(commands)
     return parser
 
 

@@ -11,19 +11,7 @@ other programs needs, and it runs on a thread of the window as well as in the fo
 The replies come from the app's own engine (the same engine process and model as the
 window, its requests queued in order with the window's chat); nothing an API client asks is
 saved to the history. The API speaks English, like the API it imitates.
+
+Import from the modules (``serve.server``, ``serve.options``, ...): this package's import is
+kept empty so the command line's other commands never load Starlette and uvicorn.
 """
-
-from desktop_llm.serve.backend import ChatServiceBackend, ServeBackend, ServedModel
-from desktop_llm.serve.options import ServeOptions
-from desktop_llm.serve.server import ApiServer
-from desktop_llm.serve.stats import ServeStats, StatsSnapshot
-
-__all__ = [
-    "ApiServer",
-    "ChatServiceBackend",
-    "ServeBackend",
-    "ServeOptions",
-    "ServeStats",
-    "ServedModel",
-    "StatsSnapshot",
-]

@@ -12,7 +12,9 @@ import pytest
 
 from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import ChatTurn, GenerationParams, GenerationResult
-from desktop_llm.serve import ApiServer, ServedModel, ServeOptions
+from desktop_llm.serve.backend import ServedModel
+from desktop_llm.serve.options import ServeOptions
+from desktop_llm.serve.server import ApiServer
 
 
 @dataclass

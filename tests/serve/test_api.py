@@ -7,20 +7,32 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
 
 from desktop_llm.errors import DesktopLLMError
-from desktop_llm.serve import ApiServer, ServeOptions
+from desktop_llm.serve.options import ServeOptions
+from desktop_llm.serve.server import ApiServer
 from tests.serve.conftest import FakeBackend, wait_for
 
 HELLO = [{"role": "user", "content": "hi"}]
+_clients: list[openai.OpenAI] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _clients:
+        _clients.pop().close()
 
 
 def client(server: ApiServer, key: str = "unused") -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.base_url, api_key=key, max_retries=0, timeout=10)
+    made = openai.OpenAI(base_url=server.base_url, api_key=key, max_retries=0, timeout=10)
+    _clients.append(made)
+    return made
 
 
 def post(

@@ -11,7 +11,7 @@ from desktop_llm.chat.service import ChatService
 from desktop_llm.engine.types import ChatTurn, GenerationParams
 from desktop_llm.errors import NoModelLoadedError
 from desktop_llm.paths import AppPaths
-from desktop_llm.serve import ChatServiceBackend
+from desktop_llm.serve.backend import ChatServiceBackend
 
 TIMEOUT = 120.0
 QUESTION = [ChatTurn("user", "Count from one to fifty in words.")]

@@ -1,0 +1,60 @@
+"""``serve``: the loaded model to other programs through the OpenAI API, until Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from desktop_llm.cli.chat_options import load_model
+from desktop_llm.cli.output import EXIT_USAGE, fail, open_service
+from desktop_llm.paths import AppPaths
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    from desktop_llm.serve.options import DEFAULT_HOST, DEFAULT_PORT
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a model to other programs through the OpenAI API (until Ctrl+C)",
+        description=(
+            "Load a model and answer OpenAI API requests with it (GET /v1/models, POST "
+            "/v1/chat/completions) at http://HOST:PORT/v1, until Ctrl+C. Requests are not "
+            "saved to the history. Only this machine may connect, unless an API key is set."
+        ),
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to listen on (default {DEFAULT_HOST}; another than "
+                       "loopback needs --api-key-stdin)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--model", help="installed model name or a .gguf path (default: the "
+                       "default model)")
+    serve.add_argument("--api-key-stdin", action="store_true",
+                       help="read the API key clients must send (Bearer) from stdin's first line")
+    serve.add_argument("--cors", nargs="+", metavar="ORIGIN", default=[],
+                       help="web origins allowed to call the API from a browser (CORS)")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
+    from desktop_llm.serve.backend import ChatServiceBackend
+    from desktop_llm.serve.options import ServeOptions
+    from desktop_llm.serve.server import ApiServer
+
+    api_key = None
+    if args.api_key_stdin:
+        api_key = sys.stdin.readline().strip() if sys.stdin is not None else ""
+        if not api_key:
+            return fail("--api-key-stdin: no key on the first line of stdin", EXIT_USAGE)
+    options = ServeOptions(
+        host=args.host, port=args.port, api_key=api_key, cors_origins=tuple(args.cors)
+    )
+    options.check()  # refused before a model is loaded for nothing
+    with open_service(paths) as service:
+        choice = load_model(service, args.model)
+        server = ApiServer(ChatServiceBackend(service, created=int(time.time())), options)
+        # On stdout, one line: a script starting the server reads the address from it.
+        print(f"Serving {choice.name} at {server.base_url} (Ctrl+C stops)", flush=True)
+        server.serve_forever()  # Ctrl+C stops it cleanly, then ends the command (exit 130)
+    return 0
