@@ -17,6 +17,7 @@ from desktop_llm.cli import (
     export_commands,
     import_commands,
     model_commands,
+    remote_commands,
     serve_commands,
 )
 from desktop_llm.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, fail
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_commands(commands)
     export_commands.add_commands(commands)
     import_commands.add_commands(commands)
+    remote_commands.add_commands(commands)
     serve_commands.add_commands(commands)
     return parser
 
