@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -37,6 +38,7 @@ from desktop_llm.chat import (
     MessageRecord,
     ModelRecord,
 )
+from desktop_llm.chat.remotes import RemoteModels
 from desktop_llm.chat.service import Reply
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
@@ -44,6 +46,7 @@ from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
 from desktop_llm.ui.markdown_render import warm_up_highlighting
 from desktop_llm.ui.message_input import MessageInput
 from desktop_llm.ui.models_bridge import ModelsBridge
+from desktop_llm.ui.remotes_bridge import RemotesBridge
 from desktop_llm.ui.settings_actions import SettingsActions
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
@@ -135,6 +138,10 @@ class MainWindow(QMainWindow):
         self.garbage_collector = GuiThreadCollector(self)
         self.settings_actions = SettingsActions(bridge, self.message_input, self)
         self.transfers = TransferActions(bridge, self.status, self)
+        # The model selector lists the installed models, then each remote server's.
+        self.remotes_bridge = RemotesBridge(bridge.service, self)
+        self._local_models: list[ModelRecord] = []
+        self._remote_models: list[RemoteModels] = []
         self._lay_out()
         self._build_menus()
         self._connect()
@@ -142,6 +149,7 @@ class MainWindow(QMainWindow):
         self.message_input.setFocus()
         bridge.refresh_conversations()
         bridge.refresh_models()
+        self.remotes_bridge.refresh()
         bridge.describe_backend()
         bridge.run_in_background(warm_up_highlighting, lambda _warmed: None)
         self.status.show_safe_mode(bridge.service.safe_mode())
@@ -229,6 +237,8 @@ class MainWindow(QMainWindow):
                None, "promptTemplatesAction")
         action("settings", self.tr("Model loading…"), self.edit_load_settings,
                None, "loadSettingsAction")
+        action("settings", self.tr("Remote servers…"), self.edit_remotes,
+               None, "remoteServersAction")
         action("settings", self.tr("Preferences…"), self.settings_actions.edit_preferences,
                QKeySequence.StandardKey.Preferences, "preferencesAction")
         about = action("help", self.tr("About desktop-llm"), self.show_about, None, "aboutAction")
@@ -264,6 +274,7 @@ class MainWindow(QMainWindow):
         bridge.conversationsChanged.connect(self._on_conversations_changed)
         bridge.conversationLoaded.connect(self._on_conversation_loaded)
         bridge.modelsChanged.connect(self._on_models_changed)
+        self.remotes_bridge.modelsChanged.connect(self._on_remote_models_changed)
         bridge.modelLoading.connect(self._on_model_loading)
         bridge.modelLoaded.connect(self._on_model_loaded)
         bridge.modelFailed.connect(self._on_model_failed)
@@ -418,11 +429,36 @@ class MainWindow(QMainWindow):
 
     @Slot(list)
     def _on_models_changed(self, models: list[ModelRecord]) -> None:
+        self._local_models = models
+        self._fill_model_selector()
+
+    @Slot(list)
+    def _on_remote_models_changed(self, servers: list[RemoteModels]) -> None:
+        self._remote_models = servers
+        self._fill_model_selector()
+
+    def _fill_model_selector(self) -> None:
         current = self.bridge.service.current_model
         self.model_selector.blockSignals(True)
         self.model_selector.clear()
-        for model in models:
+        for model in self._local_models:
             self.model_selector.addItem(model.name, str(model.path))
+        for server in self._remote_models:
+            for name in server.names():
+                self.model_selector.addItem(name, name)
+                self.model_selector.setItemData(
+                    self.model_selector.count() - 1, server.remote.base_url,
+                    Qt.ItemDataRole.ToolTipRole,
+                )
+            if server.error is not None:
+                # Shown, not chosen: why this server's models are missing.
+                self.model_selector.addItem(
+                    self.tr("{0}: not available").format(server.remote.name), None
+                )
+                index = self.model_selector.count() - 1
+                self.model_selector.setItemData(index, server.error, Qt.ItemDataRole.ToolTipRole)
+                item = self.model_selector.model().item(index)  # type: ignore[attr-defined]
+                item.setEnabled(False)
         if current is not None:
             index = self.model_selector.findText(current.name)
             self.model_selector.setCurrentIndex(index)
@@ -435,6 +471,14 @@ class MainWindow(QMainWindow):
         current = service.current_model
         if name and (current is None or current.name != name or service.loaded_model is None):
             self.bridge.load_model(name)
+
+    @Slot()
+    def edit_remotes(self) -> QDialog:
+        from desktop_llm.ui.remotes_dialog import RemotesDialog
+
+        dialog = RemotesDialog(self.remotes_bridge, self)
+        dialog.open()
+        return dialog
 
     def load_default_model(self) -> None:
         self.bridge.run_in_background(self.bridge.service.default_model, self._on_default_model)
@@ -518,7 +562,7 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.model_selector.setCurrentIndex(index)
         self.model_state.setText(self.tr("Ready"))
-        self.model_state.setToolTip(str(loaded.path))
+        self.model_state.setToolTip(loaded.remote_url or str(loaded.path))
         self.status.show_model(loaded)
         self.status.clear_engine_problem()
         self.error_banner.hide()
@@ -746,6 +790,7 @@ class MainWindow(QMainWindow):
     def _shut_down_services(self) -> None:
         try:
             self.models_bridge.shutdown()
+            self.remotes_bridge.shutdown()
             self.bridge.shutdown()
         finally:
             with contextlib.suppress(RuntimeError):  # the window itself is already gone

@@ -93,6 +93,13 @@ class ChatStatusBar(QStatusBar):
             self.context_meter.setRange(0, 1)
             self.context_meter.setValue(0)
             return
+        if loaded.remote_url is not None:
+            # A model on a server: its layers and devices are the server's business.
+            self.gpu_label.setText(self.tr("Remote: {0}").format(loaded.remote_url))
+            self.gpu_label.setStyleSheet("")
+            self.context_label.setText(self.tr("Context: –"))
+            self.show_context_used(0)
+            return
         total = loaded.n_layers if loaded.n_layers is not None else "?"
         text = self.tr("GPU layers: {0}/{1}").format(loaded.gpu_layers or 0, total)
         wanted_gpu = loaded.settings.n_gpu_layers != 0
@@ -106,13 +113,19 @@ class ChatStatusBar(QStatusBar):
         self.gpu_label.setText(text)
         self.show_context_used(0)
 
-    def show_context_used(self, used: int, n_ctx: int | None = None) -> None:
-        """Tokens the conversation fills of the model's context (``n_ctx``: the engine's word)."""
+    def show_context_used(
+        self, used: int, n_ctx: int | None = None, *, estimated: bool = False
+    ) -> None:
+        """Tokens the conversation fills of the model's context (``n_ctx``: the engine's word;
+        ``estimated``: a remote server that does not count for us, shown with "≈")."""
         total = n_ctx or self._n_ctx
+        shown = ("≈" if estimated else "") + number(used)
         if not total:
+            if used:  # a server that does not say its context size: the count alone
+                self.context_label.setText(self.tr("Context: {0} tokens").format(shown))
             return
         self.context_label.setText(
-            self.tr("Context: {0} / {1}").format(number(used), number(total))
+            self.tr("Context: {0} / {1}").format(shown, number(total))
         )
         self.context_meter.setRange(0, total)
         self.context_meter.setValue(min(used, total))
@@ -128,7 +141,7 @@ class ChatStatusBar(QStatusBar):
     def show_progress(self, progress: GenerationProgress) -> None:
         """A reply streaming: the meter moves with every batch of text."""
         self.show_context_used(progress.prompt_tokens + progress.completion_tokens,
-                               progress.n_ctx)
+                               progress.n_ctx, estimated=progress.estimated)
 
     def show_conversation(self, messages: list[MessageRecord]) -> None:
         """Context used by the branch shown, as its last reply left it."""

@@ -1,0 +1,145 @@
+"""Settings > Remote servers: add and remove OpenAI-compatible servers, with an API key."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_llm.chat.remotes import RemoteModels
+from desktop_llm.settings import RemoteEndpoint
+from desktop_llm.ui.remotes_bridge import RemotesBridge
+
+
+class RemotesDialog(QDialog):
+    def __init__(self, bridge: RemotesBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("remotesDialog")
+        self.setWindowTitle(self.tr("Remote servers"))
+        self._bridge = bridge
+        intro = QLabel(self.tr(
+            "Chat with models on OpenAI-compatible servers (vLLM, llama-server, Ollama, …). "
+            "Their models appear in the model list as NAME/MODEL."
+        ))
+        intro.setWordWrap(True)
+        self.servers = QTreeWidget()
+        self.servers.setObjectName("remoteServers")
+        self.servers.setHeaderLabels([self.tr("Name"), self.tr("Address"), self.tr("API key")])
+        self.servers.setRootIsDecorated(False)
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setObjectName("removeRemoteButton")
+        self.remove_button.setEnabled(False)
+        self.name_field = QLineEdit()
+        self.name_field.setObjectName("remoteName")
+        self.name_field.setPlaceholderText(self.tr("gpu"))
+        self.url_field = QLineEdit()
+        self.url_field.setObjectName("remoteUrl")
+        self.url_field.setPlaceholderText("http://gpu-box:8000/v1")
+        self.key_field = QLineEdit()
+        self.key_field.setObjectName("remoteKey")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_field.setPlaceholderText(self.tr("optional; kept in the system keyring"))
+        self.add_button = QPushButton(self.tr("Add"))
+        self.add_button.setObjectName("addRemoteButton")
+        self.add_button.setEnabled(False)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("remoteResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Name:"), self.name_field)
+        form.addRow(self.tr("Address:"), self.url_field)
+        form.addRow(self.tr("API key:"), self.key_field)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.remove_button)
+        add_row = QHBoxLayout()
+        add_row.addStretch(1)
+        add_row.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.servers)
+        layout.addLayout(row)
+        layout.addLayout(form)
+        layout.addLayout(add_row)
+        layout.addWidget(self.result_label)
+        layout.addWidget(buttons)
+        self.resize(560, 420)
+
+        self.servers.itemSelectionChanged.connect(self._on_selection)
+        self.name_field.textChanged.connect(self._on_fields_changed)
+        self.url_field.textChanged.connect(self._on_fields_changed)
+        self.add_button.clicked.connect(self._on_add)
+        self.remove_button.clicked.connect(self._on_remove)
+        bridge.serversChanged.connect(self._show_servers)
+        bridge.serverAdded.connect(self._on_added)
+        bridge.failed.connect(self._on_failed)
+        bridge.load_servers()
+
+    @Slot(list)
+    def _show_servers(self, servers: list[tuple[RemoteEndpoint, bool]]) -> None:
+        self.servers.clear()
+        for remote, has_key in servers:
+            key = self.tr("saved") if has_key else self.tr("none")
+            QTreeWidgetItem(self.servers, [remote.name, remote.base_url, key])
+        self.servers.resizeColumnToContents(0)
+        self._on_selection()
+
+    @Slot()
+    def _on_selection(self) -> None:
+        self.remove_button.setEnabled(bool(self.servers.selectedItems()))
+
+    @Slot()
+    def _on_fields_changed(self) -> None:
+        self.add_button.setEnabled(
+            bool(self.name_field.text().strip()) and bool(self.url_field.text().strip())
+        )
+
+    @Slot()
+    def _on_add(self) -> None:
+        self.add_button.setEnabled(False)
+        self.result_label.setText(self.tr("Asking the server for its models…"))
+        self._bridge.add(
+            self.name_field.text().strip(), self.url_field.text().strip(),
+            self.key_field.text().strip() or None,
+        )
+
+    @Slot(object)
+    def _on_added(self, models: RemoteModels) -> None:
+        self.key_field.clear()
+        self.name_field.clear()
+        self.url_field.clear()
+        if models.error is not None:
+            self.result_label.setText(
+                self.tr("Saved {0}, but: {1}").format(models.remote.name, models.error)
+            )
+            return
+        ids = ", ".join(model.id for model in models.models) or self.tr("none")
+        self.result_label.setText(
+            self.tr("Saved {0}. Its models: {1}").format(models.remote.name, ids)
+        )
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._on_fields_changed()
+        self.result_label.setText(message)
+
+    @Slot()
+    def _on_remove(self) -> None:
+        selected = self.servers.selectedItems()
+        if selected:
+            self._bridge.remove(selected[0].text(0))

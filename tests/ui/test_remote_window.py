@@ -1,0 +1,106 @@
+"""Remote servers in the window: added in Settings > Remote servers, their models in the model
+selector (asked off the GUI thread: a silent server never freezes the window), chatted with."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTreeWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from desktop_llm.paths import AppPaths
+from desktop_llm.ui.main_window import MainWindow
+from tests.remote.conftest import (  # noqa: F401 (fixtures)
+    MODEL_ALIAS,
+    LlamaServer,
+    llama_server,
+    silent_server,
+)
+from tests.ui.conftest import REPLY_MS, saved_messages
+
+pytestmark = pytest.mark.gui
+
+
+def add_server(qtbot: QtBot, window: MainWindow, name: str, url: str) -> QLabel:
+    dialog = window.edit_remotes()
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "remoteName"), name)
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "remoteUrl"), url)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "addRemoteButton"), Qt.MouseButton.LeftButton)
+    return dialog.findChild(QLabel, "remoteResult")
+
+
+def selector_items(window: MainWindow) -> list[str]:
+    selector = window.findChild(QComboBox, "modelSelector")
+    return [selector.itemText(i) for i in range(selector.count())]
+
+
+def test_a_remote_model_is_chosen_and_chatted_with(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths,
+    llama_server: LlamaServer,  # noqa: F811
+) -> None:
+    window = open_window()
+    result = add_server(qtbot, window, "local", llama_server.url)
+    qtbot.waitUntil(lambda: f"Its models: {MODEL_ALIAS}" in result.text(), timeout=20_000)
+    remote_name = f"local/{MODEL_ALIAS}"
+    qtbot.waitUntil(lambda: remote_name in selector_items(window), timeout=20_000)
+    # The installed model stays listed first.
+    assert selector_items(window)[0] == "SmolLM2 135M Instruct (Q4_1)"
+
+    selector = window.findChild(QComboBox, "modelSelector")
+    selector.setCurrentIndex(selector.findText(remote_name))
+    selector.activated.emit(selector.currentIndex())
+    qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=20_000)
+    assert window.bridge.service.current_model.name == remote_name
+    assert window.status.gpu_label.text() == f"Remote: {llama_server.url}"
+
+    box = window.findChild(QPlainTextEdit, "messageInput")
+    qtbot.keyClicks(box, "Say hello.")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    conversation_id = window.conversation_id
+    assert conversation_id is not None
+    _question, reply = saved_messages(paths, conversation_id)
+    assert reply.model == remote_name
+    assert reply.finish_reason in ("stop", "length"), reply.error
+    assert reply.content.strip()
+    qtbot.waitUntil(lambda: "tok/s" in window.status.speed_label.text())
+
+    # Removed: its models leave the selector.
+    dialog = window.edit_remotes()
+    servers = dialog.findChild(QTreeWidget, "remoteServers")
+    qtbot.waitUntil(lambda: servers.topLevelItemCount() == 1)
+    servers.setCurrentItem(servers.topLevelItem(0))
+    qtbot.mouseClick(dialog.findChild(QPushButton, "removeRemoteButton"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: servers.topLevelItemCount() == 0)
+    qtbot.waitUntil(lambda: remote_name not in selector_items(window), timeout=20_000)
+
+
+def test_a_silent_server_never_freezes_the_window(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], silent_server: str,  # noqa: F811
+) -> None:
+    window = open_window()
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(50)
+    result = add_server(qtbot, window, "silent", silent_server)
+    qtbot.waitUntil(lambda: "sent nothing for" in result.text(), timeout=30_000)
+    # The server is listed as not available, with why in its tooltip.
+    qtbot.waitUntil(lambda: "silent: not available" in selector_items(window), timeout=30_000)
+    timer.stop()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
+    assert ticks and max(gaps) < 1.0, f"the window stalled for {max(gaps):.1f} s"
+    # The installed model is still the one in use.
+    assert window.bridge.service.current_model.name == "SmolLM2 135M Instruct (Q4_1)"
