@@ -42,7 +42,7 @@ class RemotesDialog(QDialog):
         self.remove_button.setEnabled(False)
         self.name_field = QLineEdit()
         self.name_field.setObjectName("remoteName")
-        self.name_field.setPlaceholderText(self.tr("gpu"))
+        self.name_field.setPlaceholderText("gpu")
         self.url_field = QLineEdit()
         self.url_field.setObjectName("remoteUrl")
         self.url_field.setPlaceholderText("http://gpu-box:8000/v1")

@@ -121,12 +121,20 @@
         <translation>上下文：–</translation>
     </message>
     <message>
+        <source>Remote: {0}</source>
+        <translation>远程：{0}</translation>
+    </message>
+    <message>
         <source>GPU layers: {0}/{1}</source>
         <translation>GPU 层数：{0}/{1}</translation>
     </message>
     <message>
         <source> (running on the CPU)</source>
         <translation>（在 CPU 上运行）</translation>
+    </message>
+    <message>
+        <source>Context: {0} tokens</source>
+        <translation>上下文：{0} 个词元</translation>
     </message>
     <message>
         <source>Context: {0} / {1}</source>
@@ -945,6 +953,10 @@
     <message>
         <source>llama.cpp stopped with an error: {error}</source>
         <translation>llama.cpp 因错误而停止：{error}</translation>
+    </message>
+    <message>
+        <source>This prompt needs {needed} tokens with room for the reply, more than the model&apos;s context of {n_ctx}. Shorten it, or raise the context length in the model settings.</source>
+        <translation>此提示加上回复所需空间共需 {needed} 个词元，超过了模型的上下文长度 {n_ctx}。请缩短提示，或在模型设置中调大上下文长度。</translation>
     </message>
     <message>
         <source>No model is loaded. Choose a model first.</source>
@@ -2305,6 +2317,10 @@
         <translation>模型加载…</translation>
     </message>
     <message>
+        <source>Remote servers…</source>
+        <translation>远程服务器…</translation>
+    </message>
+    <message>
         <source>Preferences…</source>
         <translation>偏好设置…</translation>
     </message>
@@ -2315,6 +2331,10 @@
     <message>
         <source>Open a conversation to export it.</source>
         <translation>请先打开一个对话再导出。</translation>
+    </message>
+    <message>
+        <source>{0}: not available</source>
+        <translation>{0}：不可用</translation>
     </message>
     <message>
         <source>No model is installed yet. Add a .gguf file to start.</source>
@@ -2880,6 +2900,176 @@ Sentiment:</source>
     <message>
         <source>the reference</source>
         <translation>基准</translation>
+    </message>
+</context>
+<context>
+    <name>Remote</name>
+    <message>
+        <source>{name} cannot name a remote server: use letters, digits, dots, dashes and underscores (no slash, it separates the server from the model).</source>
+        <translation>{name} 不能用作远程服务器的名称：请使用字母、数字、点、连字符和下划线（不能有斜杠，斜杠用于分隔服务器和模型）。</translation>
+    </message>
+    <message>
+        <source>The server at {url} did not answer in time.</source>
+        <translation>位于 {url} 的服务器没有及时应答。</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>The server {name} ({url}) has no model {model}. It offers: {models}.</source>
+        <translation>服务器 {name}（{url}）没有模型 {model}。它提供：{models}。</translation>
+    </message>
+    <message>
+        <source>No remote server is called {name}. Saved servers: {names}.</source>
+        <translation>没有名为 {name} 的远程服务器。已保存的服务器：{names}。</translation>
+    </message>
+    <message>
+        <source>The model {name} is not ready yet; wait until it is checked.</source>
+        <translation>模型 {name} 尚未就绪；请等待检查完成。</translation>
+    </message>
+    <message>
+        <source>{url} is not a server address: write it like http://gpu-box:8000/v1.</source>
+        <translation>{url} 不是服务器地址：请写成类似 http://gpu-box:8000/v1 的形式。</translation>
+    </message>
+    <message>
+        <source>The server at {url} has no list of models (HTTP 404): check the address; it usually ends in /v1.</source>
+        <translation>位于 {url} 的服务器没有模型列表（HTTP 404）：请检查地址；它通常以 /v1 结尾。</translation>
+    </message>
+    <message>
+        <source>The server at {url} did not answer like an OpenAI-compatible server.</source>
+        <translation>位于 {url} 的服务器的应答不像 OpenAI 兼容服务器。</translation>
+    </message>
+    <message>
+        <source>The server at {url} wants an API key (HTTP {status}); save one with the server&apos;s settings.</source>
+        <translation>位于 {url} 的服务器需要 API 密钥（HTTP {status}）；请在该服务器的设置中保存一个。</translation>
+    </message>
+    <message>
+        <source>The server at {url} refused the API key (HTTP {status}): {reason}</source>
+        <translation>位于 {url} 的服务器拒绝了 API 密钥（HTTP {status}）：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} has no model {model} (HTTP 404): {reason}</source>
+        <translation>位于 {url} 的服务器没有模型 {model}（HTTP 404）：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} rejected the setting {name} (HTTP {status}): {reason}</source>
+        <translation>位于 {url} 的服务器拒绝了设置 {name}（HTTP {status}）：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} failed (HTTP {status}): {reason}</source>
+        <translation>位于 {url} 的服务器出错（HTTP {status}）：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} refused the request (HTTP {status}): {reason}</source>
+        <translation>位于 {url} 的服务器拒绝了请求（HTTP {status}）：{reason}</translation>
+    </message>
+    <message>
+        <source>The server at {url} could not be reached ({reason}). Check the address and that the server is running.</source>
+        <translation>无法连接位于 {url} 的服务器（{reason}）。请检查地址以及服务器是否正在运行。</translation>
+    </message>
+    <message>
+        <source>The server at {url} sent nothing for {seconds} seconds.</source>
+        <translation>位于 {url} 的服务器在 {seconds} 秒内没有发送任何内容。</translation>
+    </message>
+    <message>
+        <source>The connection to the server at {url} failed ({reason}).</source>
+        <translation>与位于 {url} 的服务器的连接失败（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The remote engine has been shut down.</source>
+        <translation>远程引擎已关闭。</translation>
+    </message>
+    <message>
+        <source>The server at {url} stopped sending for {seconds} seconds; the reply was ended and the text above was kept.</source>
+        <translation>位于 {url} 的服务器已有 {seconds} 秒没有发送内容；回复已结束，上面的文字已保留。</translation>
+    </message>
+    <message>
+        <source>The server at {url} sent nothing for {seconds} seconds; the reply was ended.</source>
+        <translation>位于 {url} 的服务器在 {seconds} 秒内没有发送任何内容；回复已结束。</translation>
+    </message>
+    <message>
+        <source>The server at {url} sent a reply that could not be read ({reason}).</source>
+        <translation>位于 {url} 的服务器发送的回复无法读取（{reason}）。</translation>
+    </message>
+    <message>
+        <source>The connection to the server at {url} was cut while it wrote this reply; the text above was kept.</source>
+        <translation>在写这条回复时，与位于 {url} 的服务器的连接被切断；上面的文字已保留。</translation>
+    </message>
+    <message>
+        <source>The connection to the server at {url} was cut before this reply began.</source>
+        <translation>在这条回复开始之前，与位于 {url} 的服务器的连接就被切断了。</translation>
+    </message>
+    <message>
+        <source>The server stopped the reply with an error: {reason}</source>
+        <translation>服务器因错误停止了回复：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>RemotesDialog</name>
+    <message>
+        <source>Remote servers</source>
+        <translation>远程服务器</translation>
+    </message>
+    <message>
+        <source>Chat with models on OpenAI-compatible servers (vLLM, llama-server, Ollama, …). Their models appear in the model list as NAME/MODEL.</source>
+        <translation>与 OpenAI 兼容服务器（vLLM、llama-server、Ollama 等）上的模型聊天。它们的模型以“名称/模型”的形式出现在模型列表中。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>optional; kept in the system keyring</source>
+        <translation>可选；保存在系统密钥环中</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>名称：</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>API key:</source>
+        <translation>API 密钥：</translation>
+    </message>
+    <message>
+        <source>saved</source>
+        <translation>已保存</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Asking the server for its models…</source>
+        <translation>正在向服务器询问它的模型…</translation>
+    </message>
+    <message>
+        <source>Saved {0}, but: {1}</source>
+        <translation>已保存 {0}，但是：{1}</translation>
+    </message>
+    <message>
+        <source>Saved {0}. Its models: {1}</source>
+        <translation>已保存 {0}。它的模型：{1}</translation>
     </message>
 </context>
 <context>
