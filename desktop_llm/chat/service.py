@@ -583,6 +583,17 @@ class ChatService:
         model = self._require_model()
         return self._engine_for(model).generate(turns, params, on_text, overflow="stop")
 
+    def complete_unsaved(
+        self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
+    ) -> Generation:
+        """The continuation of a plain text, without the chat template (the API server's
+        /v1/completions), queued likewise and not saved. Local models only:
+        ``NotImplementedError`` for a remote one."""
+        engine = self._engine_for(self._require_model())
+        if not isinstance(engine, EngineProcess):
+            raise NotImplementedError("raw completions are answered by local models only")
+        return engine.complete(prompt, params, on_text)
+
     def _question_text(self, text: str) -> str:
         if not text.strip():
             raise DesktopLLMError(translate("Conversations", "The message is empty."))

@@ -265,7 +265,7 @@ class EngineProcess:
         what follows it. ``overflow="stop"`` ends a conversation that no longer fits with
         finish reason ``error`` and a sentence, instead of leaving out its oldest turns.
         """
-        reply = _Reply(
+        return self._queue_reply(
             {
                 "turns": protocol.turns_to_wire(list(turns)),
                 "params": params.to_dict(),
@@ -274,6 +274,29 @@ class EngineProcess:
             on_text,
             on_progress,
         )
+
+    def complete(
+        self,
+        prompt: str,
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+    ) -> Generation:
+        """Queue the continuation of a plain text, without the chat template (what the API's
+        /v1/completions asks). A prompt that does not fit the context ends with finish
+        reason ``error`` and a sentence."""
+        return self._queue_reply(
+            {"prompt": str(prompt), "params": params.to_dict()}, on_text, on_progress
+        )
+
+    def _queue_reply(
+        self,
+        fields: dict[str, Any],
+        on_text: Callable[[str], None],
+        on_progress: Callable[[GenerationProgress], None] | None,
+    ) -> Generation:
+        reply = _Reply(fields, on_text, on_progress)
         with self._lock:
             self._replies.add(reply)
         reply.future.add_done_callback(lambda _done: self._forget(reply))

@@ -244,7 +244,10 @@ class EngineHost:
     def _generate(self, request_id: int, message: dict[str, Any]) -> None:
         from desktop_llm.engine.types import OVERFLOW_CHOICES, GenerationParams
 
-        turns = protocol.turns_from_wire(message["turns"])
+        raw_prompt = message.get("prompt")
+        if raw_prompt is not None and not isinstance(raw_prompt, str):
+            raise ValueError("a raw prompt must be a string")
+        turns = protocol.turns_from_wire(message.get("turns") or [])
         params = GenerationParams.from_dict(message.get("params") or {})
         overflow = message.get("overflow", "drop_oldest")
         if overflow not in OVERFLOW_CHOICES:
@@ -255,7 +258,8 @@ class EngineHost:
         if crashing & self._faults.names and loaded is not None and not loaded.safe_mode:
             self._faults.crash(signal.SIGSEGV)
         generation = self._worker.generate(
-            turns, params, batcher.add, on_progress=batcher.progress, overflow=overflow
+            turns, params, batcher.add, on_progress=batcher.progress, overflow=overflow,
+            raw_prompt=raw_prompt,
         )
         with self._lock:
             self._generations[request_id] = generation

@@ -20,7 +20,7 @@ from llama_cpp import llama_chat_format
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from desktop_llm.engine.cancel import CancelToken
-from desktop_llm.engine.context_window import dropped_turns, fit_to_context
+from desktop_llm.engine.context_window import dropped_turns, fit_to_context, reply_reserve
 from desktop_llm.engine.kv_states import SavedState, StateKey, StateStore, common_prefix
 from desktop_llm.engine.llama_log import LLAMA_LOG
 from desktop_llm.engine.machine import default_threads
@@ -36,7 +36,7 @@ from desktop_llm.engine.types import (
     LoadSettings,
     Overflow,
 )
-from desktop_llm.errors import ModelLoadError, NoModelLoadedError
+from desktop_llm.errors import GenerationError, ModelLoadError, NoModelLoadedError
 from desktop_llm.i18n import sentence, translatable
 from desktop_llm.model_files import GGUFInfo, chat_template_problem
 
@@ -146,6 +146,11 @@ _BROKEN_TEMPLATE = translatable(
 _CANNOT_RUN = translatable("Engine", "llama.cpp loaded {name} but could not run it: {error}")
 _CANNOT_LOAD = translatable("Engine", "llama.cpp could not load {name}: {detail}")
 _STOPPED_WITH_ERROR = translatable("Engine", "llama.cpp stopped with an error: {error}")
+_PROMPT_TOO_LONG = translatable(
+    "Engine",
+    "This prompt needs {needed} tokens with room for the reply, more than the model's context "
+    "of {n_ctx}. Shorten it, or raise the context length in the model settings.",
+)
 NO_MODEL = translatable("Engine", "No model is loaded. Choose a model first.")
 
 
@@ -424,6 +429,16 @@ class LlamaSession:
                 for text in texts
             ]
 
+    def _tokenize_raw(self, text: str, max_tokens: int | None) -> list[int]:
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)
+        n_ctx = self.loaded.n_ctx
+        needed = len(tokens) + reply_reserve(n_ctx, max_tokens)
+        if needed > n_ctx:
+            raise GenerationError(
+                sentence("Engine", _PROMPT_TOO_LONG, needed=needed, n_ctx=n_ctx)
+            )
+        return tokens
+
     def _tokenize_prompt(self, turns: Sequence[ChatTurn]) -> tuple[list[int], list[str], object]:
         """The prompt's tokens, the template's stop strings and its stopping criteria.
 
@@ -453,19 +468,25 @@ class LlamaSession:
         *,
         on_progress: Callable[[GenerationProgress], None] | None = None,
         overflow: Overflow = "drop_oldest",
+        raw_prompt: str | None = None,
     ) -> GenerationResult:
         """Stream one reply. Never raises for llama.cpp failures: they come back as 'error'.
 
         ``on_progress`` hears the prompt's size once it is ready, then the count of tokens
-        written with each piece of text.
+        written with each piece of text. ``raw_prompt``: a plain text to continue, without
+        the chat template (``turns`` are then ignored); one that does not fit is refused.
         """
         started = time.perf_counter()
         n_ctx = self.loaded.n_ctx
-        kept = fit_to_context(
-            turns, n_ctx, params.max_tokens, self.count_prompt_tokens, overflow
-        )
-        dropped = dropped_turns(turns, kept)
-        prompt, template_stop, model_criteria = self._tokenize_prompt(kept)
+        if raw_prompt is None:
+            kept = fit_to_context(
+                turns, n_ctx, params.max_tokens, self.count_prompt_tokens, overflow
+            )
+            dropped = dropped_turns(turns, kept)
+            prompt, template_stop, model_criteria = self._tokenize_prompt(kept)
+        else:
+            dropped, template_stop, model_criteria = 0, [], None
+            prompt = self._tokenize_raw(raw_prompt, params.max_tokens)
         stop = list(dict.fromkeys([*template_stop, *(s for s in params.stop if s)]))
         counter = _TokenCounter(cancel)
         criteria = llama_cpp.StoppingCriteriaList([counter])

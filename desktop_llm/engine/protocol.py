@@ -10,6 +10,8 @@ App -> engine, each with an ``id`` the answers carry back:
     {"op": "unload", "id": 2}
     {"op": "generate", "id": 3, "turns": [{"role": ..., "content": ...}], "params": {...},
      "overflow": "drop_oldest"}         or "stop": refuse a conversation that does not fit
+    {"op": "generate", "id": 3, "prompt": "...", "params": {...}}   a raw prompt continued,
+                                        without the chat template (the API's /v1/completions)
     {"op": "cancel", "id": 3}           stop reply 3 at the next token (acted on at once;
                                         a reply still queued is answered ``cancelled`` then)
     {"op": "count_tokens", "id": 4, "turns": [...]}      the prompt's tokens, with the template
@@ -18,7 +20,7 @@ App -> engine, each with an ``id`` the answers carry back:
 
 Engine -> app:
 
-    {"type": "hello", "protocol": 3, "pid": 123, "backend": {...}, "devices": [...]}
+    {"type": "hello", "protocol": 4, "pid": 123, "backend": {...}, "devices": [...]}
     {"type": "text", "id": 3, "text": "..."}           streamed text, batched ~30 per second
     {"type": "progress", "id": 3, "value": {...}}      a GenerationProgress: once the prompt
                                                        is ready, then after each text batch
@@ -60,7 +62,8 @@ from desktop_llm.i18n import (
 )
 
 # 3: errors and a reply's error carry their sentence's template, for the app to translate.
-PROTOCOL_VERSION = 3
+# 4: a generate request may carry a raw prompt instead of turns.
+PROTOCOL_VERSION = 4
 HOST_MODULE = "desktop_llm.engine.host"
 # A frozen app has no ``python -m``: its executable starts the engine when given this flag.
 FROZEN_HOST_FLAG = "--engine-host"

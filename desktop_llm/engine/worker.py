@@ -120,8 +120,10 @@ class EngineWorker:
         *,
         on_progress: Callable[[GenerationProgress], None] | None = None,
         overflow: Overflow = "drop_oldest",
+        raw_prompt: str | None = None,
     ) -> Generation:
-        """Queue one reply. ``on_text`` and ``on_progress`` are called on the worker thread."""
+        """Queue one reply (to ``raw_prompt``, a plain text without the chat template, when
+        given). ``on_text`` and ``on_progress`` are called on the worker thread."""
         generation = Generation(future=Future())
         with self._active_lock:
             self._active.add(generation)
@@ -132,7 +134,8 @@ class EngineWorker:
                     n_ctx = self._loaded.n_ctx if self._loaded else 0
                     return GenerationResult.cut_short("", "cancelled", n_ctx=n_ctx)
                 return self._generate(
-                    list(turns), params, generation.cancel_token, on_text, on_progress, overflow
+                    list(turns), params, generation.cancel_token, on_text, on_progress, overflow,
+                    raw_prompt,
                 )
             finally:
                 with self._active_lock:
@@ -243,13 +246,15 @@ class EngineWorker:
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
         overflow: Overflow,
+        raw_prompt: str | None = None,
     ) -> GenerationResult:
         n_ctx = self._loaded.n_ctx if self._loaded else 0
         if cancel.is_set():
             return GenerationResult.cut_short("", "cancelled", n_ctx=n_ctx)
         try:
             return self._require_session().generate(
-                turns, params, cancel, on_text, on_progress=on_progress, overflow=overflow
+                turns, params, cancel, on_text, on_progress=on_progress, overflow=overflow,
+                raw_prompt=raw_prompt,
             )
         except DesktopLLMError as error:
             return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))

@@ -2,7 +2,7 @@
 
     GET  /v1/models              the model being served
     POST /v1/chat/completions    streamed (server-sent events) or not, with ``usage``
-    POST /v1/completions         a raw prompt: not served yet (501, said in the error)
+    POST /v1/completions         a raw prompt continued without the chat template, likewise
 
 A reply is produced by the backend's engine while the request waits on this event loop; the
 engine calls back on its own thread, so its text crosses to the loop with
@@ -32,9 +32,16 @@ from starlette.routing import Route
 
 from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import GenerationResult
+from desktop_llm.errors import DesktopLLMError
 from desktop_llm.serve.backend import ServeBackend, ServedModel
 from desktop_llm.serve.options import ServeOptions
-from desktop_llm.serve.requests import ApiError, ChatRequest, parse_chat_request, parse_json
+from desktop_llm.serve.requests import (
+    ApiError,
+    ReplyRequest,
+    parse_chat_request,
+    parse_completion_request,
+    parse_json,
+)
 from desktop_llm.serve.stats import ServeStats
 
 logger = logging.getLogger(__name__)
@@ -83,14 +90,6 @@ class _Api:
         data = [] if model is None else [_model_entry(model)]
         return JSONResponse({"object": "list", "data": data})
 
-    async def completions(self, request: Request) -> Response:
-        self._authorize(request)
-        raise ApiError(
-            501,
-            "POST /v1/completions (a raw prompt) is not served yet; use /v1/chat/completions.",
-            kind="not_implemented_error", code="not_implemented",
-        )
-
     async def chat_completions(self, request: Request) -> Response:
         self._authorize(request)
         data = parse_json(await self._read_body(request))
@@ -98,29 +97,26 @@ class _Api:
         chat = parse_chat_request(
             data, self._backend.default_params(), model.n_ctx if model else None
         )
-        if model is None:
-            raise ApiError(503, "No model is loaded in desktop-llm.", kind="server_error",
-                           code="model_not_loaded")
-        if chat.model.casefold() != model.id.casefold():
-            raise ApiError(
-                404, f"The model {chat.model!r} does not exist; this server serves "
-                f"{model.id!r}.", param="model", code="model_not_found",
-            )
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[object] = asyncio.Queue()
+        model = self._check_model(chat, model)
+        return await self._reply(
+            request, chat, model, _CHAT,
+            lambda on_text: self._backend.generate(chat.turns, chat.params, on_text),
+        )
 
-        def on_text(text: str) -> None:
-            _post(loop, queue.put_nowait, text)
-
-        generation = self._backend.generate(chat.turns, chat.params, on_text)
-        generation.future.add_done_callback(lambda _done: _post(loop, queue.put_nowait, _END))
-        if chat.stream:
-            return StreamingResponse(
-                self._stream(generation, queue, chat, model),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        return await self._whole(request, generation, chat, model)
+    async def completions(self, request: Request) -> Response:
+        self._authorize(request)
+        data = parse_json(await self._read_body(request))
+        model = self._backend.served_model()
+        text = parse_completion_request(
+            data, self._backend.default_params(), model.n_ctx if model else None
+        )
+        model = self._check_model(text, model)
+        prompt = text.prompt
+        assert prompt is not None
+        return await self._reply(
+            request, text, model, _TEXT,
+            lambda on_text: self._backend.complete(prompt, text.params, on_text),
+        )
 
     # Errors ---------------------------------------------------------------------------------
 
@@ -189,8 +185,53 @@ class _Api:
             raise ApiError(408, "The request body did not arrive in time.",
                            code="request_timeout") from None
 
+    def _check_model(self, asked: ReplyRequest, model: ServedModel | None) -> ServedModel:
+        if model is None:
+            raise ApiError(503, "No model is loaded in desktop-llm.", kind="server_error",
+                           code="model_not_loaded")
+        if asked.model.casefold() != model.id.casefold():
+            raise ApiError(
+                404, f"The model {asked.model!r} does not exist; this server serves "
+                f"{model.id!r}.", param="model", code="model_not_found",
+            )
+        return model
+
+    async def _reply(
+        self,
+        request: Request,
+        asked: ReplyRequest,
+        model: ServedModel,
+        shape: _Shape,
+        start: Callable[[Callable[[str], None]], Generation],
+    ) -> Response:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+
+        def on_text(text: str) -> None:
+            _post(loop, queue.put_nowait, text)
+
+        try:
+            generation = start(on_text)
+        except NotImplementedError:
+            raise ApiError(
+                501, f"The model {model.id!r} is on a remote server: only "
+                "/v1/chat/completions is served for it.", kind="not_implemented_error",
+                code="not_implemented",
+            ) from None
+        except DesktopLLMError as error:  # its model went away meanwhile
+            raise ApiError(503, str(error), kind="server_error", code="model_not_loaded"
+                           ) from None
+        generation.future.add_done_callback(lambda _done: _post(loop, queue.put_nowait, _END))
+        if asked.stream:
+            return StreamingResponse(
+                self._stream(generation, queue, asked, model, shape),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        return await self._whole(request, generation, model, shape)
+
     async def _whole(
-        self, request: Request, generation: Generation, chat: ChatRequest, model: ServedModel
+        self, request: Request, generation: Generation, model: ServedModel, shape: _Shape
     ) -> Response:
         """Wait for the whole reply; a client that disconnects meanwhile stops it."""
         finished = asyncio.wrap_future(generation.future)
@@ -206,18 +247,12 @@ class _Api:
         result = finished.result()
         self._check_result(result)
         self._stats.served()
-        completion_id = _completion_id()
         return JSONResponse({
-            "id": completion_id,
-            "object": "chat.completion",
+            "id": shape.new_id(),
+            "object": shape.whole_object,
             "created": int(time.time()),
             "model": model.id,
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": result.text},
-                "logprobs": None,
-                "finish_reason": result.finish_reason,
-            }],
+            "choices": [shape.choice(result.text, result.finish_reason, whole=True)],
             "usage": _usage(result),
         })
 
@@ -225,26 +260,24 @@ class _Api:
         self,
         generation: Generation,
         queue: asyncio.Queue[object],
-        chat: ChatRequest,
+        asked: ReplyRequest,
         model: ServedModel,
+        shape: _Shape,
     ) -> AsyncIterator[str]:
-        completion_id, created = _completion_id(), int(time.time())
+        completion_id, created = shape.new_id(), int(time.time())
 
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        def chunk(choices: list[dict[str, Any]], **extra: Any) -> str:
             return _event({
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": model.id,
-                "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                             "finish_reason": finish}],
-                **extra,
+                "id": completion_id, "object": shape.chunk_object, "created": created,
+                "model": model.id, "choices": choices, **extra,
             })
 
         try:
-            yield chunk({"role": "assistant", "content": ""})
+            if shape.opening is not None:
+                yield chunk([shape.opening])
             while (item := await queue.get()) is not _END:
-                yield chunk({"content": item})
+                assert isinstance(item, str)
+                yield chunk([shape.choice(item, None)])
             result = generation.future.result()
             try:
                 self._check_result(result)
@@ -253,12 +286,9 @@ class _Api:
                 self._stats.failed(error.message)
                 yield _event(error.body())
                 return
-            yield chunk({}, result.finish_reason)
-            if chat.include_usage:
-                yield _event({
-                    "id": completion_id, "object": "chat.completion.chunk", "created": created,
-                    "model": model.id, "choices": [], "usage": _usage(result),
-                })
+            yield chunk([shape.choice("", result.finish_reason)])
+            if asked.include_usage:
+                yield chunk([], usage=_usage(result))
             yield "data: [DONE]\n\n"
             self._stats.served()
         finally:
@@ -274,6 +304,36 @@ class _Api:
                            "stopping).", kind="server_error", code="cancelled")
 
 
+class _Shape:
+    """How a chat completion or a text completion looks, whole and in chunks."""
+
+    def __init__(self, chat: bool) -> None:
+        self.chat = chat
+        self.whole_object = "chat.completion" if chat else "text_completion"
+        self.chunk_object = "chat.completion.chunk" if chat else "text_completion"
+        # A chat stream opens with the role, as OpenAI's does.
+        self.opening = (
+            {"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
+             "finish_reason": None} if chat else None
+        )
+
+    def new_id(self) -> str:
+        return f"{'chatcmpl' if self.chat else 'cmpl'}-{uuid.uuid4().hex}"
+
+    def choice(self, text: str, finish: str | None, *, whole: bool = False) -> dict[str, Any]:
+        if not self.chat:
+            return {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
+        if whole:
+            content: dict[str, Any] = {"message": {"role": "assistant", "content": text}}
+        else:
+            content = {"delta": {"content": text} if text or finish is None else {}}
+        return {"index": 0, **content, "logprobs": None, "finish_reason": finish}
+
+
+_CHAT = _Shape(chat=True)
+_TEXT = _Shape(chat=False)
+
+
 def _model_entry(model: ServedModel) -> dict[str, Any]:
     return {"id": model.id, "object": "model", "created": model.created,
             "owned_by": "desktop-llm"}
@@ -285,10 +345,6 @@ def _usage(result: GenerationResult) -> dict[str, int]:
         "completion_tokens": result.completion_tokens,
         "total_tokens": result.prompt_tokens + result.completion_tokens,
     }
-
-
-def _completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
 
 
 def _event(data: dict[str, Any]) -> str:

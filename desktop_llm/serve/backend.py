@@ -40,6 +40,12 @@ class ServeBackend(Protocol):
         """One reply, queued with the app's other replies; nothing is saved."""
         ...
 
+    def complete(
+        self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
+    ) -> Generation:
+        """The continuation of a plain text (no chat template), likewise."""
+        ...
+
 
 class ChatServiceBackend:
     """The app's chat service as the API's backend: its current model, its engine."""
@@ -63,3 +69,8 @@ class ChatServiceBackend:
         self, turns: Sequence[ChatTurn], params: GenerationParams, on_text: Callable[[str], None]
     ) -> Generation:
         return self._service.generate_unsaved(turns, params, on_text)
+
+    def complete(
+        self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
+    ) -> Generation:
+        return self._service.complete_unsaved(prompt, params, on_text)

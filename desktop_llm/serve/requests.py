@@ -47,12 +47,15 @@ class ApiError(Exception):
 
 
 @dataclass(frozen=True)
-class ChatRequest:
+class ReplyRequest:
+    """A chat completion (``turns``) or a text completion (``prompt``, no chat template)."""
+
     model: str
-    turns: tuple[ChatTurn, ...]
     params: GenerationParams
     stream: bool
     include_usage: bool
+    turns: tuple[ChatTurn, ...] = ()
+    prompt: str | None = None
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def parse_json(body: bytes) -> dict[str, Any]:
 
 def parse_chat_request(
     data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
-) -> ChatRequest:
+) -> ReplyRequest:
     model = _required(data, "model", str)
     messages = data.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -77,17 +80,50 @@ def parse_chat_request(
     turns = tuple(_turn(item, index) for index, item in enumerate(messages))
     if all(turn.role == "system" for turn in turns):
         raise _invalid("messages", "'messages' needs a user or assistant message.")
+    if data.get("tools") or data.get("functions"):
+        raise _invalid("tools", "Tools and function calls are not supported by this server.")
+    stream, include_usage = _common(data)
+    return ReplyRequest(
+        model, sampling(data, defaults, n_ctx), stream, include_usage, turns=turns
+    )
+
+
+def parse_completion_request(
+    data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
+) -> ReplyRequest:
+    model = _required(data, "model", str)
+    prompt = data.get("prompt")
+    if isinstance(prompt, list) and len(prompt) == 1:
+        prompt = prompt[0]  # one prompt in an array, as the OpenAI client may send it
+    if not isinstance(prompt, str) or not prompt:
+        raise _invalid("prompt", "'prompt' must be a non-empty string (one prompt per "
+                       "request; token arrays are not accepted).")
+    if data.get("echo"):
+        raise _invalid("echo", "'echo' is not supported by this server.")
+    if data.get("suffix"):
+        raise _invalid("suffix", "'suffix' (filling in the middle) is not supported by this "
+                       "server.")
+    best_of = _optional(data, "best_of", int)
+    if best_of not in (None, 1):
+        raise _invalid("best_of", "Only one choice per request is served ('best_of' must "
+                       "be 1).")
+    stream, include_usage = _common(data)
+    return ReplyRequest(
+        model, sampling(data, defaults, n_ctx), stream, include_usage, prompt=prompt
+    )
+
+
+def _common(data: dict[str, Any]) -> tuple[bool, bool]:
+    """``n``, ``stream`` and ``stream_options``, the same in both kinds of request."""
     n = _optional(data, "n", int)
     if n not in (None, 1):
         raise _invalid("n", "Only one choice per request is served ('n' must be 1).")
-    if data.get("tools") or data.get("functions"):
-        raise _invalid("tools", "Tools and function calls are not supported by this server.")
     stream = bool(_optional(data, "stream", bool) or False)
     options = _optional(data, "stream_options", dict) or {}
     include_usage = options.get("include_usage", False)
     if not isinstance(include_usage, bool):
         raise _invalid("stream_options.include_usage", "'include_usage' must be a boolean.")
-    return ChatRequest(model, turns, sampling(data, defaults, n_ctx), stream, include_usage)
+    return stream, include_usage
 
 
 def sampling(data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None

@@ -27,12 +27,22 @@ class FakeBackend:
     requests: list[tuple[list[ChatTurn], GenerationParams]] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     finish: str = "stop"
+    # None: a remote model, which answers no raw completions.
+    raw_prompts: list[str] | None = field(default_factory=list)
 
     def served_model(self) -> ServedModel | None:
         return self.model
 
     def default_params(self) -> GenerationParams:
         return GenerationParams()
+
+    def complete(
+        self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
+    ) -> Generation:
+        if self.raw_prompts is None:
+            raise NotImplementedError("remote")
+        self.raw_prompts.append(prompt)
+        return self.generate([], params, on_text)
 
     def generate(
         self, turns: Sequence[ChatTurn], params: GenerationParams, on_text: Callable[[str], None]

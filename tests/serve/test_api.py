@@ -153,11 +153,47 @@ def test_unknown_model_is_404_and_no_model_is_503(serve, backend: FakeBackend) -
     assert server.stats.snapshot().last_error == "No model is loaded in desktop-llm."
 
 
-def test_unknown_paths_methods_and_raw_completions_answer_openai_errors(serve) -> None:
+def test_unknown_paths_and_methods_answer_openai_errors(serve) -> None:
     server = serve()
     assert error_of(post(server, "/v2/everything", "{}"))[0] == 404
     assert error_of(post(server, "/v1/chat/completions", None, method="GET"))[0] == 405
-    status, error = error_of(post(server, "/v1/completions", json.dumps({"prompt": "x"})))
+
+
+def test_raw_completions_streamed_and_not(serve, backend: FakeBackend) -> None:
+    api = client(serve())
+    whole = api.completions.create(model="smol", prompt="Once upon", max_tokens=5)
+    assert (whole.object, whole.choices[0].text) == ("text_completion", "Hello, world")
+    assert whole.usage.completion_tokens == 3
+    chunks = list(api.completions.create(
+        model="smol", prompt=["Once upon"], stream=True, stream_options={"include_usage": True}
+    ))
+    assert "".join(c.choices[0].text for c in chunks if c.choices) == "Hello, world"
+    assert chunks[-2].choices[0].finish_reason == "stop"
+    assert chunks[-1].usage.total_tokens == 10
+    assert backend.raw_prompts == ["Once upon", "Once upon"]
+    assert backend.requests[0][1].max_tokens == 5
+
+
+@pytest.mark.parametrize(("body", "param"), [
+    ({"model": "smol"}, "prompt"),
+    ({"model": "smol", "prompt": ""}, "prompt"),
+    ({"model": "smol", "prompt": [1, 2, 3]}, "prompt"),
+    ({"model": "smol", "prompt": ["a", "b"]}, "prompt"),
+    ({"model": "smol", "prompt": "x", "echo": True}, "echo"),
+    ({"model": "smol", "prompt": "x", "suffix": "y"}, "suffix"),
+    ({"model": "smol", "prompt": "x", "best_of": 2}, "best_of"),
+    ({"model": "smol", "prompt": "x", "top_p": "all"}, "top_p"),
+])
+def test_bad_raw_completions_are_400(serve, backend: FakeBackend, body, param) -> None:
+    status, error = error_of(post(serve(), "/v1/completions", json.dumps(body)))
+    assert (status, error["param"]) == (400, param)
+    assert not backend.requests
+
+
+def test_a_remote_model_answers_no_raw_completions(serve, backend: FakeBackend) -> None:
+    backend.raw_prompts = None
+    status, error = error_of(post(serve(), "/v1/completions",
+                                  json.dumps({"model": "smol", "prompt": "x"})))
     assert (status, error["code"]) == (501, "not_implemented")
 
 

@@ -170,6 +170,19 @@ def test_hostile_requests_get_openai_errors_and_the_server_goes_on(
         model=served.model, messages=HELLO, max_tokens=4).choices[0].message.content
 
 
+def test_raw_completions_continue_the_prompt(start: Callable[..., Served]) -> None:
+    served = start()
+    api = served.client()
+    whole = api.completions.create(model=served.model, prompt="1, 2, 3, 4, 5,", max_tokens=8,
+                                   temperature=0)
+    assert " 6" in whole.choices[0].text
+    assert whole.usage.prompt_tokens < 20 and whole.usage.completion_tokens > 0
+    chunks = list(api.completions.create(
+        model=served.model, prompt="1, 2, 3, 4, 5,", max_tokens=8, temperature=0, stream=True,
+    ))
+    assert "".join(c.choices[0].text for c in chunks) == whole.choices[0].text
+
+
 def test_an_api_key_read_from_stdin_is_required(start: Callable[..., Served]) -> None:
     served = start("--api-key-stdin", stdin="k-123\n")
     with pytest.raises(openai.AuthenticationError):
