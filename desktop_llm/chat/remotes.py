@@ -18,7 +18,7 @@ from desktop_llm.errors import DesktopLLMError, RemoteError, RemoteModelNotFound
 from desktop_llm.hub.token_store import TokenStore, remote_key_username
 from desktop_llm.i18n import translate
 from desktop_llm.remote import RemoteEngine, RemoteModel, list_remote_models
-from desktop_llm.remote.api import normalized_url
+from desktop_llm.remote.api import normalized_url, server_context_size
 from desktop_llm.settings import RemoteEndpoint, Settings
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,10 @@ class Remotes:
                 name=choice.remote.name, url=choice.remote.base_url,
                 model=repr(choice.model_id), models=offered,
             ))
-        return RemoteEngine(choice.remote.base_url, api_key, found.id, n_ctx=found.n_ctx)
+        n_ctx = found.n_ctx or server_context_size(
+            choice.remote.base_url, api_key, timeout=timeout
+        )
+        return RemoteEngine(choice.remote.base_url, api_key, found.id, n_ctx=n_ctx)
 
     def _unknown(self, name: str) -> str:
         names = ", ".join(r.name for r in self.list()) or translate("Remote", "none")

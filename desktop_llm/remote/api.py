@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,16 +264,42 @@ def _reason(error: BaseException) -> str:
     return text or type(error).__name__
 
 
+def server_context_size(base_url: str, api_key: str | None, *, timeout: float) -> int | None:
+    """The context size a llama.cpp server (llama-server) serves, from its ``/props``; None
+    from any other server, or when it does not answer."""
+    try:
+        response = httpx2.get(
+            f"{server_root(base_url)}/props", headers=headers(api_key), timeout=timeouts(timeout)
+        )
+        data = response.json() if response.status_code == 200 else None
+    except (httpx2.HTTPError, ValueError):
+        return None
+    settings = data.get("default_generation_settings") if isinstance(data, dict) else None
+    for source in (settings, data):
+        value = source.get("n_ctx") if isinstance(source, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
 def estimate_tokens(text: str) -> int:
     """A rough token count for a server that cannot count: about four characters a token."""
     return (len(text) + 3) // 4
 
 
 def count_with_server(
-    base_url: str, api_key: str | None, model_id: str, texts: list[str], *, timeout: float
+    base_url: str,
+    api_key: str | None,
+    model_id: str,
+    texts: list[str],
+    *,
+    timeout: float,
+    trace: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> list[int] | None:
     """Each text's tokens counted by the server (llama.cpp's ``/tokenize`` or
-    llama-cpp-python's ``/extras/tokenize``); None when the server has neither."""
+    llama-cpp-python's ``/extras/tokenize``); None when the server has neither. ``trace``:
+    httpcore's trace hook (a reply's, so its Stop also ends this wait)."""
+    extensions = {"trace": trace} if trace is not None else None
     root = server_root(base_url)
     attempts = (
         (f"{root}/extras/tokenize", lambda text: {"input": text, "model": model_id}),
@@ -283,7 +310,7 @@ def count_with_server(
             counts = []
             for text in texts:
                 try:
-                    response = client.post(url, json=body(text))
+                    response = client.post(url, json=body(text), extensions=extensions)
                 except httpx2.HTTPError as error:
                     raise request_failed(error, normalized_url(base_url), timeout) from error
                 tokens = _tokens(response)

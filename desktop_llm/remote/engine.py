@@ -10,7 +10,9 @@ that keeps the text already written, with finish reason ``error`` and a sentence
 Metrics are measured here: time to first token from the request to the first text, tokens per
 second between the first and the last chunk; token counts come from the server's ``usage``
 when it sends one, else the chunks are counted. The prompt's size shown while a reply streams
-is an estimate (``GenerationProgress.estimated``) until the server's usage arrives.
+is counted by the server where it can (llama.cpp's tokenize endpoints, plus a few tokens a turn
+for the chat template it applies), else estimated and flagged (``GenerationProgress.estimated``)
+until the server's usage arrives.
 
 The server decides what to do with a conversation longer than its context (it refuses, with
 a sentence): ``overflow`` is the local engine's choice and does not apply here.
@@ -232,11 +234,7 @@ class RemoteEngine:
         on_progress: Callable[[GenerationProgress], None] | None,
     ) -> GenerationResult:
         body = api.chat_body(self.model_id, turns, params)
-        stream = _StreamState(
-            prompt_estimate=sum(api.estimate_tokens(turn.content) for turn in turns)
-            + _TEMPLATE_TOKENS_PER_TURN * len(turns),
-            n_ctx=self.n_ctx or 0,
-        )
+        stream = _StreamState(prompt_estimate=0, n_ctx=self.n_ctx or 0)
 
         def receive(text: str) -> None:
             if not text:
@@ -250,6 +248,9 @@ class RemoteEngine:
 
         with self._turns:
             self._turns.wait_for(lambda: not self._counting or reply.cancelled, _COUNT_WAIT)
+        if reply.cancelled:
+            return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
+        stream.prompt_estimate, stream.estimated = self._prompt_size(turns, reply)
         if reply.cancelled:
             return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
         report()
@@ -336,6 +337,26 @@ class RemoteEngine:
                 self._counting -= 1
                 self._turns.notify_all()
 
+    def _prompt_size(self, turns: list[ChatTurn], reply: _Reply) -> tuple[int, bool]:
+        """The prompt's tokens for the context meter, before the reply: the server counts
+        its text in one request where it can (the template's few tokens a turn are added),
+        else an estimate, flagged as one. Called by the reply itself, in its turn."""
+        overhead = _TEMPLATE_TOKENS_PER_TURN * len(turns)
+        text = "\n".join(turn.content for turn in turns)
+        if self._counts_tokens is not False:
+            try:
+                counts = api.count_with_server(
+                    self.base_url, self._api_key, self.model_id, [text],
+                    timeout=_PROMPT_COUNT_TIMEOUT, trace=reply.trace,
+                )
+            except RemoteError:
+                counts = None
+            else:
+                self._counts_tokens = counts is not None
+            if counts is not None:
+                return counts[0] + overhead, False
+        return api.estimate_tokens(text) + overhead, True
+
     def _count_now(self, texts: list[str]) -> list[int]:
         if self._counts_tokens is not False:
             try:
@@ -370,6 +391,8 @@ class RemoteEngine:
         return done
 
 
+# The prompt's count before a reply must not hold it up for long.
+_PROMPT_COUNT_TIMEOUT = 5.0
 # A reply waits at most this long for token counts in flight (each is one quick request).
 _COUNT_WAIT = 15.0
 # Chat templates add a few tokens around each turn (role markers, separators).
@@ -390,6 +413,7 @@ class _StreamState:
     usage: dict[str, Any] | None = None
     error: str | None = None
     thinking: bool = False
+    estimated: bool = True
 
     def take_chunk(self, data: str, receive: Callable[[str], None]) -> bool:
         """One event's JSON; True when it brought text."""
@@ -468,7 +492,7 @@ class _StreamState:
             completion_tokens=self.chunks,
             dropped_turns=0,
             n_ctx=self.n_ctx,
-            estimated=True,
+            estimated=self.estimated,
         )
 
     def result(
@@ -487,7 +511,12 @@ class _StreamState:
         return GenerationResult(
             text="".join(reply.pieces),
             finish_reason=finish,
-            prompt_tokens=prompt if isinstance(prompt, int) else 0,
+            # Without usage (llama-cpp-python's stream has none), the server's own count of the
+            # prompt; an estimate is only shown, never saved as a figure.
+            prompt_tokens=(
+                prompt if isinstance(prompt, int)
+                else 0 if self.estimated else self.prompt_estimate
+            ),
             completion_tokens=completion_tokens,
             time_to_first_token=(
                 self.first_at - self.started

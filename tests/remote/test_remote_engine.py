@@ -63,9 +63,28 @@ def test_a_reply_streams_with_usage_and_metrics(llama_server: LlamaServer) -> No
     assert 0 < result.completion_tokens <= 12
     assert result.time_to_first_token is not None and result.time_to_first_token > 0
     assert result.tokens_per_second is not None and result.tokens_per_second > 0
-    assert seen.progress and all(p.estimated for p in seen.progress)
+    # The prompt was counted by the server (llama_cpp.server has /extras/tokenize).
+    assert seen.progress and not any(p.estimated for p in seen.progress)
+    assert seen.progress[0].completion_tokens == 0
+    assert 0 < seen.progress[0].prompt_tokens <= result.prompt_tokens + 8
     assert seen.progress[-1].completion_tokens == len(seen.pieces)
     engine.shutdown()
+
+
+def test_a_server_that_cannot_count_gives_an_estimate_shown_as_one(
+    llama_server: LlamaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("desktop_llm.remote.api.count_with_server", lambda *a, **k: None)
+    engine = RemoteEngine(llama_server.url, None, MODEL_ALIAS)
+    seen = Collected()
+    result = engine.generate(
+        QUESTION, SHORT, seen.on_text, on_progress=seen.on_progress
+    ).future.result(timeout=120)
+    assert result.finish_reason in ("stop", "length"), result.error
+    assert seen.progress and all(p.estimated for p in seen.progress)
+    assert seen.progress[0].prompt_tokens > 0
+    assert engine.counts_exactly is False
+    assert engine.count_tokens(["abcdefgh"]).result(timeout=30) == [2]
 
 
 def test_stop_ends_the_stream_at_once_and_keeps_the_text(llama_server: LlamaServer) -> None:
