@@ -227,3 +227,13 @@ def test_a_rejected_setting_is_named() -> None:
 def test_a_bad_address_is_a_sentence() -> None:
     with pytest.raises(RemoteError, match="is not a server address"):
         RemoteEngine("gpu-box:8000", None, "m")
+
+
+def test_a_setting_the_real_server_rejects_is_named(llama_server: LlamaServer) -> None:
+    # llama_cpp.server takes top_p up to 1 and answers 500 with a validation error.
+    engine = RemoteEngine(llama_server.url, None, MODEL_ALIAS)
+    result = engine.generate(
+        QUESTION, GenerationParams(top_p=1.5, max_tokens=8), lambda _text: None
+    ).future.result(timeout=60)
+    assert result.finish_reason == "error" and result.text == ""
+    assert result.error is not None and "rejected the setting top_p" in result.error

@@ -1,0 +1,80 @@
+"""The remote engine on a stream's odd cases, from a scripted server (fake_openai.py)."""
+
+from __future__ import annotations
+
+from desktop_llm.engine.types import ChatTurn, GenerationParams
+from desktop_llm.remote import RemoteEngine
+from tests.remote.fake_openai import chunk, scripted_server
+
+QUESTION = [ChatTurn("user", "Why?")]
+PARAMS = GenerationParams(max_tokens=16)
+
+
+def reply_to(url: str) -> tuple[object, list[str]]:
+    pieces: list[str] = []
+    engine = RemoteEngine(url, None, "m")
+    result = engine.generate(QUESTION, PARAMS, pieces.append).future.result(timeout=30)
+    engine.shutdown()
+    return result, pieces
+
+
+def test_reasoning_deltas_are_kept_inside_think_tags() -> None:
+    events = [
+        chunk({"role": "assistant"}),
+        chunk({"reasoning_content": "Let me "}),
+        chunk({"reasoning_content": "think."}),
+        chunk({"content": "Because."}),
+        chunk({}, "stop"),
+        '{"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 5}}',
+        "[DONE]",
+    ]
+    with scripted_server(events) as url:
+        result, pieces = reply_to(url)
+    assert result.text == "<think>Let me think.</think>Because."
+    assert "".join(pieces) == result.text
+    assert result.finish_reason == "stop"
+    assert (result.prompt_tokens, result.completion_tokens) == (7, 5)
+
+
+def test_an_error_event_mid_stream_keeps_the_text() -> None:
+    events = [
+        chunk({"content": "Half"}),
+        '{"error": {"message": "out of memory on the GPU"}}',
+    ]
+    with scripted_server(events) as url:
+        result, _pieces = reply_to(url)
+    assert result.text == "Half"
+    assert result.finish_reason == "error"
+    assert result.error == "The server stopped the reply with an error: out of memory on the GPU"
+
+
+def test_a_stream_ending_without_a_finish_reason_is_a_cut() -> None:
+    with scripted_server([chunk({"content": "Half"}), chunk({"content": " a reply"})]) as url:
+        result, _pieces = reply_to(url)
+    assert result.text == "Half a reply"
+    assert result.finish_reason == "error"
+    assert result.error is not None and "was cut while it wrote this reply" in result.error
+
+
+def test_a_server_that_answers_whole_is_taken_whole() -> None:
+    whole = {
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "All at once."},
+                     "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4},
+    }
+    with scripted_server(whole=whole) as url:
+        result, pieces = reply_to(url)
+    assert pieces == ["All at once."]
+    assert result.finish_reason == "length"
+    assert result.completion_tokens == 4 and result.prompt_tokens == 3
+
+
+def test_a_server_without_tokenize_is_estimated_and_asked_once() -> None:
+    with scripted_server([chunk({"content": "Hi"}, "stop"), "[DONE]"]) as url:
+        engine = RemoteEngine(url, None, "m")
+        progress: list[object] = []
+        engine.generate(QUESTION, PARAMS, lambda _t: None,
+                        on_progress=progress.append).future.result(timeout=30)
+        assert engine.counts_exactly is False
+        assert all(p.estimated for p in progress)  # type: ignore[attr-defined]
+        engine.shutdown()
