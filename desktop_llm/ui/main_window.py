@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QMimeData, QSettings, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -47,6 +47,7 @@ from desktop_llm.ui.markdown_render import warm_up_highlighting
 from desktop_llm.ui.message_input import MessageInput
 from desktop_llm.ui.models_bridge import ModelsBridge
 from desktop_llm.ui.remotes_bridge import RemotesBridge
+from desktop_llm.ui.serve_switch import ServeSwitch
 from desktop_llm.ui.settings_actions import SettingsActions
 from desktop_llm.ui.status_bar import ChatStatusBar
 from desktop_llm.ui.transcript_view import TranscriptView
@@ -138,6 +139,7 @@ class MainWindow(QMainWindow):
         self.garbage_collector = GuiThreadCollector(self)
         self.settings_actions = SettingsActions(bridge, self.message_input, self)
         self.transfers = TransferActions(bridge, self.status, self)
+        self.serve_switch = ServeSwitch(bridge.service, self)
         # The model selector lists the installed models, then each remote server's.
         self.remotes_bridge = RemotesBridge(bridge.service, self)
         self._local_models: list[ModelRecord] = []
@@ -241,6 +243,16 @@ class MainWindow(QMainWindow):
                None, "remoteServersAction")
         action("settings", self.tr("Preferences…"), self.settings_actions.edit_preferences,
                QKeySequence.StandardKey.Preferences, "preferencesAction")
+        menus["settings"].addSeparator()
+        self.serve_action = QAction(self.tr("Serve the loaded model"), self)
+        self.serve_action.setObjectName("serveAction")
+        self.serve_action.setCheckable(True)
+        self.serve_action.setToolTip(
+            self.tr("Answer OpenAI API requests from other programs on this machine with the "
+                    "loaded model")
+        )
+        self.serve_action.toggled.connect(self.serve_switch.set_serving)
+        menus["settings"].addAction(self.serve_action)
         about = action("help", self.tr("About desktop-llm"), self.show_about, None, "aboutAction")
         about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
 
@@ -261,6 +273,9 @@ class MainWindow(QMainWindow):
         self.conversation_list.pinRequested.connect(bridge.set_pinned)
         self.conversation_list.exportRequested.connect(self._on_export_requested)
         self.transfers.failed.connect(self.show_error)
+        self.serve_switch.servingChanged.connect(self._on_serving_changed)
+        self.serve_switch.statsChanged.connect(self.status.show_serve_stats)
+        self.serve_switch.failed.connect(self.show_error)
         self.transfers.conversationImported.connect(self._on_conversation_imported)
         self.conversation_list.searchRequested.connect(bridge.search)
         self.conversation_list.messageRequested.connect(self._on_search_hit)
@@ -789,12 +804,19 @@ class MainWindow(QMainWindow):
 
     def _shut_down_services(self) -> None:
         try:
+            self.serve_switch.shutdown()  # API clients first: the engine goes next
             self.models_bridge.shutdown()
             self.remotes_bridge.shutdown()
             self.bridge.shutdown()
         finally:
             with contextlib.suppress(RuntimeError):  # the window itself is already gone
                 self._shutdownDone.emit()
+
+    @Slot(str)
+    def _on_serving_changed(self, address: str) -> None:
+        self.status.show_serving(address)
+        with QSignalBlocker(self.serve_action):  # a failed start unticks it
+            self.serve_action.setChecked(bool(address))
 
     @Slot()
     def _on_shutdown_done(self) -> None:

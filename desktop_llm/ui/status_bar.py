@@ -45,9 +45,16 @@ class ChatStatusBar(QStatusBar):
         self.context_meter.setTextVisible(False)
         self.context_meter.setFixedWidth(90)
         self.context_meter.setMaximumHeight(12)
+        # While the loaded model is served to other programs: where, how much, what failed.
+        self.serve_label = QLabel(self)
+        self.serve_label.setObjectName("serveLabel")
+        self.serve_label.hide()
+        self._serving_at = ""
+        self._served = 0
+        self._serve_error = ""
         labels = (
-            self.safe_mode_label, self.backend_label, self.gpu_label, self.speed_label,
-            self.context_label,
+            self.serve_label, self.safe_mode_label, self.backend_label, self.gpu_label,
+            self.speed_label, self.context_label,
         )
         for label in labels:
             label.setContentsMargins(8, 0, 8, 0)
@@ -74,6 +81,36 @@ class ChatStatusBar(QStatusBar):
             self.tr("llama.cpp runs without its optimized CPU kernels: {0}").format(status.reason)
             if status.reason else ""
         )
+
+    def show_serving(self, address: str) -> None:
+        """The API's address while serving; "" hides the label."""
+        self._serving_at = address
+        self._served, self._serve_error = 0, ""
+        self._show_serve_label()
+
+    def show_serve_stats(self, served: int, last_error: str) -> None:
+        self._served, self._serve_error = served, last_error
+        self._show_serve_label()
+
+    def _show_serve_label(self) -> None:
+        if not self._serving_at:
+            self.serve_label.hide()
+            return
+        text = self.tr("Serving at {0} · {1} requests").format(
+            self._serving_at, number(self._served)
+        )
+        tip = self.tr("The loaded model answers OpenAI API requests at {0}").format(
+            self._serving_at
+        )
+        if self._serve_error:
+            short = self._serve_error
+            if len(short) > 48:
+                short = short[:47] + "…"
+            text += self.tr(" · last error: {0}").format(short)
+            tip += "\n" + self.tr("Last error: {0}").format(self._serve_error)
+        self.serve_label.setText(text)
+        self.serve_label.setToolTip(tip)
+        self.serve_label.show()
 
     def show_engine_problem(self, message: str) -> None:
         """A crash or restart of the engine, until the next model is ready."""

@@ -113,6 +113,22 @@
         <translation>llama.cpp 未使用其优化的 CPU 内核运行：{0}</translation>
     </message>
     <message>
+        <source>Serving at {0} · {1} requests</source>
+        <translation>正在 {0} 提供服务 · {1} 个请求</translation>
+    </message>
+    <message>
+        <source>The loaded model answers OpenAI API requests at {0}</source>
+        <translation>已加载的模型在 {0} 响应 OpenAI API 请求</translation>
+    </message>
+    <message>
+        <source> · last error: {0}</source>
+        <translation> · 最近的错误：{0}</translation>
+    </message>
+    <message>
+        <source>Last error: {0}</source>
+        <translation>最近的错误：{0}</translation>
+    </message>
+    <message>
         <source>GPU layers: –</source>
         <translation>GPU 层数：–</translation>
     </message>
@@ -2323,6 +2339,14 @@
     <message>
         <source>Preferences…</source>
         <translation>偏好设置…</translation>
+    </message>
+    <message>
+        <source>Serve the loaded model</source>
+        <translation>提供已加载模型的服务</translation>
+    </message>
+    <message>
+        <source>Answer OpenAI API requests from other programs on this machine with the loaded model</source>
+        <translation>用已加载的模型响应本机其他程序的 OpenAI API 请求</translation>
     </message>
     <message>
         <source>About desktop-llm</source>
