@@ -29,8 +29,9 @@ from pygments.styles import get_style_by_name
 from pygments.token import Text
 from pygments.util import ClassNotFound
 
+from desktop_llm.transcripts.html_markdown import safe_href
+
 ACTION_SCHEME = "dllm"
-SAFE_SCHEMES = ("http", "https", "mailto")
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "monokai"
 
@@ -58,8 +59,8 @@ class Rendered:
 
 
 def safe_link(url: str) -> bool:
-    scheme, colon, _ = url.partition(":")
-    return bool(colon) and scheme.strip().lower() in SAFE_SCHEMES
+    """One rule for the window and the HTML export: http(s) and mailto addresses only."""
+    return safe_href(url)
 
 
 def code_copy_href(key: str, index: int) -> str:
