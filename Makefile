@@ -41,6 +41,7 @@ bench: setup-test model
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/ui.py
 	$(BIN)/python bench/convert.py
 	$(BIN)/python bench/first_start.py
+	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/remote.py
 
 setup: $(VENV)/.installed-run
