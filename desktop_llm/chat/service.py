@@ -122,6 +122,9 @@ class ChatService:
         self.remotes = Remotes(lambda: self.settings, self.update_settings)
         # The current remote model's engine and description, once its server confirmed it.
         self._remote: tuple[RemoteChoice, RemoteEngine, LoadedModel] | None = None
+        # Engines of remote models chosen before, with replies still streaming: they finish
+        # (a switch of model does not cut them), and closing stops them.
+        self._retired_remotes: list[RemoteEngine] = []
         # Replies still streaming, by conversation: deleting one stops its replies first.
         self._streaming: dict[int, set[Reply]] = {}
         self._streaming_lock = threading.Lock()
@@ -159,8 +162,8 @@ class ChatService:
         """Stop any reply and download, free the model, close the database. Safe twice."""
         self.models.close()
         remote = self._remote
-        if remote is not None:
-            remote[1].shutdown()
+        for engine in [*self._retired_remotes, *([remote[1]] if remote else [])]:
+            engine.shutdown()
         self._engine.shutdown()
         self._store.close()
 
@@ -428,7 +431,9 @@ class ChatService:
             previous = self._remote
             self._remote = (choice, engine, loaded)
             if previous is not None:
-                previous[1].shutdown()
+                self._retired_remotes = [
+                    *(old for old in self._retired_remotes if old.busy), previous[1]
+                ]
             # The local model is not needed meanwhile: its memory goes back to the machine.
             self._engine.unload()
             settled.set_result(loaded)

@@ -171,6 +171,12 @@ class RemoteEngine:
         return self._in_background(lambda: self._count(wanted))
 
     @property
+    def busy(self) -> bool:
+        """A reply or a token count is under way."""
+        with self._lock:
+            return bool(self._replies or self._threads)
+
+    @property
     def counts_exactly(self) -> bool | None:
         """True once the server has counted tokens, False if it cannot (estimates), None
         until asked."""

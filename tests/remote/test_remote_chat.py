@@ -202,3 +202,23 @@ def test_back_to_the_local_model_after_a_remote_one(
     record = service.send(None, "Hi", params=SHORT).done.result(timeout=TIMEOUT)
     assert record.finish_reason in ("stop", "length"), record.error
     assert record.model == service.current_model.name
+
+
+def test_choosing_another_model_lets_a_streaming_remote_reply_finish(
+    service: ChatService, llama_server: LlamaServer, keyed_server: LlamaServer
+) -> None:
+    # Another server: llama_cpp.server itself cuts the reply it streams at any other request
+    # (its interrupt_requests setting), even the model check of a choice.
+    service.remotes.add("local", llama_server.url)
+    service.remotes.add("again", keyed_server.url, API_KEY)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    first = threading.Event()
+    reply = service.send(
+        None, "Write a story about a cat.", on_text=lambda _t: first.set(),
+        params=GenerationParams(temperature=0.0, seed=1, max_tokens=60),
+    )
+    assert first.wait(60)
+    service.load_model(f"again/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    record = reply.done.result(timeout=TIMEOUT)
+    assert record.finish_reason in ("stop", "length"), record.error
+    assert record.model == f"local/{MODEL_ALIAS}"
