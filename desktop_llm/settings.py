@@ -131,6 +131,9 @@ class Settings:
     language: str = "system"
     # OpenAI-compatible servers whose models the app offers beside the local ones.
     remotes: tuple[RemoteEndpoint, ...] = ()
+    # True: what API clients of `desktop-llm serve` (or the window's switch) ask, and the
+    # replies they get, are saved as conversations of the history.
+    serve_save_history: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +153,7 @@ class Settings:
             "ctrl_enter_sends": self.ctrl_enter_sends,
             "language": self.language,
             "remotes": [remote.to_dict() for remote in self.remotes],
+            "serve_save_history": self.serve_save_history,
         }
 
     @classmethod
@@ -174,6 +178,9 @@ class Settings:
             ctrl_enter_sends=_flag(data.get("ctrl_enter_sends"), defaults.ctrl_enter_sends),
             language=_choice(data.get("language"), LANGUAGE_CHOICES, defaults.language),
             remotes=_records(data.get("remotes"), RemoteEndpoint.from_dict, "remote server"),
+            serve_save_history=_flag(
+                data.get("serve_save_history"), defaults.serve_save_history
+            ),
         )
 
     def with_default_model(self, name: str | None) -> Settings:

@@ -588,6 +588,41 @@ class ChatService:
         model = self._require_model()
         return self._engine_for(model).generate(turns, params, on_text, overflow="stop")
 
+    def save_exchange(
+        self, turns: Sequence[ChatTurn], params: GenerationParams, result: GenerationResult
+    ) -> ConversationRecord:
+        """Save a conversation written elsewhere (an API client's) and the reply it got as a
+        new conversation of the history: system turns as its system prompt, the others as
+        its messages, the reply with its figures."""
+        model = self._model
+        name = model.name if model is not None else None
+        first = next((turn.content for turn in turns if turn.role == "user"), "")
+        conversation = self._store.create_conversation(
+            title_from_message(first) if first.strip() else DEFAULT_TITLE,
+            model=name,
+            system_prompt="\n\n".join(t.content for t in turns if t.role == "system"),
+            settings=params.to_dict(),
+        )
+        for turn in turns:
+            if turn.role != "system":
+                self._store.add_message(conversation.id, turn.role, turn.content, model=(
+                    name if turn.role == "assistant" else None
+                ))
+        reply = self._store.start_reply(conversation.id, model=name)
+        reasoning, answer = split_reasoning(result.text)
+        self._store.finish_reply(
+            reply.id,
+            content=answer,
+            reasoning=reasoning,
+            finish_reason=result.finish_reason,
+            prompt_tokens=result.prompt_tokens or None,
+            completion_tokens=result.completion_tokens,
+            tokens_per_second=result.tokens_per_second,
+            time_to_first_token=result.time_to_first_token,
+            error=result.error,
+        )
+        return self._store.get_conversation(conversation.id)
+
     def complete_unsaved(
         self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
     ) -> Generation:

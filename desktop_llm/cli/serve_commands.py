@@ -19,8 +19,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="serve a model to other programs through the OpenAI API (until Ctrl+C)",
         description=(
             "Load a model and answer OpenAI API requests with it (GET /v1/models, POST "
-            "/v1/chat/completions) at http://HOST:PORT/v1, until Ctrl+C. Requests are not "
-            "saved to the history. Only this machine may connect, unless an API key is set."
+            "/v1/chat/completions, /v1/completions) at http://HOST:PORT/v1, until Ctrl+C. "
+            "Requests are not saved to the history unless --save-history (or the setting "
+            "serve_save_history) says so. Only this machine may connect, unless an API key "
+            "is set."
         ),
     )
     serve.add_argument("--host", default=DEFAULT_HOST,
@@ -34,6 +36,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                        help="read the API key clients must send (Bearer) from stdin's first line")
     serve.add_argument("--cors", nargs="+", metavar="ORIGIN", default=[],
                        help="web origins allowed to call the API from a browser (CORS)")
+    serve.add_argument("--save-history", action="store_true",
+                       help="save the API's chats and their replies in the history (the "
+                       "setting serve_save_history does it always)")
     serve.set_defaults(handler=_serve)
 
 
@@ -53,7 +58,10 @@ def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
     options.check()  # refused before a model is loaded for nothing
     with open_service(paths) as service:
         choice = load_model(service, args.model)
-        server = ApiServer(ChatServiceBackend(service, created=int(time.time())), options)
+        backend = ChatServiceBackend(
+            service, created=int(time.time()), save_history=True if args.save_history else None
+        )
+        server = ApiServer(backend, options)
         # On stdout, one line: a script starting the server reads the address from it.
         print(f"Serving {choice.name} at {server.base_url} (Ctrl+C stops)", flush=True)
         server.serve_forever()  # Ctrl+C stops it cleanly, then ends the command (exit 130)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from desktop_llm.engine.seam import Generation
-from desktop_llm.engine.types import ChatTurn, GenerationParams
+from desktop_llm.engine.types import ChatTurn, GenerationParams, GenerationResult
+from desktop_llm.errors import DesktopLLMError
 
 if TYPE_CHECKING:
     from desktop_llm.chat.service import ChatService
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,18 @@ class ServeBackend(Protocol):
 
 
 class ChatServiceBackend:
-    """The app's chat service as the API's backend: its current model, its engine."""
+    """The app's chat service as the API's backend: its current model, its engine.
 
-    def __init__(self, service: ChatService, *, created: int = 0) -> None:
+    Chat replies are saved to the history when ``save_history`` says so (None: as the
+    setting ``serve_save_history`` says at each request); raw completions never are.
+    """
+
+    def __init__(
+        self, service: ChatService, *, created: int = 0, save_history: bool | None = None
+    ) -> None:
         self._service = service
         self._created = created
+        self._save_history = save_history
 
     def served_model(self) -> ServedModel | None:
         choice = self._service.current_model
@@ -68,7 +80,28 @@ class ChatServiceBackend:
     def generate(
         self, turns: Sequence[ChatTurn], params: GenerationParams, on_text: Callable[[str], None]
     ) -> Generation:
-        return self._service.generate_unsaved(turns, params, on_text)
+        generation = self._service.generate_unsaved(turns, params, on_text)
+        save = self._save_history
+        if save is None:
+            save = self._service.settings.serve_save_history
+        if save:
+            asked = list(turns)
+            generation.future.add_done_callback(lambda done: self._save(asked, params, done))
+        return generation
+
+    def _save(
+        self, turns: list[ChatTurn], params: GenerationParams, done: Future[GenerationResult]
+    ) -> None:
+        """On the engine's thread, as the window's replies are saved."""
+        if done.exception() is not None:
+            return
+        result = done.result()
+        if result.finish_reason not in ("stop", "length"):
+            return  # a client that left, an engine error: nothing worth keeping
+        try:
+            self._service.save_exchange(turns, params, result)
+        except DesktopLLMError:
+            logger.exception("an API reply could not be saved to the history")
 
     def complete(
         self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]

@@ -170,8 +170,10 @@ def test_hostile_requests_get_openai_errors_and_the_server_goes_on(
         model=served.model, messages=HELLO, max_tokens=4).choices[0].message.content
 
 
-def test_raw_completions_continue_the_prompt(start: Callable[..., Served]) -> None:
-    served = start()
+def test_raw_completions_continue_the_prompt_and_save_history_keeps_chats(
+    start: Callable[..., Served], isolated_home: Path
+) -> None:
+    served = start("--save-history")
     api = served.client()
     whole = api.completions.create(model=served.model, prompt="1, 2, 3, 4, 5,", max_tokens=8,
                                    temperature=0)
@@ -181,6 +183,14 @@ def test_raw_completions_continue_the_prompt(start: Callable[..., Served]) -> No
         model=served.model, prompt="1, 2, 3, 4, 5,", max_tokens=8, temperature=0, stream=True,
     ))
     assert "".join(c.choices[0].text for c in chunks) == whole.choices[0].text
+    api.chat.completions.create(model=served.model, messages=HELLO, max_tokens=4)
+    listed = subprocess.run(
+        [sys.executable, "-m", "desktop_llm", "conversations", "list", "--json"],
+        env=_env(isolated_home), capture_output=True, text=True, timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL, check=False,
+    )
+    # The chat is saved (right after its reply); the raw completions are not.
+    assert [c["title"] for c in json.loads(listed.stdout)] == ["Say hello."]
 
 
 def test_an_api_key_read_from_stdin_is_required(start: Callable[..., Served]) -> None:
