@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -253,6 +254,12 @@ class MainWindow(QMainWindow):
         )
         self.serve_action.toggled.connect(self.serve_switch.set_serving)
         menus["settings"].addAction(self.serve_action)
+        self.serve_history_action = QAction(self.tr("Save API chats in the history"), self)
+        self.serve_history_action.setObjectName("serveHistoryAction")
+        self.serve_history_action.setCheckable(True)
+        self.serve_history_action.setChecked(self.bridge.service.settings.serve_save_history)
+        self.serve_history_action.toggled.connect(self._on_serve_history_toggled)
+        menus["settings"].addAction(self.serve_history_action)
         about = action("help", self.tr("About desktop-llm"), self.show_about, None, "aboutAction")
         about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
 
@@ -275,6 +282,7 @@ class MainWindow(QMainWindow):
         self.transfers.failed.connect(self.show_error)
         self.serve_switch.servingChanged.connect(self._on_serving_changed)
         self.serve_switch.statsChanged.connect(self.status.show_serve_stats)
+        self.serve_switch.statsChanged.connect(self._on_serve_stats)
         self.serve_switch.failed.connect(self.show_error)
         self.transfers.conversationImported.connect(self._on_conversation_imported)
         self.conversation_list.searchRequested.connect(bridge.search)
@@ -811,6 +819,15 @@ class MainWindow(QMainWindow):
         finally:
             with contextlib.suppress(RuntimeError):  # the window itself is already gone
                 self._shutdownDone.emit()
+
+    @Slot(bool)
+    def _on_serve_history_toggled(self, on: bool) -> None:
+        self.bridge.update_settings(lambda settings: replace(settings, serve_save_history=on))
+
+    @Slot(int, str)
+    def _on_serve_stats(self, _served: int, _last_error: str) -> None:
+        if self.serve_history_action.isChecked():
+            self.bridge.refresh_conversations()  # an API chat was saved: list it
 
     @Slot(str)
     def _on_serving_changed(self, address: str) -> None:

@@ -2349,6 +2349,10 @@
         <translation>用已加载的模型响应本机其他程序的 OpenAI API 请求</translation>
     </message>
     <message>
+        <source>Save API chats in the history</source>
+        <translation>将 API 对话保存到历史记录</translation>
+    </message>
+    <message>
         <source>About desktop-llm</source>
         <translation>关于 desktop-llm</translation>
     </message>

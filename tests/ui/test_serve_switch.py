@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
 from desktop_llm.serve.options import ServeOptions
+from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.main_window import MainWindow
 from tests.ui.conftest import REPLY_MS, close_window, saved_messages
 
@@ -106,3 +107,30 @@ def test_a_port_in_use_is_said_and_the_switch_goes_back_off(
         assert "Could not listen on 127.0.0.1" in window.error_banner.text()
         qtbot.waitUntil(lambda: not window.serve_action.isChecked())
     assert not window.status.serve_label.isVisible()
+
+
+def test_api_chats_are_listed_when_saving_them_is_on(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    window = open_window()
+    conversations = window.findChild(ConversationList, "conversationList")
+    assert not window.serve_history_action.isChecked()
+    window.serve_history_action.trigger()
+    qtbot.waitUntil(lambda: window.bridge.service.settings.serve_save_history)
+    window.serve_switch.options = ServeOptions(port=0)
+    window.serve_action.trigger()
+    qtbot.waitUntil(lambda: window.serve_switch.base_url is not None, timeout=10_000)
+    done = threading.Event()
+
+    def ask() -> None:
+        with openai.OpenAI(base_url=window.serve_switch.base_url, api_key="-",
+                           max_retries=0, timeout=REPLY_MS / 1000) as api:
+            api.chat.completions.create(
+                model=window.bridge.service.current_model.name, max_tokens=4,
+                messages=[{"role": "user", "content": "Name a planet."}],
+            )
+        done.set()
+
+    threading.Thread(target=ask).start()
+    qtbot.waitUntil(done.is_set, timeout=REPLY_MS)
+    qtbot.waitUntil(lambda: conversations.titles() == ["Name a planet."])
