@@ -287,6 +287,10 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+# llama-cpp-python's server, then llama.cpp's llama-server: where each counts tokens.
+TOKENIZE_PATHS = ("/extras/tokenize", "/tokenize")
+
+
 def count_with_server(
     base_url: str,
     api_key: str | None,
@@ -295,22 +299,24 @@ def count_with_server(
     *,
     timeout: float,
     trace: Callable[[str, dict[str, Any]], None] | None = None,
-) -> list[int] | None:
-    """Each text's tokens counted by the server (llama.cpp's ``/tokenize`` or
-    llama-cpp-python's ``/extras/tokenize``); None when the server has neither. ``trace``:
-    httpcore's trace hook (a reply's, so its Stop also ends this wait)."""
+    paths: tuple[str, ...] = TOKENIZE_PATHS,
+) -> tuple[list[int], str] | None:
+    """Each text's tokens counted by the server, and the path that counted them (llama.cpp's
+    ``/tokenize`` or llama-cpp-python's ``/extras/tokenize``: pass it back as ``paths`` to
+    skip asking the other); None when the server has neither. ``trace``: httpcore's trace
+    hook (a reply's, so its Stop also ends this wait)."""
     extensions = {"trace": trace} if trace is not None else None
     root = server_root(base_url)
-    attempts = (
-        (f"{root}/extras/tokenize", lambda text: {"input": text, "model": model_id}),
-        (f"{root}/tokenize", lambda text: {"content": text}),
-    )
     with httpx2.Client(headers=headers(api_key), timeout=timeouts(timeout)) as client:
-        for url, body in attempts:
+        for path in paths:
             counts = []
             for text in texts:
+                body = (
+                    {"input": text, "model": model_id} if path == "/extras/tokenize"
+                    else {"content": text}
+                )
                 try:
-                    response = client.post(url, json=body(text), extensions=extensions)
+                    response = client.post(root + path, json=body, extensions=extensions)
                 except httpx2.HTTPError as error:
                     raise request_failed(error, normalized_url(base_url), timeout) from error
                 tokens = _tokens(response)
@@ -318,7 +324,7 @@ def count_with_server(
                     break
                 counts.append(tokens)
             else:
-                return counts
+                return counts, path
     return None
 
 

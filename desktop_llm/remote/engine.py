@@ -120,6 +120,7 @@ class RemoteEngine:
         self._closed = False
         # None until asked: whether the server counts tokens (llama.cpp's /tokenize).
         self._counts_tokens: bool | None = None
+        self._tokenize_path: str | None = None  # the one of api.TOKENIZE_PATHS that works
 
     def __repr__(self) -> str:  # never the key
         return f"RemoteEngine({self.base_url!r}, model_id={self.model_id!r})"
@@ -333,15 +334,20 @@ class RemoteEngine:
     # Token counts ---------------------------------------------------------------------------
 
     def _count(self, texts: list[str]) -> list[int]:
-        with self._turns:
-            self._turns.wait_for(lambda: not self._replies or self._closed)
-            self._counting += 1
-        try:
-            return self._count_now(texts)
-        finally:
+        """One text at a time, each in its turn: a reply sent meanwhile waits for one
+        count, not for a whole history's."""
+        counts = []
+        for text in texts:
             with self._turns:
-                self._counting -= 1
-                self._turns.notify_all()
+                self._turns.wait_for(lambda: not self._replies or self._closed)
+                self._counting += 1
+            try:
+                counts.append(self._count_now(text))
+            finally:
+                with self._turns:
+                    self._counting -= 1
+                    self._turns.notify_all()
+        return counts
 
     def _prompt_size(self, turns: list[ChatTurn], reply: _Reply) -> tuple[int, bool]:
         """The prompt's tokens for the context meter, before the reply: the server counts
@@ -349,34 +355,35 @@ class RemoteEngine:
         else an estimate, flagged as one. Called by the reply itself, in its turn."""
         overhead = _TEMPLATE_TOKENS_PER_TURN * len(turns)
         text = "\n".join(turn.content for turn in turns)
-        if self._counts_tokens is not False:
-            try:
-                counts = api.count_with_server(
-                    self.base_url, self._api_key, self.model_id, [text],
-                    timeout=_PROMPT_COUNT_TIMEOUT, trace=reply.trace,
-                )
-            except RemoteError:
-                counts = None
-            else:
-                self._counts_tokens = counts is not None
-            if counts is not None:
-                return counts[0] + overhead, False
+        counted = self._server_count(text, _PROMPT_COUNT_TIMEOUT, reply.trace)
+        if counted is not None:
+            return counted + overhead, False
         return api.estimate_tokens(text) + overhead, True
 
-    def _count_now(self, texts: list[str]) -> list[int]:
-        if self._counts_tokens is not False:
-            try:
-                counts = api.count_with_server(
-                    self.base_url, self._api_key, self.model_id, texts,
-                    timeout=api.LIST_TIMEOUT,
-                )
-            except RemoteError:
-                counts = None  # a count is never worth a failure: estimate instead
-            else:
-                self._counts_tokens = counts is not None
-            if counts is not None:
-                return counts
-        return [api.estimate_tokens(text) for text in texts]
+    def _count_now(self, text: str) -> int:
+        counted = self._server_count(text, api.LIST_TIMEOUT, None)
+        return counted if counted is not None else api.estimate_tokens(text)
+
+    def _server_count(
+        self, text: str, timeout: float, trace: Callable[[str, dict[str, Any]], None] | None
+    ) -> int | None:
+        """The server's count of ``text``, or None (it cannot count, or did not answer: a
+        count is never worth a failure)."""
+        if self._counts_tokens is False:
+            return None
+        paths = (self._tokenize_path,) if self._tokenize_path else api.TOKENIZE_PATHS
+        try:
+            found = api.count_with_server(
+                self.base_url, self._api_key, self.model_id, [text],
+                timeout=timeout, trace=trace, paths=paths,
+            )
+        except RemoteError:
+            return None
+        self._counts_tokens = found is not None
+        if found is None:
+            return None
+        self._tokenize_path = found[1]
+        return found[0][0]
 
     def _in_background(self, work: Callable[[], Any]) -> Future[Any]:
         done: Future[Any] = Future()
