@@ -8,6 +8,8 @@ A reply is produced by the backend's engine while the request waits on this even
 engine calls back on its own thread, so its text crosses to the loop with
 ``call_soon_threadsafe``. A client that goes away stops its reply: Starlette cancels a
 streaming response when the client disconnects, and a waiting one watches for the disconnect.
+API replies take turns (one at a time reaches the engine, whose queue is first come, first
+served), so the window's own chat never waits behind more than one API reply.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ from desktop_llm.serve.stats import ServeStats
 logger = logging.getLogger(__name__)
 
 _END = object()
+# API replies sent to the engine at once (the others wait here, in order).
+REPLIES_AT_ONCE = 1
 
 
 def create_app(
@@ -81,6 +85,9 @@ class _Api:
         self._backend = backend
         self._options = options
         self._stats = stats
+        # API replies take turns: one at a time goes to the engine, so the window's own
+        # reply waits behind one API reply at most, however many clients there are.
+        self._turn = asyncio.Semaphore(REPLIES_AT_ONCE)
 
     # Endpoints ------------------------------------------------------------------------------
 
@@ -204,6 +211,22 @@ class _Api:
         shape: _Shape,
         start: Callable[[Callable[[str], None]], Generation],
     ) -> Response:
+        if asked.stream:
+            return StreamingResponse(
+                self._stream(asked, model, shape, start),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            return await self._whole(gone, model, shape, start)
+        finally:
+            gone.cancel()
+
+    def _begin(
+        self, model: ServedModel, start: Callable[[Callable[[str], None]], Generation]
+    ) -> tuple[Generation, asyncio.Queue[object]]:
+        """Start the reply; its text and its end reach the returned queue on this loop."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue()
 
@@ -222,26 +245,32 @@ class _Api:
             raise ApiError(503, str(error), kind="server_error", code="model_not_loaded"
                            ) from None
         generation.future.add_done_callback(lambda _done: _post(loop, queue.put_nowait, _END))
-        if asked.stream:
-            return StreamingResponse(
-                self._stream(generation, queue, asked, model, shape),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        return await self._whole(request, generation, model, shape)
+        return generation, queue
 
     async def _whole(
-        self, request: Request, generation: Generation, model: ServedModel, shape: _Shape
+        self,
+        gone: asyncio.Future[None],
+        model: ServedModel,
+        shape: _Shape,
+        start: Callable[[Callable[[str], None]], Generation],
     ) -> Response:
-        """Wait for the whole reply; a client that disconnects meanwhile stops it."""
-        finished = asyncio.wrap_future(generation.future)
-        gone = asyncio.ensure_future(_disconnected(request))
+        """Wait for a turn, then for the whole reply; a client that disconnects meanwhile
+        stops it (or never starts it)."""
+        turn = asyncio.ensure_future(self._turn.acquire())
+        await asyncio.wait({turn, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if not turn.done():
+            turn.cancel()
+            return Response(status_code=499)  # left while waiting: nothing was started
         try:
-            await asyncio.wait({finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+            generation, _queue = self._begin(model, start)
+            finished = asyncio.wrap_future(generation.future)
+            try:
+                await asyncio.wait({finished, gone}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not generation.future.done():
+                    generation.cancel()  # the client left, or the server is stopping
         finally:
-            gone.cancel()
-            if not generation.future.done():
-                generation.cancel()  # the client left, or the server is stopping
+            self._turn.release()
         if not finished.done():
             return Response(status_code=499)  # nobody is there to read it
         result = finished.result()
@@ -258,11 +287,10 @@ class _Api:
 
     async def _stream(
         self,
-        generation: Generation,
-        queue: asyncio.Queue[object],
         asked: ReplyRequest,
         model: ServedModel,
         shape: _Shape,
+        start: Callable[[Callable[[str], None]], Generation],
     ) -> AsyncIterator[str]:
         completion_id, created = shape.new_id(), int(time.time())
 
@@ -272,28 +300,36 @@ class _Api:
                 "model": model.id, "choices": choices, **extra,
             })
 
-        try:
-            if shape.opening is not None:
-                yield chunk([shape.opening])
-            while (item := await queue.get()) is not _END:
-                assert isinstance(item, str)
-                yield chunk([shape.choice(item, None)])
-            result = generation.future.result()
+        if shape.opening is not None:
+            yield chunk([shape.opening])
+        # A client that leaves while waiting for its turn is cancelled here by Starlette.
+        async with self._turn:
             try:
-                self._check_result(result)
+                generation, queue = self._begin(model, start)
             except ApiError as error:
-                # The status is sent already: OpenAI's way is an error event in the stream.
                 self._stats.failed(error.message)
                 yield _event(error.body())
                 return
-            yield chunk([shape.choice("", result.finish_reason)])
-            if asked.include_usage:
-                yield chunk([], usage=_usage(result))
-            yield "data: [DONE]\n\n"
-            self._stats.served()
-        finally:
-            if not generation.future.done():
-                generation.cancel()  # the client went away (Starlette cancelled us)
+            try:
+                while (item := await queue.get()) is not _END:
+                    assert isinstance(item, str)
+                    yield chunk([shape.choice(item, None)])
+                result = generation.future.result()
+                try:
+                    self._check_result(result)
+                except ApiError as error:
+                    # The status is sent already: OpenAI's way is an error event.
+                    self._stats.failed(error.message)
+                    yield _event(error.body())
+                    return
+                yield chunk([shape.choice("", result.finish_reason)])
+                if asked.include_usage:
+                    yield chunk([], usage=_usage(result))
+                yield "data: [DONE]\n\n"
+                self._stats.served()
+            finally:
+                if not generation.future.done():
+                    generation.cancel()  # the client went away (Starlette cancelled us)
 
     def _check_result(self, result: GenerationResult) -> None:
         if result.finish_reason == "error":

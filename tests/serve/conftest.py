@@ -29,6 +29,9 @@ class FakeBackend:
     finish: str = "stop"
     # None: a remote model, which answers no raw completions.
     raw_prompts: list[str] | None = field(default_factory=list)
+    active: int = 0  # replies being written now
+    most_active: int = 0
+    _count_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def served_model(self) -> ServedModel | None:
         return self.model
@@ -52,6 +55,10 @@ class FakeBackend:
         future: Future[GenerationResult] = Future()
         stop = threading.Event()
 
+        with self._count_lock:
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
+
         def write() -> None:
             written = []
             for piece in self.pieces:
@@ -62,6 +69,8 @@ class FakeBackend:
             finish = "cancelled" if stop.is_set() else self.finish
             if stop.is_set():
                 self.cancelled.append(number)
+            with self._count_lock:
+                self.active -= 1
             future.set_result(GenerationResult(
                 "".join(written), finish, prompt_tokens=7, completion_tokens=len(written),  # type: ignore[arg-type]
                 time_to_first_token=None, tokens_per_second=None, n_ctx=2048,

@@ -298,6 +298,8 @@ def test_several_clients_at_once(serve, backend: FakeBackend) -> None:
         thread.join(30)
     assert answers == ["Hello, world"] * 6
     assert server.stats.snapshot().requests_served == 6
+    # They took turns: one API reply at a time reached the engine.
+    assert backend.most_active == 1
 
 
 def test_an_api_key_is_required_when_set(serve) -> None:
@@ -328,3 +330,25 @@ def test_cors_is_off_unless_origins_are_given(serve) -> None:
     status, _, answer = post(allowed, "/v1/chat/completions", None, preflight, method="OPTIONS")
     assert status == 200
     assert answer.getheader("access-control-allow-origin") == "https://editor.example"
+
+
+def test_a_client_that_leaves_while_waiting_for_its_turn_is_never_started(
+    serve, backend: FakeBackend
+) -> None:
+    backend.pieces = ("word ",) * 100
+    backend.delay = 0.02
+    server = serve()
+    first = threading.Thread(
+        target=lambda: client(server).chat.completions.create(model="smol", messages=HELLO)
+    )
+    first.start()
+    wait_for(lambda: len(backend.requests) == 1)
+    for stream in (False, True):
+        body = json.dumps({"model": "smol", "messages": HELLO, "stream": stream}).encode()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            time.sleep(0.2)  # waiting behind the first reply
+    first.join(30)
+    time.sleep(0.3)
+    assert len(backend.requests) == 1 and not backend.cancelled
