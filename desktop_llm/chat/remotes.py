@@ -90,6 +90,13 @@ class Remotes:
                 "underscores (no slash, it separates the server from the model).",
             ).format(name=repr(name)))
         remote = RemoteEndpoint(name, normalized_url(base_url))
+        api_key = api_key.strip() if api_key else None
+        if api_key and not (api_key.isascii() and api_key.isprintable() and " " not in api_key):
+            # It goes into an HTTP header: anything else is a paste gone wrong.
+            raise DesktopLLMError(translate(
+                "Remote", "An API key is one word of plain letters, digits and signs; this "
+                "one has spaces or other characters.",
+            ))
 
         def change(settings: Settings) -> Settings:
             kept = tuple(r for r in settings.remotes if r.name.casefold() != name.casefold())
@@ -97,7 +104,7 @@ class Remotes:
 
         self._update(change)
         store = self._store(name)
-        if api_key and api_key.strip():
+        if api_key:
             store.set(api_key)
         else:
             store.delete()

@@ -2937,6 +2937,10 @@ Sentiment:</source>
         <translation>{name} 不能用作远程服务器的名称：请使用字母、数字、点、连字符和下划线（不能有斜杠，斜杠用于分隔服务器和模型）。</translation>
     </message>
     <message>
+        <source>An API key is one word of plain letters, digits and signs; this one has spaces or other characters.</source>
+        <translation>API 密钥是由普通字母、数字和符号组成的一个词；这个密钥含有空格或其他字符。</translation>
+    </message>
+    <message>
         <source>The server at {url} did not answer in time.</source>
         <translation>位于 {url} 的服务器没有及时应答。</translation>
     </message>

@@ -18,12 +18,25 @@ def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
 
 @contextmanager
 def scripted_server(
-    events: list[str] | None = None, whole: dict[str, Any] | None = None
+    events: list[str] | None = None,
+    whole: dict[str, Any] | None = None,
+    gets: dict[str, Any] | None = None,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
-    completion; yields the API base."""
+    completion, and ``gets[path]`` as JSON to a GET of that path; yields the API base."""
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path not in (gets or {}):
+                self.send_error(404)
+                return
+            body = json.dumps((gets or {})[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if not self.path.endswith("/chat/completions"):

@@ -19,6 +19,7 @@ from desktop_llm.errors import DesktopLLMError, RemoteModelNotFoundError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import RemoteEndpoint, Settings, load_settings
 from tests.remote.conftest import API_KEY, MODEL_ALIAS, LlamaServer
+from tests.remote.fake_openai import scripted_server
 from tests.thread_check import assert_threads_end, python_threads
 
 TIMEOUT = 120.0
@@ -222,3 +223,28 @@ def test_choosing_another_model_lets_a_streaming_remote_reply_finish(
     record = reply.done.result(timeout=TIMEOUT)
     assert record.finish_reason in ("stop", "length"), record.error
     assert record.model == f"local/{MODEL_ALIAS}"
+
+
+def test_an_api_key_with_spaces_or_other_characters_is_refused(service: ChatService) -> None:
+    with pytest.raises(DesktopLLMError, match="An API key is one word"):
+        service.remotes.add("gpu", "http://gpu:8000/v1", "sk-abc def")
+    with pytest.raises(DesktopLLMError, match="An API key is one word"):
+        service.remotes.add("gpu", "http://gpu:8000/v1", "sk-密钥")
+    assert service.remotes.list() == ()
+    service.remotes.add("gpu", "http://gpu:8000/v1", "  sk-pasted\n")
+    assert service.remotes.api_key("gpu") == "sk-pasted"
+
+
+def test_the_context_size_comes_from_the_model_list_or_llama_server_props(
+    service: ChatService,
+) -> None:
+    models = {"/v1/models": {"data": [{"id": "big", "max_model_len": 32768}, {"id": "small"}]}}
+    props = {"/props": {"default_generation_settings": {"n_ctx": 8192}}}
+    with scripted_server(gets=models | props) as url:
+        service.remotes.add("gpu", url)
+        big = service.remotes.engine_for(service.remotes.resolve("gpu/big"))
+        small = service.remotes.engine_for(service.remotes.resolve("gpu/small"))
+    assert (big.n_ctx, small.n_ctx) == (32768, 8192)
+    with scripted_server(gets=models) as url:
+        service.remotes.add("gpu", url)
+        assert service.remotes.engine_for(service.remotes.resolve("gpu/small")).n_ctx is None
