@@ -135,6 +135,8 @@ class ChatStatusBar(QStatusBar):
             self.gpu_label.setText(self.tr("Remote: {0}").format(loaded.remote_url))
             self.gpu_label.setStyleSheet("")
             self.context_label.setText(self.tr("Context: –"))
+            self.context_meter.setRange(0, 1)  # full again once the server's size is known
+            self.context_meter.setValue(0)
             self.show_context_used(0)
             return
         total = loaded.n_layers if loaded.n_layers is not None else "?"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTextBrowser,
     QTreeWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -104,3 +105,33 @@ def test_a_silent_server_never_freezes_the_window(
     assert ticks and max(gaps) < 1.0, f"the window stalled for {max(gaps):.1f} s"
     # The installed model is still the one in use.
     assert window.bridge.service.current_model.name == "SmolLM2 135M Instruct (Q4_1)"
+
+
+def test_stop_ends_a_remote_reply_and_the_meter_counts_it(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths,
+    llama_server: LlamaServer,  # noqa: F811
+) -> None:
+    window = open_window()
+    window.bridge.service.remotes.add("local", llama_server.url)
+    window.remotes_bridge.refresh()
+    remote_name = f"local/{MODEL_ALIAS}"
+    qtbot.waitUntil(lambda: remote_name in selector_items(window), timeout=20_000)
+    window.bridge.load_model(remote_name)
+    qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=20_000)
+    assert window.status.context_label.text() == "Context: –"
+
+    box = window.findChild(QPlainTextEdit, "messageInput")
+    qtbot.keyClicks(box, "Write a very long story about a lighthouse keeper.")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    # Counted by the server while it streams (no context size from llama_cpp.server).
+    qtbot.waitUntil(
+        lambda: window.status.context_label.text().endswith(" tokens"), timeout=REPLY_MS
+    )
+    view = window.findChild(QTextBrowser, "transcriptView")
+    qtbot.waitUntil(lambda: len(view.toPlainText()) > 120, timeout=REPLY_MS)
+    assert window.generating
+    qtbot.mouseClick(window.findChild(QPushButton, "stopButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.generating, timeout=10_000)
+    _question, reply = saved_messages(paths, window.conversation_id)
+    assert reply.finish_reason == "cancelled"
+    assert reply.content.strip()
