@@ -30,7 +30,8 @@ class RemotesDialog(QDialog):
         self._bridge = bridge
         intro = QLabel(self.tr(
             "Chat with models on OpenAI-compatible servers (vLLM, llama-server, Ollama, …). "
-            "Their models appear in the model list as NAME/MODEL."
+            "Their models appear in the model list as NAME/MODEL. Adding a server under a name "
+            "already saved replaces it, and its API key."
         ))
         intro.setWordWrap(True)
         self.servers = QTreeWidget()
@@ -101,7 +102,12 @@ class RemotesDialog(QDialog):
 
     @Slot()
     def _on_selection(self) -> None:
-        self.remove_button.setEnabled(bool(self.servers.selectedItems()))
+        selected = self.servers.selectedItems()
+        self.remove_button.setEnabled(bool(selected))
+        if selected:
+            # Added again under its name, a server is replaced: this is how its key changes.
+            self.name_field.setText(selected[0].text(0))
+            self.url_field.setText(selected[0].text(1))
 
     @Slot()
     def _on_fields_changed(self) -> None:

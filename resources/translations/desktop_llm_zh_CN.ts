@@ -3044,8 +3044,8 @@ Sentiment:</source>
         <translation>远程服务器</translation>
     </message>
     <message>
-        <source>Chat with models on OpenAI-compatible servers (vLLM, llama-server, Ollama, …). Their models appear in the model list as NAME/MODEL.</source>
-        <translation>与 OpenAI 兼容服务器（vLLM、llama-server、Ollama 等）上的模型聊天。它们的模型以“名称/模型”的形式出现在模型列表中。</translation>
+        <source>Chat with models on OpenAI-compatible servers (vLLM, llama-server, Ollama, …). Their models appear in the model list as NAME/MODEL. Adding a server under a name already saved replaces it, and its API key.</source>
+        <translation>与 OpenAI 兼容服务器（vLLM、llama-server、Ollama 等）上的模型聊天。它们的模型以“名称/模型”的形式出现在模型列表中。以已保存的名称再次添加服务器会替换它及其 API 密钥。</translation>
     </message>
     <message>
         <source>Name</source>

@@ -82,6 +82,9 @@ def test_a_remote_model_is_chosen_and_chatted_with(
     servers = dialog.findChild(QTreeWidget, "remoteServers")
     qtbot.waitUntil(lambda: servers.topLevelItemCount() == 1)
     servers.setCurrentItem(servers.topLevelItem(0))
+    # Chosen, its name and address are ready to be added again with another key.
+    assert dialog.findChild(QLineEdit, "remoteName").text() == "local"
+    assert dialog.findChild(QLineEdit, "remoteUrl").text() == llama_server.url
     qtbot.mouseClick(dialog.findChild(QPushButton, "removeRemoteButton"),
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: servers.topLevelItemCount() == 0)
