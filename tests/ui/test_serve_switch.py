@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 import openai
@@ -134,3 +135,46 @@ def test_api_chats_are_listed_when_saving_them_is_on(
     threading.Thread(target=ask).start()
     qtbot.waitUntil(done.is_set, timeout=REPLY_MS)
     qtbot.waitUntil(lambda: conversations.titles() == ["Name a planet."])
+
+
+def test_the_windows_chat_waits_behind_one_api_reply_at_most(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    window = open_window()
+    window.serve_switch.options = ServeOptions(port=0)
+    window.serve_action.trigger()
+    qtbot.waitUntil(lambda: window.serve_switch.base_url is not None, timeout=10_000)
+    base_url, model = window.serve_switch.base_url, window.bridge.service.current_model.name
+    first_text = threading.Event()
+    finished: dict[str, float] = {}
+    failures: list[BaseException] = []
+
+    def client(name: str) -> None:
+        try:
+            with openai.OpenAI(base_url=base_url, api_key="-", max_retries=0,
+                               timeout=REPLY_MS / 1000) as api:
+                chunks = api.chat.completions.create(
+                    model=model, max_tokens=48, temperature=0, stream=True,
+                    messages=[{"role": "user", "content": "Count from one to twenty."}],
+                )
+                for chunk in chunks:
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        first_text.set()
+            finished[name] = time.monotonic()
+        except BaseException as error:
+            failures.append(error)
+
+    clients = [threading.Thread(target=client, args=(f"api {n}",)) for n in range(1, 4)]
+    clients[0].start()
+    qtbot.waitUntil(first_text.is_set, timeout=REPLY_MS)
+    for thread in clients[1:]:
+        thread.start()  # these two wait for their turn in the server
+    time.sleep(0.3)
+    send(qtbot, window, "Name one colour.")
+    qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+    finished["window"] = time.monotonic()
+    qtbot.waitUntil(lambda: not any(t.is_alive() for t in clients), timeout=REPLY_MS)
+    assert not failures, failures
+    order = sorted(finished, key=finished.__getitem__)
+    # The reply running when the window asked, then the window's, then the other clients.
+    assert order[:2] == ["api 1", "window"], order
