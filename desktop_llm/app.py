@@ -48,12 +48,16 @@ def start_loading_default_model(window: MainWindow) -> None:
     the engine answers it once the model is in. (The model is chosen here, a quick read of the
     history, because choosing it on the storage thread and loading it from the window's
     callback would let a message typed in between find no model.)"""
+    from desktop_llm.chat.remotes import RemoteChoice
+
     service = window.bridge.service
     choice = service.default_model()
     if choice is None:
         window.load_default_model()  # says that no model is installed yet
         return
-    window.bridge.load_model(choice.name)
+    # A default model on a remote server that does not answer: the installed default instead.
+    fallback = service.library.default(None) if isinstance(choice, RemoteChoice) else None
+    window.bridge.load_model(choice.name, fallback=fallback.name if fallback else None)
 
 
 def run_app(argv: list[str] | None = None) -> int:

@@ -246,14 +246,18 @@ class ChatBridge(QObject):
     def refresh_models(self) -> None:
         self.run_in_background(self.service.installed_models, self.modelsChanged.emit)
 
-    def load_model(self, name: str) -> None:
+    def load_model(
+        self, name: str, *, fallback: str | None = None, note: str | None = None
+    ) -> None:
+        """Load ``name``; if it fails, ``fallback`` (the installed default, when the default
+        model is on a server that does not answer), with the reason kept on screen."""
         self.modelLoading.emit(name)
 
         def start() -> Future[LoadedModel]:
             return self.service.load_model(name)
 
         def watch(loading: Future[LoadedModel]) -> None:
-            loading.add_done_callback(lambda done: self._model_done(name, done))
+            loading.add_done_callback(lambda done: self._model_done(name, done, fallback, note))
 
         self.run_in_background(start, watch, self.modelFailed.emit)
 
@@ -270,13 +274,24 @@ class ChatBridge(QObject):
             saved,
         )
 
-    def _model_done(self, name: str, done: Future[LoadedModel]) -> None:
+    def _model_done(
+        self, name: str, done: Future[LoadedModel], fallback: str | None, note: str | None
+    ) -> None:
         try:
             loaded = done.result()
         except BaseException as error:
-            self.modelFailed.emit(describe_failure(error))
+            message = describe_failure(error)
+            if fallback is not None and fallback != name:
+                self.load_model(fallback, note=message)
+            else:
+                self.modelFailed.emit(message)
             return
         self.modelLoaded.emit(loaded)
+        if note is not None:
+            # In place of the default: why stays on screen, and the default stays the default
+            # for the next start (its server may be back by then).
+            self.failed.emit(note)
+            return
         if self.service.settings.default_model != name:
             self.service.update_settings(lambda settings: settings.with_default_model(name))
 

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
+from desktop_llm.settings import RemoteEndpoint, Settings, save_settings
 from desktop_llm.ui.main_window import MainWindow
 from tests.remote.conftest import (  # noqa: F401 (fixtures)
     MODEL_ALIAS,
     LlamaServer,
     llama_server,
     silent_server,
+    unused_url,
 )
 from tests.ui.conftest import REPLY_MS, saved_messages
 
@@ -138,3 +140,17 @@ def test_stop_ends_a_remote_reply_and_the_meter_counts_it(
     _question, reply = saved_messages(paths, window.conversation_id)
     assert reply.finish_reason == "cancelled"
     assert reply.content.strip()
+
+
+def test_a_default_model_on_a_server_that_is_off_falls_back_to_the_installed_one(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths, unused_url: str,  # noqa: F811
+) -> None:
+    save_settings(Settings(
+        remotes=(RemoteEndpoint("gone", unused_url),), default_model="gone/big"
+    ), paths.settings_file)
+    window = open_window()  # waits until a model is ready
+    assert window.bridge.service.current_model.name == "SmolLM2 135M Instruct (Q4_1)"
+    qtbot.waitUntil(lambda: window.error_banner.isVisible())
+    assert "could not be reached" in window.error_banner.text()
+    # The remote model stays the default for the next start.
+    assert window.bridge.service.settings.default_model == "gone/big"
