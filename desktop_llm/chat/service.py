@@ -542,6 +542,14 @@ class ChatService:
     ) -> Reply:
         """Let a reply cut off by the length limit go on where it stopped, in the same message."""
         model = self._require_model()
+        if isinstance(model, RemoteChoice):
+            # The OpenAI API has no standard way to go on from a reply's last word: a server
+            # would answer the cut reply with a new one, written into the same message.
+            raise DesktopLLMError(translate(
+                "Remote",
+                "A reply of a model on a remote server cannot be continued where it stopped; "
+                "regenerate it, or raise its maximum length.",
+            ))
         conversation = self._store.get_conversation(conversation_id)
         messages = self._store.list_messages(conversation_id)
         reply = find_message(messages, message_id)

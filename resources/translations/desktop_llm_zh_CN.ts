@@ -2961,6 +2961,10 @@ Sentiment:</source>
         <translation>模型 {name} 尚未就绪；请等待检查完成。</translation>
     </message>
     <message>
+        <source>A reply of a model on a remote server cannot be continued where it stopped; regenerate it, or raise its maximum length.</source>
+        <translation>远程服务器上模型的回复无法从中断处继续；请重新生成，或调大它的最大长度。</translation>
+    </message>
+    <message>
         <source>{url} is not a server address: write it like http://gpu-box:8000/v1.</source>
         <translation>{url} 不是服务器地址：请写成类似 http://gpu-box:8000/v1 的形式。</translation>
     </message>

@@ -248,3 +248,19 @@ def test_the_context_size_comes_from_the_model_list_or_llama_server_props(
     with scripted_server(gets=models) as url:
         service.remotes.add("gpu", url)
         assert service.remotes.engine_for(service.remotes.resolve("gpu/small")).n_ctx is None
+
+
+def test_a_remote_reply_is_regenerated_but_not_continued(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    first = service.send(None, "Name a colour.", params=SHORT).done.result(timeout=TIMEOUT)
+    again = service.regenerate(first.conversation_id, params=SHORT).done.result(timeout=TIMEOUT)
+    assert again.finish_reason in ("stop", "length"), again.error
+    assert again.parent_id == first.parent_id and again.id != first.id
+    cut = service.send(first.conversation_id, "Tell me a story.", params=SHORT)
+    record = cut.done.result(timeout=TIMEOUT)
+    assert record.finish_reason == "length"
+    with pytest.raises(DesktopLLMError, match="cannot be continued where it stopped"):
+        service.continue_reply(first.conversation_id, record.id)
