@@ -65,6 +65,10 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise ApiError(
             400, f"The request body is not valid JSON ({error}).", code="invalid_json"
         ) from None
+    except RecursionError:  # [[[[... nested deeper than the parser goes
+        raise ApiError(
+            400, "The request body is nested too deeply.", code="invalid_json"
+        ) from None
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_json")
     return data

@@ -132,7 +132,10 @@ def test_fields_of_the_wrong_type_are_400_naming_the_field(
     assert not backend.requests
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"[1, 2]", b"", b"nan"])
+@pytest.mark.parametrize("body", [
+    b"{not json", b"\xff\xfe", b"[1, 2]", b"", b"nan", b"[" * 500_000,
+    b'{"model": "smol", "messages": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+])
 def test_malformed_json_is_400(serve, body: bytes) -> None:
     status, error = error_of(post(serve(), "/v1/chat/completions", body))
     assert (status, error["code"]) == (400, "invalid_json")
