@@ -179,6 +179,8 @@ class GenerationResult:
     dropped_turns: int = 0
     # Prompt tokens not evaluated again: already in the context, or from a saved state.
     reused_tokens: int = 0
+    # Refused before a token was written: the conversation or prompt does not fit the context.
+    too_long: bool = False
 
     @classmethod
     def cut_short(

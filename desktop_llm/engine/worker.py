@@ -15,7 +15,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ from desktop_llm.engine.types import (
     LoadSettings,
     Overflow,
 )
-from desktop_llm.errors import DesktopLLMError, NoModelLoadedError
+from desktop_llm.errors import DesktopLLMError, GenerationError, NoModelLoadedError
 from desktop_llm.i18n import sentence
 
 logger = logging.getLogger(__name__)
@@ -256,5 +256,8 @@ class EngineWorker:
                 turns, params, cancel, on_text, on_progress=on_progress, overflow=overflow,
                 raw_prompt=raw_prompt,
             )
+        except GenerationError as error:  # the context cannot hold it (context_window)
+            refused = GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))
+            return replace(refused, too_long=True)
         except DesktopLLMError as error:
             return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))

@@ -332,6 +332,9 @@ class _Api:
                     generation.cancel()  # the client went away (Starlette cancelled us)
 
     def _check_result(self, result: GenerationResult) -> None:
+        if result.finish_reason == "error" and result.too_long:
+            raise ApiError(400, result.error or "The request does not fit the model's context.",
+                           code="context_length_exceeded")
         if result.finish_reason == "error":
             raise ApiError(500, result.error or "The engine failed.", kind="server_error",
                            code="engine_error")

@@ -26,8 +26,14 @@ def test_a_raw_prompt_is_continued_and_one_too_long_is_refused(model_path: Path)
         assert raw.prompt_tokens < chat.future.result(TIMEOUT).prompt_tokens
 
         too_long = engine.complete("word " * 400, greedy, lambda _t: None).future.result(TIMEOUT)
-        assert too_long.finish_reason == "error" and too_long.text == ""
+        assert too_long.finish_reason == "error" and too_long.text == "" and too_long.too_long
         assert "This prompt needs" in (too_long.error or "")
         assert "context of 256" in (too_long.error or "")
+        # A conversation refused for its length says so too (the API answers 400 for both).
+        chat_too_long = engine.generate(
+            [ChatTurn("user", "word " * 400)], greedy, lambda _t: None, overflow="stop"
+        ).future.result(TIMEOUT)
+        assert (chat_too_long.finish_reason, chat_too_long.too_long) == ("error", True)
+        assert not raw.too_long
     finally:
         engine.shutdown()

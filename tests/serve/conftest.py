@@ -27,6 +27,7 @@ class FakeBackend:
     requests: list[tuple[list[ChatTurn], GenerationParams]] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     finish: str = "stop"
+    too_long: bool = False
     # None: a remote model, which answers no raw completions.
     raw_prompts: list[str] | None = field(default_factory=list)
     active: int = 0  # replies being written now
@@ -74,7 +75,8 @@ class FakeBackend:
             future.set_result(GenerationResult(
                 "".join(written), finish, prompt_tokens=7, completion_tokens=len(written),  # type: ignore[arg-type]
                 time_to_first_token=None, tokens_per_second=None, n_ctx=2048,
-                error="the engine broke" if finish == "error" else None,
+                error="The engine broke." if finish == "error" else None,
+                too_long=self.too_long,
             ))
 
         threading.Thread(target=write, daemon=True).start()

@@ -274,11 +274,18 @@ def test_a_client_that_disconnects_stops_its_reply(serve, backend: FakeBackend) 
 def test_an_engine_error_is_a_500_or_an_error_event(serve, backend: FakeBackend) -> None:
     backend.finish = "error"
     server = serve()
-    with pytest.raises(openai.InternalServerError, match="the engine broke"):
+    with pytest.raises(openai.InternalServerError, match="The engine broke"):
         client(server).chat.completions.create(model="smol", messages=HELLO)
-    with pytest.raises(openai.APIError, match="the engine broke"):
+    with pytest.raises(openai.APIError, match="The engine broke"):
         list(client(server).chat.completions.create(model="smol", messages=HELLO, stream=True))
-    assert server.stats.snapshot().last_error == "the engine broke"
+    assert server.stats.snapshot().last_error == "The engine broke."
+
+
+def test_a_conversation_too_long_for_the_context_is_400(serve, backend: FakeBackend) -> None:
+    backend.pieces, backend.finish, backend.too_long = (), "error", True
+    status, error = error_of(post(serve(), "/v1/chat/completions",
+                                  json.dumps({"model": "smol", "messages": HELLO})))
+    assert (status, error["code"]) == (400, "context_length_exceeded")
 
 
 def test_several_clients_at_once(serve, backend: FakeBackend) -> None:

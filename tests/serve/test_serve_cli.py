@@ -163,6 +163,11 @@ def test_hostile_requests_get_openai_errors_and_the_server_goes_on(
         "model": served.model, "messages": HELLO, "max_tokens": 10**30, "temperature": 0,
     }).encode())
     assert status == 200 and body["choices"][0]["finish_reason"] in ("stop", "length")
+    with pytest.raises(openai.BadRequestError, match="context") as refused:
+        served.client().chat.completions.create(
+            model=served.model, messages=[{"role": "user", "content": "word " * 6000}]
+        )
+    assert refused.value.code == "context_length_exceeded"
     with pytest.raises(openai.BadRequestError, match="temperature"):
         served.client().chat.completions.create(model=served.model, messages=HELLO,
                                                 temperature=-1)
