@@ -17,7 +17,7 @@ from desktop_llm.ui.background import BackgroundTasks
 class RemotesBridge(QObject):
     modelsChanged = Signal(list)  # list[RemoteModels], one entry per server
     serversChanged = Signal(list)  # list[tuple[RemoteEndpoint, bool]]: each, and its key saved
-    serverAdded = Signal(object)  # RemoteModels of the server just added
+    serverAdded = Signal(object, bool)  # RemoteModels of the server just added; key kept
     failed = Signal(str)
 
     def __init__(self, service: ChatService, parent: QObject | None = None) -> None:
@@ -42,12 +42,14 @@ class RemotesBridge(QObject):
         """Save a server and its key, then ask it for its models; ``serverAdded`` answers
         (its entry says why when the server could not answer)."""
 
-        def work() -> RemoteModels:
+        def work() -> tuple[RemoteModels, bool]:
             remote = self._remotes.add(name, url, api_key)
-            return self._remotes.models_of(remote)
+            # False: no keyring works here, so the key lasts until the app quits.
+            kept = not api_key or self._remotes.key_kept_in_keyring(remote.name)
+            return self._remotes.models_of(remote), kept
 
-        def done(models: RemoteModels) -> None:
-            self.serverAdded.emit(models)
+        def done(added: tuple[RemoteModels, bool]) -> None:
+            self.serverAdded.emit(*added)
             self.load_servers()
             self.refresh()
 

@@ -124,20 +124,21 @@ class RemotesDialog(QDialog):
             self.key_field.text().strip() or None,
         )
 
-    @Slot(object)
-    def _on_added(self, models: RemoteModels) -> None:
+    @Slot(object, bool)
+    def _on_added(self, models: RemoteModels, key_kept: bool) -> None:
         self.key_field.clear()
         self.name_field.clear()
         self.url_field.clear()
         if models.error is not None:
-            self.result_label.setText(
-                self.tr("Saved {0}, but: {1}").format(models.remote.name, models.error)
+            text = self.tr("Saved {0}, but: {1}").format(models.remote.name, models.error)
+        else:
+            ids = ", ".join(model.id for model in models.models) or self.tr("none")
+            text = self.tr("Saved {0}. Its models: {1}").format(models.remote.name, ids)
+        if not key_kept:
+            text += " " + self.tr(
+                "No system keyring is available: the API key is kept only until the app quits."
             )
-            return
-        ids = ", ".join(model.id for model in models.models) or self.tr("none")
-        self.result_label.setText(
-            self.tr("Saved {0}. Its models: {1}").format(models.remote.name, ids)
-        )
+        self.result_label.setText(text)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

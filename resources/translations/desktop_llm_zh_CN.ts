@@ -3107,6 +3107,10 @@ Sentiment:</source>
         <source>Saved {0}. Its models: {1}</source>
         <translation>已保存 {0}。它的模型：{1}</translation>
     </message>
+    <message>
+        <source>No system keyring is available: the API key is kept only until the app quits.</source>
+        <translation>没有可用的系统密钥环：API 密钥只保留到应用退出为止。</translation>
+    </message>
 </context>
 <context>
     <name>SearchField</name>

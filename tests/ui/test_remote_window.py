@@ -7,7 +7,9 @@ import itertools
 import time
 from collections.abc import Callable
 
+import keyring
 import pytest
+from keyring.backends import null
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,10 +37,13 @@ from tests.ui.conftest import REPLY_MS, saved_messages
 pytestmark = pytest.mark.gui
 
 
-def add_server(qtbot: QtBot, window: MainWindow, name: str, url: str) -> QLabel:
+def add_server(
+    qtbot: QtBot, window: MainWindow, name: str, url: str, key: str = ""
+) -> QLabel:
     dialog = window.edit_remotes()
     qtbot.keyClicks(dialog.findChild(QLineEdit, "remoteName"), name)
     qtbot.keyClicks(dialog.findChild(QLineEdit, "remoteUrl"), url)
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "remoteKey"), key)
     qtbot.mouseClick(dialog.findChild(QPushButton, "addRemoteButton"), Qt.MouseButton.LeftButton)
     return dialog.findChild(QLabel, "remoteResult")
 
@@ -154,3 +159,16 @@ def test_a_default_model_on_a_server_that_is_off_falls_back_to_the_installed_one
     assert "could not be reached" in window.error_banner.text()
     # The remote model stays the default for the next start.
     assert window.bridge.service.settings.default_model == "gone/big"
+
+
+def test_without_a_keyring_the_dialog_says_the_key_lasts_until_quitting(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], unused_url: str,  # noqa: F811
+) -> None:
+    window = open_window()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        result = add_server(qtbot, window, "gone", unused_url, "sk-memory-only")
+        qtbot.waitUntil(lambda: "kept only until the app quits" in result.text(), timeout=20_000)
+    finally:
+        keyring.set_keyring(previous)
