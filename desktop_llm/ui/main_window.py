@@ -500,6 +500,8 @@ class MainWindow(QMainWindow):
         from desktop_llm.ui.remotes_dialog import RemotesDialog
 
         dialog = RemotesDialog(self.remotes_bridge, self)
+        # Closed: the servers are asked again (a model added or removed there meanwhile).
+        dialog.finished.connect(self.remotes_bridge.refresh)
         dialog.open()
         return dialog
 
