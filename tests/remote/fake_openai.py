@@ -21,9 +21,11 @@ def scripted_server(
     events: list[str] | None = None,
     whole: dict[str, Any] | None = None,
     gets: dict[str, Any] | None = None,
+    failure: tuple[int, dict[str, Any]] | None = None,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
-    completion, and ``gets[path]`` as JSON to a GET of that path; yields the API base."""
+    completion (or ``failure``: a status and its JSON body), and ``gets[path]`` as JSON to a
+    GET of that path; yields the API base."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -42,9 +44,10 @@ def scripted_server(
             if not self.path.endswith("/chat/completions"):
                 self.send_error(404)
                 return
-            if whole is not None:
-                body = json.dumps(whole).encode()
-                self.send_response(200)
+            if whole is not None or failure is not None:
+                status, answer = failure if failure is not None else (200, whole)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -78,3 +78,13 @@ def test_a_server_without_tokenize_is_estimated_and_asked_once() -> None:
         assert engine.counts_exactly is False
         assert all(p.estimated for p in progress)  # type: ignore[attr-defined]
         engine.shutdown()
+
+
+def test_a_server_error_is_a_sentence_with_the_servers_words() -> None:
+    failure = (503, {"error": {"message": "the model is loading, try again"}})
+    with scripted_server(failure=failure) as url:
+        result, pieces = reply_to(url)
+    assert pieces == [] and result.finish_reason == "error"
+    assert result.error == (
+        f"The server at {url} failed (HTTP 503): the model is loading, try again"
+    )
