@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -214,3 +215,22 @@ def test_another_address_without_a_key_is_refused_before_loading(isolated_home: 
     assert done.returncode == 1
     assert "set an API key" in done.stderr
     assert done.stderr.count("\n") == 1  # one line
+
+
+def test_a_client_that_disconnects_frees_the_engine(start: Callable[..., Served]) -> None:
+    served = start()
+    # Counting goes on to the end of the context (minutes) unless the reply is stopped.
+    body = json.dumps({"model": served.model, "prompt": "1, 2, 3, 4, 5,", "temperature": 0,
+                       "max_tokens": 4000, "stream": True}).encode()
+    with socket.create_connection(("127.0.0.1", served.port), timeout=TIMEOUT) as raw:
+        raw.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        received = b""
+        while received.count(b'"text"') < 3:  # the reply is streaming
+            received += raw.recv(65536)
+    started = time.monotonic()
+    quick = served.client().chat.completions.create(
+        model=served.model, messages=HELLO, max_tokens=4
+    )
+    assert quick.choices[0].message.content
+    assert time.monotonic() - started < 20  # not after thousands of numbers
