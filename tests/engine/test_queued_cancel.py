@@ -18,18 +18,17 @@ def test_a_queued_reply_cancelled_settles_at_once_and_the_running_one_goes_on(
     try:
         engine.load(model_path, LoadSettings(n_ctx=1024)).result(timeout=TIMEOUT)
         pid = engine.pid
-        long = GenerationParams(temperature=0, max_tokens=200, stop=())
+        long = GenerationParams(temperature=0, max_tokens=400, stop=())
         first_text: list[str] = []
         running = engine.generate([ChatTurn("user", "Write a long story.")], long,
                                   first_text.append)
         queued = engine.generate([ChatTurn("user", "Hi")], long, lambda _text: None)
         while not first_text:
             time.sleep(0.01)
-        asked = time.monotonic()
         queued.cancel()
         result = queued.future.result(timeout=TIMEOUT)
         assert (result.finish_reason, result.text) == ("cancelled", "")
-        assert time.monotonic() - asked < 1.0  # not after the running reply
+        assert not running.future.done()  # answered at once, not after the running reply
         assert running.future.result(timeout=TIMEOUT).finish_reason in ("stop", "length")
         assert engine.pid == pid  # never taken for stuck
         again = engine.generate([ChatTurn("user", "Hi")], GenerationParams(max_tokens=4),
