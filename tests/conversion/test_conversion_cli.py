@@ -23,7 +23,7 @@ from tests.test_cli import (
 MODEL_KEYS = {
     "name", "path", "size_bytes", "source", "sha256", "added_at", "architecture", "parameters",
     "parameter_count", "quantization", "context_length", "chat_template_present", "repo",
-    "revision", "converted_from", "outtype", "warnings",
+    "revision", "converted_from", "outtype", "warnings", "engine",
 }  # fmt: skip
 QUALITY_KEYS = {"name", "quantization", "size_bytes", "perplexity", "change_percent"}
 
