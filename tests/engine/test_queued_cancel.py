@@ -29,9 +29,12 @@ def test_a_queued_reply_cancelled_settles_at_once_while_the_running_one_goes_on(
         result = queued.future.result(timeout=TIMEOUT)
         assert (result.finish_reason, result.text) == ("cancelled", "")
         assert not running.future.done()  # answered at once, not after the running reply
-        running.cancel()  # (not waited for: 400 tokens take minutes on a loaded machine)
-        assert running.future.result(timeout=TIMEOUT).finish_reason == "cancelled"
-        assert engine.pid == pid  # never taken for stuck
+        time.sleep(3.5)  # past the stop timeout: the engine was not taken for stuck
+        assert engine.pid == pid
+        # Not waited for (400 tokens take minutes on a loaded machine); a stop may then take
+        # longer than the timeout, which only restarts the engine.
+        running.cancel()
+        assert running.future.result(timeout=TIMEOUT).finish_reason in ("cancelled", "error")
         again = engine.generate([ChatTurn("user", "Hi")], GenerationParams(max_tokens=4),
                                 lambda _text: None)
         assert again.future.result(timeout=TIMEOUT).finish_reason in ("stop", "length")

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import openai
 import pytest
@@ -41,6 +42,9 @@ def test_api_clients_are_answered_while_the_window_chats(
     qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
 ) -> None:
     window = open_window()
+    window.bridge.service.update_settings(lambda settings: replace(
+        settings, generation=replace(settings.generation, max_tokens=24)
+    ))
     window.serve_switch.options = ServeOptions(port=0)
     assert not window.status.serve_label.isVisible()
     window.serve_action.trigger()
@@ -141,6 +145,10 @@ def test_the_windows_chat_waits_behind_one_api_reply_at_most(
     qtbot: QtBot, open_window: Callable[..., MainWindow]
 ) -> None:
     window = open_window()
+    # The window's reply short too: a loaded machine writes a few tokens a second.
+    window.bridge.service.update_settings(lambda settings: replace(
+        settings, generation=replace(settings.generation, max_tokens=24)
+    ))
     window.serve_switch.options = ServeOptions(port=0)
     window.serve_action.trigger()
     qtbot.waitUntil(lambda: window.serve_switch.base_url is not None, timeout=10_000)
@@ -155,7 +163,7 @@ def test_the_windows_chat_waits_behind_one_api_reply_at_most(
                                timeout=REPLY_MS / 1000) as api:
                 # The first reply is long, so the window asks while it is written.
                 chunks = api.chat.completions.create(
-                    model=model, max_tokens=300 if name == "api 1" else 32, temperature=0,
+                    model=model, max_tokens=120 if name == "api 1" else 24, temperature=0,
                     stream=True,
                     messages=[{"role": "user", "content": "Write a long story about a ship."}],
                 )
