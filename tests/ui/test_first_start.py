@@ -3,6 +3,7 @@ waits for the load and is then answered."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,11 @@ REPO = Path(__file__).resolve().parents[2]
 def test_a_message_sent_before_the_model_has_loaded_is_answered_once_it_has(
     qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
 ) -> None:
+    # A short reply: what is checked is that it comes, not how long the model goes on (on a
+    # loaded machine an uncapped reply can run to the end of the context).
+    paths.settings_file.write_text(
+        json.dumps({"generation": {"max_tokens": 24}}), encoding="utf-8"
+    )
     window = open_window(wait_for_model=False)
     assert window.bridge.service.loaded_model is None  # still loading (or not yet asked)
     box = window.findChild(QPlainTextEdit, "messageInput")
