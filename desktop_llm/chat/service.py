@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from desktop_llm.chat.branches import descendants, find_message, path_to, turns_for
 from desktop_llm.chat.library import ModelChoice, ModelLibrary
@@ -619,15 +619,7 @@ class ChatService:
         reply = self._store.start_reply(conversation.id, model=name)
         reasoning, answer = split_reasoning(result.text)
         self._store.finish_reply(
-            reply.id,
-            content=answer,
-            reasoning=reasoning,
-            finish_reason=result.finish_reason,
-            prompt_tokens=result.prompt_tokens or None,
-            completion_tokens=result.completion_tokens,
-            tokens_per_second=result.tokens_per_second,
-            time_to_first_token=result.time_to_first_token,
-            error=result.error,
+            reply.id, content=answer, reasoning=reasoning, **_outcome(result)
         )
         return self._store.get_conversation(conversation.id)
 
@@ -791,17 +783,24 @@ class ChatService:
                 content=answer,
                 reasoning=reasoning,
                 context_from_id=seen[0] if seen else None,
-                finish_reason=result.finish_reason,
-                prompt_tokens=result.prompt_tokens or None,
-                completion_tokens=result.completion_tokens,
-                tokens_per_second=result.tokens_per_second,
-                time_to_first_token=result.time_to_first_token,
-                error=result.error,
+                **_outcome(result),
             ))
         except BaseException as error:
             done.set_exception(error)
             return
         done.set_result(record)
+
+
+def _outcome(result: GenerationResult) -> dict[str, Any]:
+    """How a reply ended and its figures, as ``HistoryStore.finish_reply`` takes them."""
+    return {
+        "finish_reason": result.finish_reason,
+        "prompt_tokens": result.prompt_tokens or None,
+        "completion_tokens": result.completion_tokens,
+        "tokens_per_second": result.tokens_per_second,
+        "time_to_first_token": result.time_to_first_token,
+        "error": result.error,
+    }
 
 
 def _reasoning_apart(message: MessageRecord) -> MessageRecord:
