@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,23 @@ for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STAT
 # set them themselves.
 for variable in ("HF_ENDPOINT", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME", "HF_HUB_OFFLINE"):
     os.environ.pop(variable, None)
+
+
+def _share_a_chinese_font() -> None:
+    """A Chinese font for every test process and its children, from the test extra: the PDF
+    tests need one and a fresh machine may have none. Put where fontconfig looks for a user's
+    fonts ($XDG_DATA_HOME/fonts, a temporary folder here), so Qt finds it like an installed
+    one, in this process and in the command lines the tests start."""
+    spec = importlib.util.find_spec("cvttf_NotoSansCJK_Regular")
+    if spec is None or not spec.submodule_search_locations:
+        return  # not installed: the PDF tests then say which font to install
+    fonts = Path(os.environ["XDG_DATA_HOME"]) / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for font in Path(next(iter(spec.submodule_search_locations))).glob("*.otf"):
+        (fonts / font.name).symlink_to(font)
+
+
+_share_a_chinese_font()
 
 import pytest  # noqa: E402
 
