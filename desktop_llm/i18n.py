@@ -80,6 +80,14 @@ def sentence_to_wire(text: object) -> dict[str, Any] | None:
     return {"context": text.context, "template": text.template, "values": values}
 
 
+def message_of(error: BaseException) -> str:
+    """An error's message, still a ``Sentence`` when it was made by ``sentence`` (``str(error)``
+    would drop its template, and the app could not translate it)."""
+    first = error.args[0] if error.args else None
+    text = str(error)
+    return first if isinstance(first, Sentence) and text == first else text
+
+
 def sentence_from_wire(data: object, fallback: str) -> str:
     """The sentence ``sentence_to_wire`` described, in this process's language; ``fallback``
     (the sender's text) when the description is damaged or its translation does not fit."""

@@ -53,7 +53,7 @@ from desktop_llm.engine.types import (
     LoadSettings,
 )
 from desktop_llm.i18n import (
-    Sentence,
+    message_of,
     sentence,
     sentence_from_wire,
     sentence_to_wire,
@@ -193,8 +193,7 @@ def error_to_wire(request_id: int, error: BaseException) -> dict[str, Any]:
             "Engine", _UNEXPECTED, kind=type(error).__name__, error=str(error)
         )
     else:
-        first = error.args[0] if error.args else None
-        text = first if isinstance(first, Sentence) and str(error) == first else str(error)
+        text = message_of(error)
     wire = {"type": "error", "id": request_id, "kind": kind, "message": str(text)}
     carried = sentence_to_wire(text)
     if carried is not None:

@@ -32,7 +32,7 @@ from desktop_llm.engine.types import (
     Overflow,
 )
 from desktop_llm.errors import DesktopLLMError, GenerationError, NoModelLoadedError
-from desktop_llm.i18n import sentence
+from desktop_llm.i18n import message_of, sentence
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +257,11 @@ class EngineWorker:
                 raw_prompt=raw_prompt,
             )
         except GenerationError as error:  # the context cannot hold it (context_window)
-            refused = GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))
+            refused = GenerationResult.cut_short(
+                "", "error", n_ctx=n_ctx, error=message_of(error)
+            )
             return replace(refused, too_long=True)
         except DesktopLLMError as error:
-            return GenerationResult.cut_short("", "error", n_ctx=n_ctx, error=str(error))
+            return GenerationResult.cut_short(
+                "", "error", n_ctx=n_ctx, error=message_of(error)
+            )

@@ -7,6 +7,7 @@ from pathlib import Path
 from desktop_llm.engine import protocol
 from desktop_llm.engine.client import EngineProcess
 from desktop_llm.engine.types import ChatTurn, GenerationParams, LoadSettings
+from desktop_llm.i18n import install_translator
 
 TIMEOUT = 120.0
 
@@ -35,5 +36,20 @@ def test_a_raw_prompt_is_continued_and_one_too_long_is_refused(model_path: Path)
         ).future.result(TIMEOUT)
         assert (chat_too_long.finish_reason, chat_too_long.too_long) == ("error", True)
         assert not raw.too_long
+
+        # The refusal crosses the pipe with its template: the app process translates it.
+        install_translator(_marked_translator)
+        try:
+            refused = engine.generate(
+                [ChatTurn("user", "word " * 400)], greedy, lambda _t: None, overflow="stop"
+            ).future.result(TIMEOUT)
+        finally:
+            install_translator(None)
+        assert (refused.error or "").startswith("[translated] The conversation no longer fits")
+        assert "256" in (refused.error or "")
     finally:
         engine.shutdown()
+
+
+def _marked_translator(context: str, text: str) -> str:
+    return f"[translated] {text}" if context == "Engine" else text
