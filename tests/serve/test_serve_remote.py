@@ -1,0 +1,155 @@
+"""Serving a model that is on a remote server: the API answers through the RemoteEngine (a
+proxy) from a real ``python -m llama_cpp.server``, in the app (the window's switch serves its
+chat service's current model this way) and through ``desktop-llm serve --model NAME/MODEL_ID``
+in a subprocess, read by the official openai client."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from desktop_llm.chat.service import ChatService
+from desktop_llm.paths import AppPaths
+from desktop_llm.serve.backend import ChatServiceBackend
+from desktop_llm.serve.options import ServeOptions
+from desktop_llm.serve.server import ApiServer
+from tests.remote.conftest import (  # noqa: F401 (a fixture: API keys stay in the test's folder)
+    API_KEY,
+    MODEL_ALIAS,
+    LlamaServer,
+    isolated_keyring,
+    start_server,
+)
+
+TIMEOUT = 120.0
+HELLO = [{"role": "user", "content": "Say hello."}]
+REMOTE = f"gpu/{MODEL_ALIAS}"
+
+
+@pytest.fixture(scope="module")
+def keyed(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """One real server for this module, which wants ``API_KEY``."""
+    server = start_server(model_path, tmp_path_factory.mktemp("llama-server"), api_key=API_KEY)
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def served(paths: AppPaths, keyed: LlamaServer) -> Iterator[ApiServer]:
+    """The API server of a chat service whose current model is on the keyed server."""
+    with ChatService.open(paths) as service:
+        service.remotes.add("gpu", keyed.url, API_KEY)
+        service.load_model(REMOTE).result(timeout=TIMEOUT)
+        server = ApiServer(ChatServiceBackend(service, created=7), ServeOptions(port=0))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def client(base_url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key="unused", max_retries=0, timeout=TIMEOUT)
+
+
+def test_a_remote_model_is_listed_and_answers_streamed_and_whole_with_usage(
+    served: ApiServer,
+) -> None:
+    with client(served.base_url) as api:
+        assert [(m.id, m.created) for m in api.models.list()] == [(REMOTE, 7)]
+
+        chunks = list(api.chat.completions.create(
+            model=REMOTE, messages=HELLO, max_tokens=12, temperature=0, stream=True,
+            stream_options={"include_usage": True},
+        ))
+        streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert streamed.strip()
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices][-1]
+        assert finish in ("stop", "length")
+        usage = chunks[-1].usage
+        assert usage is not None and chunks[-1].choices == []
+        # llama_cpp.server's stream has no usage: the prompt is counted by its tokenizer,
+        # the reply's tokens are its chunks.
+        assert usage.prompt_tokens > 5 and 0 < usage.completion_tokens <= 12
+        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+        whole = api.chat.completions.create(
+            model=REMOTE, messages=HELLO, max_tokens=12, temperature=0
+        )
+        assert whole.model == REMOTE
+        assert whole.choices[0].message.content == streamed  # greedy: the same reply
+        assert whole.usage is not None and whole.usage.completion_tokens == usage.completion_tokens
+    assert served.stats.snapshot().requests_served == 2
+
+
+def test_a_remote_model_refuses_raw_completions_with_a_sentence(served: ApiServer) -> None:
+    with client(served.base_url) as api, pytest.raises(openai.APIStatusError) as refused:
+        api.completions.create(model=REMOTE, prompt="Once upon a time", max_tokens=8)
+    assert refused.value.status_code == 501
+    error = refused.value.body
+    assert isinstance(error, dict) and error["code"] == "not_implemented"
+    assert error["message"] == (
+        f"The model '{REMOTE}' is on a remote server: only /v1/chat/completions is served "
+        "for it."
+    )
+
+
+@pytest.fixture
+def cli_env(isolated_home: Path, tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DESKTOP_LLM_HOME": str(isolated_home),
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
+    }
+
+
+def test_the_serve_command_serves_a_remote_model(
+    cli_env: dict[str, str], keyed: LlamaServer
+) -> None:
+    added = subprocess.run(
+        [sys.executable, "-m", "desktop_llm", "remotes", "add", "gpu", keyed.url,
+         "--api-key-stdin"],
+        input=API_KEY + "\n", env=cli_env, capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert added.returncode == 0, added.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_llm", "serve", "--port", "0", "--model", REMOTE],
+        env=cli_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8",
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()
+        line = lines.get(timeout=TIMEOUT)
+        assert line.startswith(f"Serving {REMOTE} at http://127.0.0.1:"), (
+            line or process.stderr.read()
+        )
+        base_url = line.split(" at ")[1].split()[0]
+        with client(base_url) as api:
+            assert [m.id for m in api.models.list()] == [REMOTE]
+            chunks = list(api.chat.completions.create(
+                model=REMOTE, messages=HELLO, max_tokens=8, temperature=0, stream=True,
+                stream_options={"include_usage": True},
+            ))
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices).strip()
+        assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) in (0, 130)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
