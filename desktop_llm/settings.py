@@ -134,6 +134,12 @@ class Settings:
     # True: what API clients of `desktop-llm serve` (or the window's switch) ask, and the
     # replies they get, are saved as conversations of the history.
     serve_save_history: bool = False
+    # Where the window's API server listens ("0.0.0.0": every network of this machine, which
+    # needs an API key, kept in the keyring like the remote servers' keys; chat/serving.py).
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8080
+    # The web origins a browser may call the API from (CORS); none: CORS off.
+    serve_cors_origins: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,6 +160,9 @@ class Settings:
             "language": self.language,
             "remotes": [remote.to_dict() for remote in self.remotes],
             "serve_save_history": self.serve_save_history,
+            "serve_host": self.serve_host,
+            "serve_port": self.serve_port,
+            "serve_cors_origins": list(self.serve_cors_origins),
         }
 
     @classmethod
@@ -181,6 +190,9 @@ class Settings:
             serve_save_history=_flag(
                 data.get("serve_save_history"), defaults.serve_save_history
             ),
+            serve_host=_host(data.get("serve_host"), defaults.serve_host),
+            serve_port=_port(data.get("serve_port"), defaults.serve_port),
+            serve_cors_origins=_strings(data.get("serve_cors_origins")),
         )
 
     def with_default_model(self, name: str | None) -> Settings:
@@ -248,6 +260,23 @@ def _choice(value: Any, choices: tuple[_Choice, ...], default: _Choice) -> _Choi
 
 def _flag(value: Any, default: bool) -> bool:
     return value if isinstance(value, bool) else default
+
+
+def _host(value: Any, default: str) -> str:
+    return value.strip() if isinstance(value, str) and value.strip() else default
+
+
+def _port(value: Any, default: int) -> int:
+    # 0: any free port. A bool is an int to Python, never a port.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535:
+        return value
+    return default
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(item.strip() for item in value if isinstance(item, str) and item.strip())
 
 
 def _string_dict(value: Any) -> dict[str, str] | None:
