@@ -31,16 +31,18 @@ READ_TIMEOUT = 120.0
 # At most this much of a server's error text goes into a sentence.
 _ERROR_TEXT_LIMIT = 300
 
-# GenerationParams fields that are not OpenAI's own, with the value that means "off": sent
-# only when set otherwise, so a strict server (OpenAI itself) takes the neutral settings.
-_EXTENSIONS = {
-    "top_k": 0,
-    "min_p": 0.0,
-    "typical_p": 1.0,
-    "repeat_penalty": 1.0,
-    "mirostat_mode": 0,
-}
+# Sampling settings and strict servers. OpenAI's own fields (temperature, top_p, the two
+# penalties, seed, max_tokens, stop) are always sent. The llama.cpp / vLLM extensions below
+# are sent only when the user changed them from the app's default (GenerationParams()'s):
+# a setting left alone is not sent, so the server's own default applies, and a strict server
+# (OpenAI's API answers 400 "Unrecognized request argument supplied: top_k") takes the
+# default settings. One the user changed is sent, and a server that refuses it is told in a
+# sentence naming it (check_status). Mirostat's tau and eta go only with Mirostat on.
+_EXTENSIONS = ("top_k", "min_p", "typical_p", "repeat_penalty", "mirostat_mode")
 _MIROSTAT = ("mirostat_tau", "mirostat_eta")
+_DEFAULTS = GenerationParams()
+# Other servers' names for a setting, sent beside ours: vLLM ignores repeat_penalty.
+_ALIASES = {"repeat_penalty": "repetition_penalty"}
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ def _context_size(entry: dict[str, Any]) -> int | None:
 def chat_body(
     model_id: str, turns: list[ChatTurn], params: GenerationParams, *, stream: bool = True
 ) -> dict[str, Any]:
-    """A chat completion request with the sampling settings mapped to OpenAI's names (and the
-    llama.cpp / vLLM extensions where they are not neutral)."""
+    """A chat completion request with the sampling settings mapped to OpenAI's names, and the
+    llama.cpp / vLLM extensions the user changed from the app's defaults (see _EXTENSIONS)."""
     body: dict[str, Any] = {
         "model": model_id,
         "messages": [{"role": turn.role, "content": turn.content} for turn in turns],
@@ -146,13 +148,15 @@ def chat_body(
         body["max_tokens"] = params.max_tokens
     if params.stop:
         body["stop"] = list(params.stop)
-    for name, neutral in _EXTENSIONS.items():
-        value = getattr(params, name)
-        if value != neutral:
-            body[name] = value
+    changed = [name for name in _EXTENSIONS if getattr(params, name) != getattr(_DEFAULTS, name)]
     if params.mirostat_mode:
-        for name in _MIROSTAT:
-            body[name] = getattr(params, name)
+        changed += [
+            name for name in _MIROSTAT if getattr(params, name) != getattr(_DEFAULTS, name)
+        ]
+    for name in changed:
+        body[name] = getattr(params, name)
+        if name in _ALIASES:
+            body[_ALIASES[name]] = body[name]
     return body
 
 
@@ -181,7 +185,9 @@ def error_text(response: httpx2.Response) -> str:
 
 
 def error_param(response: httpx2.Response, sent: dict[str, Any]) -> str | None:
-    """The setting of ours the server names in its refusal, if any."""
+    """The setting of ours the server names in its refusal, if any (by the app's name:
+    repeat_penalty for vLLM's repetition_penalty)."""
+    ours = {alias: name for name, alias in _ALIASES.items()}
     try:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
@@ -189,13 +195,13 @@ def error_param(response: httpx2.Response, sent: dict[str, Any]) -> str | None:
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         param = data["error"].get("param")
         if isinstance(param, str) and param in sent:
-            return param
+            return ours.get(param, param)
     text = error_text(response)
     for name in sorted(sent, key=len, reverse=True):
         if name not in ("model", "messages", "stream") and re.search(
             rf"\b{re.escape(name)}\b", text
         ):
-            return name
+            return ours.get(name, name)
     return None
 
 

@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible server for the stream's odd cases a real one rarely shows:
 reasoning deltas, an error event mid-stream, a whole (unstreamed) answer, a stream that ends
-without a finish reason. Standard library only; one script per server."""
+without a finish reason, a strict server that refuses fields it does not know (as OpenAI's
+own API does). Standard library only; one script per server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+# The fields of a chat completion request OpenAI's own API takes; it refuses any other with a
+# 400 "Unrecognized request argument supplied: top_k" (param null).
+OPENAI_FIELDS = frozenset({
+    "model", "messages", "temperature", "top_p", "n", "stream", "stream_options", "stop",
+    "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty",
+    "logit_bias", "logprobs", "top_logprobs", "user", "seed", "tools", "tool_choice",
+    "parallel_tool_calls", "response_format", "service_tier", "store", "metadata",
+    "reasoning_effort", "modalities", "audio", "prediction", "functions", "function_call",
+})
+
+
+def strict_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's answer to a body with fields it does not know, or None."""
+    unknown = sorted(set(body) - OPENAI_FIELDS)
+    if not unknown:
+        return None
+    words = "argument" if len(unknown) == 1 else "arguments"
+    return {"error": {
+        "message": f"Unrecognized request {words} supplied: {', '.join(unknown)}",
+        "type": "invalid_request_error", "param": None, "code": None,
+    }}
 
 
 def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -22,10 +45,16 @@ def scripted_server(
     whole: dict[str, Any] | None = None,
     gets: dict[str, Any] | None = None,
     failure: tuple[int, dict[str, Any]] | None = None,
+    *,
+    strict: bool = False,
+    bodies: list[dict[str, Any]] | None = None,
+    port: int = 0,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
     completion (or ``failure``: a status and its JSON body), and ``gets[path]`` as JSON to a
-    GET of that path; yields the API base."""
+    GET of that path; yields the API base. ``strict``: a body with a field OpenAI's API does
+    not know is refused as OpenAI refuses it (400). ``bodies`` collects the chat completion
+    requests received; ``port``: listen there (0: any free one)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -40,18 +69,24 @@ def scripted_server(
             self.wfile.write(body)
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if not self.path.endswith("/chat/completions"):
                 self.send_error(404)
                 return
-            if whole is not None or failure is not None:
-                status, answer = failure if failure is not None else (200, whole)
-                body = json.dumps(answer).encode()
+            body = json.loads(received)
+            if bodies is not None:
+                bodies.append(body)
+            refused = strict_refusal(body) if strict else None
+            if whole is not None or failure is not None or refused is not None:
+                status, answer = (
+                    (400, refused) if refused is not None else failure or (200, whole)
+                )
+                data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(data)
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -64,7 +99,7 @@ def scripted_server(
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
     thread.start()

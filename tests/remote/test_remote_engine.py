@@ -195,12 +195,16 @@ def test_sampling_settings_are_mapped() -> None:
         "stop": ["END"], "stream": True,
     }.items():
         assert body[name] == value, name
-    # The extensions a strict server (OpenAI's own) refuses are left out when neutral.
-    neutral = chat_body("m", QUESTION, GenerationParams(
-        top_k=0, min_p=0.0, repeat_penalty=1.0, max_tokens=None
-    ))
-    assert not {"top_k", "min_p", "repeat_penalty", "typical_p", "mirostat_mode", "max_tokens",
-                "seed", "stop"} & set(neutral)
+    assert body["repetition_penalty"] == 1.2  # vLLM's name
+    # The extensions a strict server (OpenAI's own) refuses are left out when left at the
+    # app's defaults: the server's own defaults apply.
+    defaults = chat_body("m", QUESTION, GenerationParams())
+    assert not {"top_k", "min_p", "repeat_penalty", "repetition_penalty", "typical_p",
+                "mirostat_mode", "max_tokens", "seed", "stop"} & set(defaults)
+    # Changed to "off" is changed: sent.
+    off = chat_body("m", QUESTION, GenerationParams(top_k=0, min_p=0.0, repeat_penalty=1.0))
+    assert (off["top_k"], off["min_p"], off["repeat_penalty"]) == (0, 0.0, 1.0)
+    assert "typical_p" not in off
 
 
 def test_a_rejected_setting_is_named() -> None:
