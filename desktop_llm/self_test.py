@@ -2,7 +2,9 @@
 
 In a temporary data folder (never the user's): the bundled model is there and intact, the
 engine process starts (in a bundle: the app's own executable with ``--engine-host``), loads
-the model and answers one prompt, and the history is written, closed, and read back from disk.
+the model and answers one prompt, the history is written, closed, and read back from disk, and
+the API server (the window's switch) starts on a free loopback port and answers, before and
+after a model is loaded, one streamed chat completion included.
 Each step prints one line; a failure prints one line naming the step and the reason, and the
 exit code is non-zero. ``__main__`` may add steps (the window, built offscreen); this module
 stays Qt-free.
@@ -10,6 +12,8 @@ stays Qt-free.
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
 import os
 import sys
@@ -19,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from desktop_llm import __version__
 from desktop_llm.paths import HOME_ENV, AppPaths, app_paths
@@ -112,6 +116,7 @@ def core_steps() -> list[Step]:
         Step("bundled model", check_bundled_model),
         Step("engine and reply", check_engine_and_reply),
         Step("history on disk", check_history_on_disk),
+        Step("API server", check_api_server),
         Step("conversion", describe_conversion),
         Step("resources", check_resources),
     ]
@@ -172,6 +177,83 @@ def check_history_on_disk(paths: AppPaths) -> str:
     if PROMPT not in messages[-2].content:
         raise SelfTestFailure("the question read back differs from the one sent.")
     return f"{len(messages)} messages read back from {paths.database.name}"
+
+
+def check_api_server(paths: AppPaths) -> str:
+    """The API server as the window runs it (on a thread, over the chat service): its model
+    list empty with no model, then the loaded model listed and one streamed reply read whole.
+    In a bundle this proves the parts uvicorn and anyio import by name are inside."""
+    from desktop_llm.chat.service import ChatService
+    from desktop_llm.serve.backend import ChatServiceBackend
+    from desktop_llm.serve.options import ServeOptions
+    from desktop_llm.serve.server import ApiServer
+
+    with ChatService.open(paths) as service:
+        server = ApiServer(ChatServiceBackend(service), ServeOptions(port=0))
+        server.start()
+        try:
+            status, listed = _api_request(server.port, "GET", "/v1/models")
+            if status != 200 or listed.get("data") != []:
+                raise SelfTestFailure(
+                    f"GET /v1/models without a model answered {status}: {listed}"
+                )
+            choice = service.default_model()
+            if choice is None:
+                raise SelfTestFailure("no model was registered on first start.")
+            service.load_model(choice.name).result(timeout=LOAD_TIMEOUT)
+            status, listed = _api_request(server.port, "GET", "/v1/models")
+            ids = [entry.get("id") for entry in listed.get("data", [])]
+            if status != 200 or ids != [choice.name]:
+                raise SelfTestFailure(f"GET /v1/models answered {status}: {listed}")
+            chunks, text = _streamed_reply(server.port, choice.name)
+        finally:
+            server.stop()
+    words = " ".join(text.split())
+    return f"{server.base_url}: {choice.name} listed, {chunks} chunks streamed: {words[:40]!r}"
+
+
+def _api_request(
+    port: int, method: str, path: str, body: dict[str, object] | None = None
+) -> tuple[int, dict[str, Any]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REPLY_TIMEOUT)
+    try:
+        payload = json.dumps(body).encode() if body is not None else None
+        connection.request(method, path, body=payload,
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = json.loads(response.read() or b"{}")
+        return response.status, answer if isinstance(answer, dict) else {}
+    finally:
+        connection.close()
+
+
+def _streamed_reply(port: int, model: str) -> tuple[int, str]:
+    """A streamed chat completion read to its end: the chunks that brought text, the text."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REPLY_TIMEOUT)
+    try:
+        connection.request("POST", "/v1/chat/completions", body=json.dumps({
+            "model": model, "messages": [{"role": "user", "content": PROMPT}],
+            "max_tokens": 8, "temperature": 0, "stream": True,
+        }).encode(), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        if response.status != 200:
+            raise SelfTestFailure(
+                f"POST /v1/chat/completions answered {response.status}: {response.read()!r}"
+            )
+        events = [line[6:] for line in response.read().decode().splitlines()
+                  if line.startswith("data: ")]
+    finally:
+        connection.close()
+    if not events or events[-1] != "[DONE]":
+        raise SelfTestFailure(f"the streamed reply did not end with [DONE]: {events[-3:]}")
+    pieces = [
+        choice.get("delta", {}).get("content") or ""
+        for event in events[:-1] for choice in json.loads(event).get("choices", [])
+    ]
+    text = "".join(pieces)
+    if not text.strip():
+        raise SelfTestFailure(f"the streamed reply had no text: {events}")
+    return sum(1 for piece in pieces if piece), text
 
 
 def describe_conversion(paths: AppPaths) -> str:

@@ -38,8 +38,8 @@ def test_self_test_passes_without_a_display_and_leaves_the_data_folder_alone(
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    steps = ("bundled model", "engine and reply", "history on disk", "conversion", "resources",
-             "window")
+    steps = ("bundled model", "engine and reply", "history on disk", "API server", "conversion",
+             "resources", "window")
     for step in steps:
         assert any(line.startswith(f"  ok  {step}: ") for line in lines), done.stdout
     engine_line = next(line for line in lines if "engine and reply" in line)
@@ -98,6 +98,39 @@ def test_an_engine_that_cannot_start_fails_the_reply_step_with_the_reason(
     first = err.getvalue().splitlines()[0]
     assert first.startswith("desktop-llm self-test failed: engine and reply: ")
     assert "  ok  bundled model: " in out.getvalue()
+
+
+def test_a_part_uvicorn_imports_by_name_missing_fails_the_api_server_step(
+    monkeypatch: pytest.MonkeyPatch, model_path: Path
+) -> None:
+    """As in a bundle built without it: the server cannot start, and the step says so."""
+    from desktop_llm.serve.server import modules_imported_by_name
+
+    lifespan = next(name for name in modules_imported_by_name() if ".lifespan." in name)
+    monkeypatch.setitem(sys.modules, lifespan, None)  # its import fails, as if left out
+    out, err = io.StringIO(), io.StringIO()
+
+    assert run_self_test(out=out, err=err) == 1
+
+    first = err.getvalue().splitlines()[0]
+    assert first.startswith(
+        "desktop-llm self-test failed: API server: The API server could not start: "
+    ), first
+    assert lifespan in first
+    assert "  ok  history on disk: " in out.getvalue()
+
+
+def test_the_modules_serving_imports_by_name_exist() -> None:
+    """The bundle's spec lists them; a name uvicorn or anyio no longer has would break it."""
+    import importlib
+
+    from desktop_llm.serve.server import modules_imported_by_name
+
+    names = modules_imported_by_name()
+    assert {"uvicorn.lifespan.off", "anyio._backends._asyncio"} <= set(names)
+    assert any(name.startswith("uvicorn.loops.") for name in names)
+    for name in names:
+        importlib.import_module(name)
 
 
 def test_help_lists_the_self_test_and_it_takes_nothing_else(

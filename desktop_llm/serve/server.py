@@ -35,6 +35,21 @@ KEEP_ALIVE_SECONDS = 5
 GRACEFUL_STOP_SECONDS = 2
 # Largest request head (request line and headers) read before it is refused.
 MAX_HEAD_BYTES = 32 * 1024
+# uvicorn's event loop and lifespan (names of uvicorn.config's tables).
+LOOP = "asyncio"
+LIFESPAN = "off"
+
+
+def modules_imported_by_name() -> list[str]:
+    """The modules serving imports from strings at run time, which PyInstaller's analysis
+    cannot see (the bundle's spec lists them): uvicorn's loop and lifespan parts for the
+    settings above (uvicorn.config), and anyio's asyncio backend, which runs Starlette's
+    streaming responses."""
+    from uvicorn.config import LIFESPAN as LIFESPANS
+    from uvicorn.config import LOOP_FACTORIES
+
+    named = (LOOP_FACTORIES[LOOP], LIFESPANS[LIFESPAN])
+    return [name.partition(":")[0] for name in named if name] + ["anyio._backends._asyncio"]
 
 
 class ApiServer:
@@ -57,8 +72,8 @@ class ApiServer:
             create_app(backend, options, self.stats),
             http=Protocol,
             ws="none",
-            lifespan="off",
-            loop="asyncio",
+            lifespan=LIFESPAN,
+            loop=LOOP,
             log_config=None,
             access_log=False,
             limit_concurrency=MAX_CONNECTIONS,
