@@ -181,7 +181,7 @@ class Remotes:
                 model=repr(choice.model_id), models=offered,
             ))
         n_ctx = found.n_ctx or server_context_size(
-            choice.remote.base_url, api_key, timeout=timeout
+            choice.remote.base_url, api_key, found.id, timeout=timeout
         )
         return RemoteEngine(choice.remote.base_url, api_key, found.id, n_ctx=n_ctx)
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx2
 
@@ -117,8 +118,8 @@ def list_models(base_url: str, api_key: str | None, *, timeout: float = LIST_TIM
 
 
 def _context_size(entry: dict[str, Any]) -> int | None:
-    # vLLM says max_model_len; llama-server says meta.n_ctx_train (the trained size, an upper
-    # bound of what it serves).
+    # vLLM says max_model_len. llama-server's list has only meta.n_ctx_train (the trained
+    # size, not what it serves): its /props is asked instead (server_context_size).
     meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
     for value in (entry.get("max_model_len"), entry.get("context_length"), meta.get("n_ctx")):
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
@@ -270,22 +271,38 @@ def _reason(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def server_context_size(base_url: str, api_key: str | None, *, timeout: float) -> int | None:
-    """The context size a llama.cpp server (llama-server) serves, from its ``/props``; None
-    from any other server, or when it does not answer."""
-    try:
-        response = httpx2.get(
-            f"{server_root(base_url)}/props", headers=headers(api_key), timeout=timeouts(timeout)
-        )
-        data = response.json() if response.status_code == 200 else None
-    except (httpx2.HTTPError, ValueError):
-        return None
+def server_context_size(
+    base_url: str, api_key: str | None, model_id: str, *, timeout: float
+) -> int | None:
+    """The context size a server serves ``model_id`` with, where its list of models did not
+    say: llama.cpp's llama-server in its ``/props``, LM Studio in ``/api/v0/models/{id}``
+    (``loaded_context_length``, else the model's ``max_context_length``). None from any
+    other server (llama-cpp-python's tells none), or when it does not answer."""
+    root = server_root(base_url)
+    data = _get_json(f"{root}/props", api_key, timeout)
     settings = data.get("default_generation_settings") if isinstance(data, dict) else None
     for source in (settings, data):
-        value = source.get("n_ctx") if isinstance(source, dict) else None
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            return value
+        if isinstance(source, dict) and _positive(source.get("n_ctx")):
+            return int(source["n_ctx"])
+    data = _get_json(f"{root}/api/v0/models/{quote(model_id, safe='/')}", api_key, timeout)
+    if isinstance(data, dict) and data.get("id") in (None, model_id):
+        for name in ("loaded_context_length", "max_context_length"):
+            if _positive(data.get(name)):
+                return int(data[name])
     return None
+
+
+def _get_json(url: str, api_key: str | None, timeout: float) -> Any:
+    """A GET's JSON answer, or None (no such path, an error, no answer, not JSON)."""
+    try:
+        response = httpx2.get(url, headers=headers(api_key), timeout=timeouts(timeout))
+        return response.json() if response.status_code == 200 else None
+    except (httpx2.HTTPError, ValueError):
+        return None
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def estimate_tokens(text: str) -> int:

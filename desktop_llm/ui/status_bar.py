@@ -127,6 +127,7 @@ class ChatStatusBar(QStatusBar):
         if loaded is None:
             self.gpu_label.setText(self.tr("GPU layers: –"))
             self.context_label.setText(self.tr("Context: –"))
+            self.context_label.setToolTip("")
             self.context_meter.setRange(0, 1)
             self.context_meter.setValue(0)
             return
@@ -134,9 +135,6 @@ class ChatStatusBar(QStatusBar):
             # A model on a server: its layers and devices are the server's business.
             self.gpu_label.setText(self.tr("Remote: {0}").format(loaded.remote_url))
             self.gpu_label.setStyleSheet("")
-            self.context_label.setText(self.tr("Context: –"))
-            self.context_meter.setRange(0, 1)  # full again once the server's size is known
-            self.context_meter.setValue(0)
             self.show_context_used(0)
             return
         total = loaded.n_layers if loaded.n_layers is not None else "?"
@@ -160,9 +158,11 @@ class ChatStatusBar(QStatusBar):
         total = n_ctx or self._n_ctx
         shown = ("≈" if estimated else "") + number(used)
         if not total:
-            if used:  # a server that does not say its context size: the count alone
-                self.context_label.setText(self.tr("Context: {0} tokens").format(shown))
+            if self._loaded is not None:
+                self._show_unknown_size(shown if used else None)
             return
+        self.context_meter.show()
+        self.context_label.setToolTip("")
         self.context_label.setText(
             self.tr("Context: {0} / {1}").format(shown, number(total))
         )
@@ -175,6 +175,19 @@ class ChatStatusBar(QStatusBar):
         # Amber from 80 %: the next turns will start leaving the oldest messages out.
         self.context_meter.setStyleSheet(
             "QProgressBar::chunk { background: #d97706; }" if share >= 0.8 else ""
+        )
+
+    def _show_unknown_size(self, shown: str | None) -> None:
+        """A server that does not say its context size: the count alone, and no meter (an
+        empty bar or a guessed bound would be wrong)."""
+        self.context_meter.hide()
+        self.context_label.setText(
+            self.tr("Context: {0} tokens (size unknown)").format(shown) if shown
+            else self.tr("Context: size unknown")
+        )
+        self.context_label.setToolTip(
+            self.tr("The server does not say this model's context size; the conversation's "
+                    "tokens are shown alone.")
         )
 
     def show_progress(self, progress: GenerationProgress) -> None:

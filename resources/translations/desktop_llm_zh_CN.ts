@@ -149,16 +149,24 @@
         <translation>（在 CPU 上运行）</translation>
     </message>
     <message>
-        <source>Context: {0} tokens</source>
-        <translation>上下文：{0} 个词元</translation>
-    </message>
-    <message>
         <source>Context: {0} / {1}</source>
         <translation>上下文：{0} / {1}</translation>
     </message>
     <message>
         <source>{0}% of the model&apos;s context is used</source>
         <translation>已使用模型上下文的 {0}%</translation>
+    </message>
+    <message>
+        <source>Context: {0} tokens (size unknown)</source>
+        <translation>上下文：{0} 个词元（大小未知）</translation>
+    </message>
+    <message>
+        <source>Context: size unknown</source>
+        <translation>上下文：大小未知</translation>
+    </message>
+    <message>
+        <source>The server does not say this model&apos;s context size; the conversation&apos;s tokens are shown alone.</source>
+        <translation>服务器没有告知此模型的上下文大小；这里只显示对话的词元数。</translation>
     </message>
     <message>
         <source>{0} tok/s</source>

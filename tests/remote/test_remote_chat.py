@@ -250,6 +250,24 @@ def test_the_context_size_comes_from_the_model_list_or_llama_server_props(
         assert service.remotes.engine_for(service.remotes.resolve("gpu/small")).n_ctx is None
 
 
+def test_lm_studio_says_the_context_size_of_the_loaded_model(service: ChatService) -> None:
+    models = {"/v1/models": {"data": [{"id": "qwen-7b"}, {"id": "llama-8b"}, {"id": "other"}]}}
+    lm_studio = {
+        # Loaded: the size it was loaded with; not loaded: the most the model takes.
+        "/api/v0/models/qwen-7b": {"id": "qwen-7b", "state": "loaded",
+                                   "loaded_context_length": 4096, "max_context_length": 32768},
+        "/api/v0/models/llama-8b": {"id": "llama-8b", "state": "not-loaded",
+                                    "max_context_length": 131072},
+    }
+    with scripted_server(gets=models | lm_studio) as url:
+        service.remotes.add("lms", url)
+        sizes = [
+            service.remotes.engine_for(service.remotes.resolve(f"lms/{name}")).n_ctx
+            for name in ("qwen-7b", "llama-8b", "other")
+        ]
+    assert sizes == [4096, 131072, None]
+
+
 def test_a_remote_reply_is_regenerated_but_not_continued(
     service: ChatService, llama_server: LlamaServer
 ) -> None:

@@ -32,6 +32,7 @@ from tests.remote.conftest import (  # noqa: F401 (fixtures)
     silent_server,
     unused_url,
 )
+from tests.remote.fake_openai import chunk, scripted_server
 from tests.ui.conftest import REPLY_MS, saved_messages
 
 pytestmark = pytest.mark.gui
@@ -128,14 +129,15 @@ def test_stop_ends_a_remote_reply_and_the_meter_counts_it(
     qtbot.waitUntil(lambda: remote_name in selector_items(window), timeout=20_000)
     window.bridge.load_model(remote_name)
     qtbot.waitUntil(lambda: window.model_state.text() == "Ready", timeout=20_000)
-    assert window.status.context_label.text() == "Context: –"
+    assert window.status.context_label.text() == "Context: size unknown"
 
     box = window.findChild(QPlainTextEdit, "messageInput")
     qtbot.keyClicks(box, "Write a very long story about a lighthouse keeper.")
     qtbot.keyClick(box, Qt.Key.Key_Return)
     # Counted by the server while it streams (no context size from llama_cpp.server).
     qtbot.waitUntil(
-        lambda: window.status.context_label.text().endswith(" tokens"), timeout=REPLY_MS
+        lambda: window.status.context_label.text().endswith(" tokens (size unknown)"),
+        timeout=REPLY_MS,
     )
     view = window.findChild(QTextBrowser, "transcriptView")
     qtbot.waitUntil(lambda: len(view.toPlainText()) > 120, timeout=REPLY_MS)
@@ -145,6 +147,37 @@ def test_stop_ends_a_remote_reply_and_the_meter_counts_it(
     _question, reply = saved_messages(paths, window.conversation_id)
     assert reply.finish_reason == "cancelled"
     assert reply.content.strip()
+
+
+def test_the_meter_says_when_a_servers_context_size_is_unknown(
+    qtbot: QtBot, open_window: Callable[..., MainWindow],
+) -> None:
+    window = open_window()
+    status = window.status
+    assert " / " in status.context_label.text() and status.context_meter.isVisible()
+    events = [
+        chunk({"content": "Hi there."}), chunk({}, "stop"),
+        '{"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 3}}', "[DONE]",
+    ]
+    with scripted_server(events, gets={"/v1/models": {"data": [{"id": "m"}]}}) as url:
+        window.bridge.service.remotes.add("plain", url)
+        window.bridge.load_model("plain/m")
+        qtbot.waitUntil(lambda: status.gpu_label.text() == f"Remote: {url}", timeout=20_000)
+        # No bound: neither the local model's nor an empty bar.
+        assert status.context_label.text() == "Context: size unknown"
+        assert not status.context_meter.isVisible()
+        assert "does not say" in status.context_label.toolTip()
+        box = window.findChild(QPlainTextEdit, "messageInput")
+        qtbot.keyClicks(box, "Hello")
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not window.generating, timeout=REPLY_MS)
+        qtbot.waitUntil(
+            lambda: status.context_label.text() == "Context: 12 tokens (size unknown)"
+        )
+        assert not status.context_meter.isVisible()
+    window.bridge.load_model("SmolLM2 135M Instruct (Q4_1)")
+    qtbot.waitUntil(lambda: " / " in status.context_label.text(), timeout=60_000)
+    assert status.context_meter.isVisible() and not status.context_label.toolTip()
 
 
 def test_a_default_model_on_a_server_that_is_off_falls_back_to_the_installed_one(
