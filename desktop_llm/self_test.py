@@ -192,7 +192,7 @@ def check_api_server(paths: AppPaths) -> str:
         server = ApiServer(ChatServiceBackend(service), ServeOptions(port=0))
         server.start()
         try:
-            status, listed = _api_request(server.port, "GET", "/v1/models")
+            status, listed = api_request(server.port, "GET", "/v1/models")
             if status != 200 or listed.get("data") != []:
                 raise SelfTestFailure(
                     f"GET /v1/models without a model answered {status}: {listed}"
@@ -201,18 +201,18 @@ def check_api_server(paths: AppPaths) -> str:
             if choice is None:
                 raise SelfTestFailure("no model was registered on first start.")
             service.load_model(choice.name).result(timeout=LOAD_TIMEOUT)
-            status, listed = _api_request(server.port, "GET", "/v1/models")
+            status, listed = api_request(server.port, "GET", "/v1/models")
             ids = [entry.get("id") for entry in listed.get("data", [])]
             if status != 200 or ids != [choice.name]:
                 raise SelfTestFailure(f"GET /v1/models answered {status}: {listed}")
-            chunks, text = _streamed_reply(server.port, choice.name)
+            chunks, text = streamed_reply(server.port, choice.name)
         finally:
             server.stop()
     words = " ".join(text.split())
     return f"{server.base_url}: {choice.name} listed, {chunks} chunks streamed: {words[:40]!r}"
 
 
-def _api_request(
+def api_request(
     port: int, method: str, path: str, body: dict[str, object] | None = None
 ) -> tuple[int, dict[str, Any]]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REPLY_TIMEOUT)
@@ -227,7 +227,7 @@ def _api_request(
         connection.close()
 
 
-def _streamed_reply(port: int, model: str) -> tuple[int, str]:
+def streamed_reply(port: int, model: str) -> tuple[int, str]:
     """A streamed chat completion read to its end: the chunks that brought text, the text."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REPLY_TIMEOUT)
     try:

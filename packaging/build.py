@@ -9,9 +9,11 @@ PyInstaller builds ``dist/desktop-llm/`` (``dist/desktop-llm.app`` on macOS) fro
 appimagetool is not part of the build's tools (it is downloaded from GitHub, and the build runs
 offline); the archive unpacks and runs anywhere an AppImage would. The last lines say where
 everything is and how big it is. ``--self-test`` then runs the bundle's own ``--self-test``
-with no display, and starts it once as a user would, in a new user profile (offscreen): the
-window shown and the model ready (with the times), the data in the profile, nothing written
-into the app's own folder.
+with no display (the API server on the window's thread among its steps), starts it once as a
+user would, in a new user profile (offscreen): the window shown and the model ready (with the
+times), the data in the profile, nothing written into the app's own folder; and runs the
+bundle's ``serve`` as a script would (uvicorn in the foreground, its own event loop): asked
+for its models and one streamed reply, then stopped with Ctrl+C.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import queue
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desktop_llm import __version__  # noqa: E402
+from desktop_llm.self_test import api_request, streamed_reply  # noqa: E402
 
 SPEC = ROOT / "packaging" / "desktop-llm.spec"
 DIST = ROOT / "dist"
@@ -145,6 +151,66 @@ def first_start(bundle: Path) -> str | None:
     return None
 
 
+SERVE_TIMEOUT = 300.0
+
+
+def serve_check(bundle: Path) -> str | None:
+    """The bundle's ``serve`` on a free loopback port, in a new data folder: its address read
+    from its first line, its model listed, one streamed reply read to its end, then Ctrl+C (a
+    clean stop, exit 130). Returns the problem, or None; prints the figures."""
+    with tempfile.TemporaryDirectory(prefix="desktop-llm-serve-") as home:
+        env = {**_headless_env(), "DESKTOP_LLM_HOME": home}
+        command = [str(executable_of(bundle)), "serve", "--port", "0"]
+        print(f"$ {' '.join(command)}", flush=True)
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        )
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            lines: queue.Queue[str] = queue.Queue()
+            threading.Thread(target=lambda: lines.put(process.stdout.readline()),
+                             daemon=True).start()
+            try:
+                line = lines.get(timeout=SERVE_TIMEOUT)
+            except queue.Empty:
+                return f"`serve` said nothing in {SERVE_TIMEOUT:g} s"
+            if not line.startswith("Serving ") or " at http://" not in line:
+                process.kill()
+                return f"`serve` did not start: {line.strip() or process.stderr.read().strip()}"
+            ready = time.monotonic() - started
+            model, _, rest = line.removeprefix("Serving ").rpartition(" at ")
+            port = int(rest.split()[0].rsplit(":", 1)[1].split("/")[0])
+            status, listed = api_request(port, "GET", "/v1/models")
+            ids = [entry.get("id") for entry in listed.get("data", [])]
+            if status != 200 or ids != [model]:
+                return f"`serve`: GET /v1/models answered {status}: {listed}"
+            chunks, _text = streamed_reply(port, model)
+            if sys.platform == "win32":
+                process.terminate()  # no Ctrl+C to send to a console of its own
+                process.wait(30)
+                code = "terminated"
+            else:
+                process.send_signal(signal.SIGINT)
+                exit_code = process.wait(30)
+                if exit_code != 130:
+                    return (f"`serve` ended with exit code {exit_code} after Ctrl+C: "
+                            f"{process.stderr.read()}")
+                code = "exit 130"
+        except Exception as error:  # a failed request or a hang: the reason, one line
+            return f"`serve` failed: {error}"
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+            process.stderr.close()
+    print(f"serve:   {model} at port {port}, ready {ready:.2f} s after launch, listed, "
+          f"{chunks} chunks streamed, Ctrl+C: {code}")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--self-test", action="store_true",
@@ -165,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:
             print(f"the bundle's self-test failed (exit code {code})", file=sys.stderr)
             return code
-        problem = first_start(bundle)
+        problem = first_start(bundle) or serve_check(bundle)
         if problem is not None:
             print(problem, file=sys.stderr)
             return 1
