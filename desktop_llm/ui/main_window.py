@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShortcut,
     QShowEvent,
@@ -41,6 +42,7 @@ from desktop_llm.chat import (
 )
 from desktop_llm.chat.remotes import RemoteModels
 from desktop_llm.chat.service import Reply
+from desktop_llm.chat.serving import ServeSetup
 from desktop_llm.ui.chat_bridge import ChatBridge
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
@@ -249,8 +251,8 @@ class MainWindow(QMainWindow):
         self.serve_action.setObjectName("serveAction")
         self.serve_action.setCheckable(True)
         self.serve_action.setToolTip(
-            self.tr("Answer OpenAI API requests from other programs on this machine with the "
-                    "loaded model")
+            self.tr("Answer OpenAI API requests from other programs with the loaded model "
+                    "(who may connect: Settings > API server settings)")
         )
         self.serve_action.toggled.connect(self.serve_switch.set_serving)
         menus["settings"].addAction(self.serve_action)
@@ -260,6 +262,8 @@ class MainWindow(QMainWindow):
         self.serve_history_action.setChecked(self.bridge.service.settings.serve_save_history)
         self.serve_history_action.toggled.connect(self._on_serve_history_toggled)
         menus["settings"].addAction(self.serve_history_action)
+        action("settings", self.tr("API server settings…"), self.edit_serve_settings,
+               None, "serveSettingsAction")
         about = action("help", self.tr("About desktop-llm"), self.show_about, None, "aboutAction")
         about.setMenuRole(QAction.MenuRole.AboutRole)  # macOS puts it in the application menu
 
@@ -284,6 +288,13 @@ class MainWindow(QMainWindow):
         self.serve_switch.statsChanged.connect(self.status.show_serve_stats)
         self.serve_switch.statsChanged.connect(self._on_serve_stats)
         self.serve_switch.failed.connect(self.show_error)
+        self.serve_switch.setupSaved.connect(self._on_serve_setup_saved)
+        copy_address = QAction(self.tr("Copy the address"), self.status.serve_label)
+        copy_address.triggered.connect(
+            lambda: QGuiApplication.clipboard().setText(self.serve_switch.address)
+        )
+        self.status.serve_label.addAction(copy_address)
+        self.status.serve_label.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.transfers.conversationImported.connect(self._on_conversation_imported)
         self.conversation_list.searchRequested.connect(bridge.search)
         self.conversation_list.messageRequested.connect(self._on_search_hit)
@@ -825,6 +836,20 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_serve_history_toggled(self, on: bool) -> None:
         self.bridge.update_settings(lambda settings: replace(settings, serve_save_history=on))
+
+    @Slot()
+    def edit_serve_settings(self) -> QDialog:
+        from desktop_llm.ui.serve_settings_dialog import ServeSettingsDialog
+
+        dialog = ServeSettingsDialog(self.serve_switch, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_serve_setup_saved(self, setup: ServeSetup) -> None:
+        with QSignalBlocker(self.serve_history_action):  # saved already
+            self.serve_history_action.setChecked(setup.save_history)
 
     @Slot(int, str)
     def _on_serve_stats(self, _served: int, _last_error: str) -> None:

@@ -2353,16 +2353,24 @@
         <translation>提供已加载模型的服务</translation>
     </message>
     <message>
-        <source>Answer OpenAI API requests from other programs on this machine with the loaded model</source>
-        <translation>用已加载的模型响应本机其他程序的 OpenAI API 请求</translation>
+        <source>Answer OpenAI API requests from other programs with the loaded model (who may connect: Settings &gt; API server settings)</source>
+        <translation>用已加载的模型响应其他程序的 OpenAI API 请求（谁可以连接：设置 &gt; API 服务器设置）</translation>
     </message>
     <message>
         <source>Save API chats in the history</source>
         <translation>将 API 对话保存到历史记录</translation>
     </message>
     <message>
+        <source>API server settings…</source>
+        <translation>API 服务器设置…</translation>
+    </message>
+    <message>
         <source>About desktop-llm</source>
         <translation>关于 desktop-llm</translation>
+    </message>
+    <message>
+        <source>Copy the address</source>
+        <translation>复制地址</translation>
     </message>
     <message>
         <source>Open a conversation to export it.</source>
@@ -3167,6 +3175,113 @@ Sentiment:</source>
     <message>
         <source>Could not listen on {host}:{port}: {reason}.</source>
         <translation>无法在 {host}:{port} 上监听：{reason}。</translation>
+    </message>
+    <message>
+        <source>Type the address to listen on, or choose one.</source>
+        <translation>请输入要监听的地址，或选择一个。</translation>
+    </message>
+    <message>
+        <source>An API key is one word of plain letters, digits and signs; this one has spaces or other characters.</source>
+        <translation>API 密钥是由普通字母、数字和符号组成的一个词；这个密钥含有空格或其他字符。</translation>
+    </message>
+    <message>
+        <source>{origin} is not a web origin: write it as scheme://host or scheme://host:port, like https://example.com (no path).</source>
+        <translation>{origin} 不是网页来源：请写成 scheme://host 或 scheme://host:port，例如 https://example.com（不带路径）。</translation>
+    </message>
+</context>
+<context>
+    <name>ServeSettingsDialog</name>
+    <message>
+        <source>API server settings</source>
+        <translation>API 服务器设置</translation>
+    </message>
+    <message>
+        <source>Settings &gt; Serve the loaded model answers OpenAI API requests from other programs with the model loaded here. Changes made while serving restart the server.</source>
+        <translation>“设置 &gt; 提供已加载模型的服务”会用这里加载的模型响应其他程序的 OpenAI API 请求。服务期间所做的更改会重启服务器。</translation>
+    </message>
+    <message>
+        <source>This computer only</source>
+        <translation>仅限本机</translation>
+    </message>
+    <message>
+        <source>Other computers on the network</source>
+        <translation>网络上的其他计算机</translation>
+    </message>
+    <message>
+        <source>Only through this address:</source>
+        <translation>仅通过此地址：</translation>
+    </message>
+    <message>
+        <source>Any free port</source>
+        <translation>任意空闲端口</translation>
+    </message>
+    <message>
+        <source>none; needed for other computers</source>
+        <translation>无；允许其他计算机连接时必须设置</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Put a new random key in the field</source>
+        <translation>在输入框中填入一个新的随机密钥</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the key, to give it to a program</source>
+        <translation>复制密钥，以便提供给其他程序</translation>
+    </message>
+    <message>
+        <source>https://example.com, one per line or separated by commas. None: web pages may not call the API.</source>
+        <translation>https://example.com，每行一个或用逗号分隔。留空：网页不能调用此 API。</translation>
+    </message>
+    <message>
+        <source>Save API chats in the history</source>
+        <translation>将 API 对话保存到历史记录</translation>
+    </message>
+    <message>
+        <source>Copy the address</source>
+        <translation>复制地址</translation>
+    </message>
+    <message>
+        <source>Who may connect:</source>
+        <translation>谁可以连接：</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <source>API key:</source>
+        <translation>API 密钥：</translation>
+    </message>
+    <message>
+        <source>Allowed web origins (CORS):</source>
+        <translation>允许的网页来源（CORS）：</translation>
+    </message>
+    <message>
+        <source>Programs connect to:</source>
+        <translation>程序连接地址：</translation>
+    </message>
+    <message>
+        <source>Kept in the system keyring, not in the settings file.</source>
+        <translation>保存在系统密钥环中，不写入设置文件。</translation>
+    </message>
+    <message>
+        <source>No system keyring is available: the API key is kept only until the app quits.</source>
+        <translation>没有可用的系统密钥环：API 密钥只保留到应用退出为止。</translation>
+    </message>
+    <message>
+        <source>the port chosen when it starts</source>
+        <translation>启动时选定的端口</translation>
     </message>
 </context>
 <context>
