@@ -95,8 +95,21 @@ def app_run(service: object, max_tokens: int) -> Run:
     record = reply.done.result(timeout=600)
     if record.finish_reason not in ("stop", "length"):
         raise BenchError(f"the app's reply ended with {record.finish_reason}: {record.error}")
+    wait_until_idle(service)
     return Run("app", len(pieces), rate(times, len(pieces), "app"), times[0] - started,
                "".join(pieces))
+
+
+def wait_until_idle(service: object, timeout: float = 60.0) -> None:
+    """After a reply the app counts the new messages' tokens on the server; llama_cpp.server
+    cuts a stream it is writing when another request arrives, so the direct side starts only
+    once the app's requests are over."""
+    engine = service._remote[1]  # type: ignore[attr-defined]  # the bench's one remote engine
+    deadline = time.monotonic() + timeout
+    while engine.busy:
+        if time.monotonic() > deadline:
+            raise BenchError("the app's remote engine stayed busy after its reply")
+        time.sleep(0.01)
 
 
 def direct_run(url: str, max_tokens: int) -> Run:
