@@ -8,7 +8,7 @@ The switch saves what OK accepts, and restarts a running server with it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -109,8 +109,10 @@ class ServeSettingsDialog(QDialog):
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_field, 1)
         key_row.addWidget(self.show_key)
-        key_row.addWidget(self.generate_button)
-        key_row.addWidget(self.copy_key_button)
+        key_buttons = QHBoxLayout()
+        key_buttons.addWidget(self.generate_button)
+        key_buttons.addWidget(self.copy_key_button)
+        key_buttons.addStretch(1)
         address_row = QHBoxLayout()
         address_row.addWidget(self.address_label, 1)
         address_row.addWidget(self.copy_address_button)
@@ -118,6 +120,7 @@ class ServeSettingsDialog(QDialog):
         form.addRow(self.tr("Who may connect:"), who_row)
         form.addRow(self.tr("Port:"), self.port_field)
         form.addRow(self.tr("API key:"), key_row)
+        form.addRow("", key_buttons)
         form.addRow("", self.key_note)
         form.addRow(self.tr("Allowed web origins (CORS):"), self.origins_field)
         form.addRow("", self.save_history)
@@ -128,7 +131,7 @@ class ServeSettingsDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
-        self.resize(600, 0)
+        self.setMinimumWidth(620)
 
         self._on_who_changed()
         self.who.currentIndexChanged.connect(self._on_who_changed)
@@ -209,7 +212,9 @@ class ServeSettingsDialog(QDialog):
         except DesktopLLMError as error:
             problem = str(error)
         self.problem.setText(problem or "")
-        self.problem.setVisible(problem is not None)
+        if self.problem.isHidden() == (problem is not None):
+            self.problem.setVisible(problem is not None)
+            QTimer.singleShot(0, self._fit)
         self._ok.setEnabled(problem is None)
         host = self._host() or DEFAULT_HOST
         port = self.port_field.value()
@@ -219,6 +224,14 @@ class ServeSettingsDialog(QDialog):
         self.copy_address_button.setEnabled(bool(port))
         has_key = bool(self.key_field.text().strip())
         self.copy_key_button.setEnabled(has_key)
+
+    @Slot()
+    def _fit(self) -> None:
+        # A wrapped sentence needs a height for its width, which a window's minimum size
+        # does not count: grow the dialog until it fits (never shrink what the user sized).
+        needed = self.heightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     @Slot(bool)
     def _on_show_key(self, shown: bool) -> None:
