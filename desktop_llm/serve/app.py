@@ -274,7 +274,7 @@ class _Api:
         if not finished.done():
             return Response(status_code=499)  # nobody is there to read it
         result = finished.result()
-        self._check_result(result)
+        self._check_result(result, model)
         self._stats.served()
         return JSONResponse({
             "id": shape.new_id(),
@@ -316,7 +316,7 @@ class _Api:
                     yield chunk([shape.choice(item, None)])
                 result = generation.future.result()
                 try:
-                    self._check_result(result)
+                    self._check_result(result, model)
                 except ApiError as error:
                     # The status is sent already: OpenAI's way is an error event.
                     self._stats.failed(error.message)
@@ -331,10 +331,15 @@ class _Api:
                 if not generation.future.done():
                     generation.cancel()  # the client went away (Starlette cancelled us)
 
-    def _check_result(self, result: GenerationResult) -> None:
+    def _check_result(self, result: GenerationResult, model: ServedModel) -> None:
         if result.finish_reason == "error" and result.too_long:
             raise ApiError(400, result.error or "The request does not fit the model's context.",
                            code="context_length_exceeded")
+        if result.finish_reason == "error" and model.remote:
+            # A proxy's upstream failed (unreachable, refused the key or a setting, cut the
+            # stream): a bad gateway, with the remote engine's sentence.
+            raise ApiError(502, result.error or "The model's server failed.",
+                           kind="server_error", code="upstream_error")
         if result.finish_reason == "error":
             raise ApiError(500, result.error or "The engine failed.", kind="server_error",
                            code="engine_error")

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from desktop_llm.chat.remotes import RemoteChoice
 from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import ChatTurn, GenerationParams, GenerationResult
 from desktop_llm.errors import DesktopLLMError
@@ -21,11 +22,13 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ServedModel:
     """The model the API answers with: its id (the name the app shows), its context size
-    (None while it loads) and when it was asked for (a Unix time)."""
+    (None while it loads, 0 when a remote server does not say it), when it was asked for (a
+    Unix time), and whether it is on a remote server (the API is then a proxy to it)."""
 
     id: str
     n_ctx: int | None
     created: int
+    remote: bool = False
 
 
 class ServeBackend(Protocol):
@@ -72,7 +75,7 @@ class ChatServiceBackend:
             return None
         loaded = self._service.loaded_model
         return ServedModel(choice.name, loaded.n_ctx if loaded is not None else None,
-                           self._created)
+                           self._created, remote=isinstance(choice, RemoteChoice))
 
     def default_params(self) -> GenerationParams:
         return self._service.settings.generation

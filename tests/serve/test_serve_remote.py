@@ -18,6 +18,7 @@ import openai
 import pytest
 
 from desktop_llm.chat.service import ChatService
+from desktop_llm.engine.types import GenerationParams
 from desktop_llm.paths import AppPaths
 from desktop_llm.serve.backend import ChatServiceBackend
 from desktop_llm.serve.options import ServeOptions
@@ -44,17 +45,23 @@ def keyed(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
-def served(paths: AppPaths, keyed: LlamaServer) -> Iterator[ApiServer]:
-    """The API server of a chat service whose current model is on the keyed server."""
-    with ChatService.open(paths) as service:
-        service.remotes.add("gpu", keyed.url, API_KEY)
-        service.load_model(REMOTE).result(timeout=TIMEOUT)
-        server = ApiServer(ChatServiceBackend(service, created=7), ServeOptions(port=0))
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
+def service(paths: AppPaths, keyed: LlamaServer) -> Iterator[ChatService]:
+    """A chat service whose current model is on the keyed server."""
+    with ChatService.open(paths) as opened:
+        opened.remotes.add("gpu", keyed.url, API_KEY)
+        opened.load_model(REMOTE).result(timeout=TIMEOUT)
+        yield opened
+
+
+@pytest.fixture
+def served(service: ChatService) -> Iterator[ApiServer]:
+    """Its API server, as the window's switch starts it."""
+    server = ApiServer(ChatServiceBackend(service, created=7), ServeOptions(port=0))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def client(base_url: str) -> openai.OpenAI:
@@ -101,6 +108,60 @@ def test_a_remote_model_refuses_raw_completions_with_a_sentence(served: ApiServe
         f"The model '{REMOTE}' is on a remote server: only /v1/chat/completions is served "
         "for it."
     )
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "RemoteEngine lets two replies stream at once, and llama-cpp-python's server ends the "
+    "one it streams when another request arrives (interrupt_requests): replies to one "
+    "server should take turns in RemoteEngine, as its token counts do (remote/engine.py)"
+))
+def test_an_api_reply_waits_for_the_windows_reply_to_a_remote_model(
+    service: ChatService, served: ApiServer
+) -> None:
+    started = threading.Event()
+    window = service.send(
+        None, "Write a short story about a cat.",
+        params=GenerationParams(temperature=0.7, seed=3, max_tokens=120),
+        on_text=lambda _text: started.set(),
+    )
+    assert started.wait(TIMEOUT)
+    with client(served.base_url) as api:
+        answer = api.chat.completions.create(
+            model=REMOTE, messages=HELLO, max_tokens=8, temperature=0
+        )
+    assert answer.choices[0].finish_reason in ("stop", "length")
+    message = window.done.result(timeout=TIMEOUT)
+    assert message.finish_reason in ("stop", "length"), message.error
+
+
+def test_a_remote_server_that_went_away_is_a_502_with_the_remote_engines_sentence(
+    paths: AppPaths, model_path: Path, tmp_path: Path
+) -> None:
+    upstream = start_server(model_path, tmp_path)
+    try:
+        with ChatService.open(paths) as service:
+            service.remotes.add("gone", upstream.url)
+            service.load_model(f"gone/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+            upstream.kill()
+            server = ApiServer(ChatServiceBackend(service), ServeOptions(port=0))
+            server.start()
+            try:
+                with client(server.base_url) as api:
+                    assert [m.id for m in api.models.list()] == [f"gone/{MODEL_ALIAS}"]
+                    with pytest.raises(openai.InternalServerError) as failed:
+                        api.chat.completions.create(
+                            model=f"gone/{MODEL_ALIAS}", messages=HELLO, max_tokens=8
+                        )
+            finally:
+                server.stop()
+    finally:
+        upstream.kill()
+    assert failed.value.status_code == 502
+    error = failed.value.body
+    assert isinstance(error, dict)
+    assert (error["type"], error["code"]) == ("server_error", "upstream_error")
+    assert error["message"].startswith(f"The server at {upstream.url} could not be reached")
+    assert server.stats.snapshot().last_error == error["message"]
 
 
 @pytest.fixture
