@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import httpx2 as httpx
+import keyring
 import pytest
+from keyring.backends import null
 from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -268,3 +270,24 @@ def test_a_port_in_use_is_said_and_the_switch_goes_back_off(
         assert f"Could not listen on 127.0.0.1:{port}" in window.error_banner.text()
         qtbot.waitUntil(lambda: not window.serve_action.isChecked())
     assert not window.status.serve_label.isVisible()
+
+
+def test_without_a_keyring_the_dialog_says_the_key_lasts_until_quitting(
+    qtbot: QtBot, open_window: Callable[..., MainWindow]
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    try:
+        window = open_window(wait_for_model=False)
+        dialog = open_dialog(qtbot, window)
+        assert "kept only until the app quits" in dialog.key_note.text()
+        dialog.who.setCurrentIndex(1)
+        qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+        key = dialog.key_field.text()
+        press_ok(qtbot, window, dialog)
+        # Kept in memory: the next dialog of this run still has it.
+        dialog = open_dialog(qtbot, window)
+        assert dialog.key_field.text() == key
+        dialog.reject()
+    finally:
+        keyring.set_keyring(previous)
