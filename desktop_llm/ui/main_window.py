@@ -48,6 +48,7 @@ from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.gui_thread_gc import GuiThreadCollector
 from desktop_llm.ui.markdown_render import warm_up_highlighting
 from desktop_llm.ui.message_input import MessageInput
+from desktop_llm.ui.model_selector import ModelSelector
 from desktop_llm.ui.models_bridge import ModelsBridge
 from desktop_llm.ui.remotes_bridge import RemotesBridge
 from desktop_llm.ui.serve_switch import ServeSwitch
@@ -96,8 +97,7 @@ class MainWindow(QMainWindow):
         self.new_chat_button = QPushButton(self.tr("New chat"))
         self.new_chat_button.setObjectName("newChatButton")
         self.conversation_list = ConversationList()
-        self.model_selector = QComboBox()
-        self.model_selector.setObjectName("modelSelector")
+        self.model_selector = ModelSelector()
         self.model_selector.setMinimumContentsLength(24)
         self.model_selector.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
                None, "loadSettingsAction")
         action("settings", self.tr("Remote servers…"), self.edit_remotes,
                None, "remoteServersAction")
+        action("settings", self.tr("Refresh remote models"), self.remotes_bridge.refresh,
+               None, "refreshRemotesAction")
         action("settings", self.tr("Preferences…"), self.settings_actions.edit_preferences,
                QKeySequence.StandardKey.Preferences, "preferencesAction")
         menus["settings"].addSeparator()
@@ -301,6 +303,7 @@ class MainWindow(QMainWindow):
         bridge.searchFinished.connect(self.conversation_list.show_search_results)
         bridge.replyProgress.connect(self._on_reply_progress)
         self.model_selector.activated.connect(self._on_model_chosen)
+        self.model_selector.popupAboutToShow.connect(self.remotes_bridge.refresh_if_stale)
         self.model_settings_button.clicked.connect(self.edit_load_settings)
         self.models_button.clicked.connect(self.open_model_browser)
         self.models_bridge.installedChanged.connect(bridge.refresh_models)
@@ -468,6 +471,8 @@ class MainWindow(QMainWindow):
 
     @Slot(list)
     def _on_remote_models_changed(self, servers: list[RemoteModels]) -> None:
+        if servers == self._remote_models:
+            return  # the same answer: the list (perhaps open) is left alone
         self._remote_models = servers
         self._fill_model_selector()
 

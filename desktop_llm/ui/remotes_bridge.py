@@ -1,10 +1,15 @@
 """The window's side of the remote servers: their models asked for off the GUI thread.
 
 Network calls get a thread pool of their own: a slow or silent server (each is asked with a
-short timeout) never holds up the storage thread, and never the window.
+short timeout) never holds up the storage thread, and never the window. The models are asked
+for at start, when the Remote servers dialog closes, on Settings > Refresh remote models, and
+when the model selector opens if the last answer is older than ``STALE_AFTER`` (the list
+opens at once and updates when the servers answer).
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -12,6 +17,10 @@ from desktop_llm.chat.remotes import RemoteModels
 from desktop_llm.chat.service import ChatService
 from desktop_llm.settings import RemoteEndpoint
 from desktop_llm.ui.background import BackgroundTasks
+
+# Seconds an answer about the servers' models stays fresh enough for the model selector.
+STALE_AFTER = 60.0
+_clock = time.monotonic  # tests move it forward
 
 
 class RemotesBridge(QObject):
@@ -25,6 +34,10 @@ class RemotesBridge(QObject):
         self._remotes = service.remotes
         self._tasks = BackgroundTasks("remote-tasks", workers=2, parent=self)
         self._tasks.failed.connect(self.failed)
+        self._asked = 0  # questions about the models sent, numbered
+        self._answered = 0  # the newest question answered: an older answer coming later is old
+        self._answered_at: float | None = None
+        self._in_flight = 0
 
     def load_servers(self) -> None:
         """The servers saved, and whether each has a key; ``serversChanged`` answers (the
@@ -36,7 +49,31 @@ class RemotesBridge(QObject):
 
     def refresh(self) -> None:
         """Ask every server for its models; ``modelsChanged`` answers."""
-        self._tasks.run(self._remotes.models, self.modelsChanged.emit)
+        self._asked += 1
+        asked = self._asked
+        self._in_flight += 1
+
+        def done(servers: list[RemoteModels]) -> None:
+            self._in_flight -= 1
+            if asked < self._answered:
+                return  # a newer question was answered first
+            self._answered, self._answered_at = asked, _clock()
+            self.modelsChanged.emit(servers)
+
+        def failed(message: str) -> None:
+            self._in_flight -= 1
+            self.failed.emit(message)
+
+        self._tasks.run(self._remotes.models, done, failed)
+
+    def refresh_if_stale(self) -> bool:
+        """Ask again unless a question is out or the last answer is under ``STALE_AFTER``
+        seconds old; True when asked."""
+        answered_at = self._answered_at
+        if self._in_flight or (answered_at is not None and _clock() - answered_at < STALE_AFTER):
+            return False
+        self.refresh()
+        return True
 
     def add(self, name: str, url: str, api_key: str | None) -> None:
         """Save a server and its key, then ask it for its models; ``serverAdded`` answers

@@ -2345,6 +2345,10 @@
         <translation>远程服务器…</translation>
     </message>
     <message>
+        <source>Refresh remote models</source>
+        <translation>刷新远程模型</translation>
+    </message>
+    <message>
         <source>Preferences…</source>
         <translation>偏好设置…</translation>
     </message>

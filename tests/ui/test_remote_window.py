@@ -11,6 +11,7 @@ import keyring
 import pytest
 from keyring.backends import null
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -24,10 +25,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import RemoteEndpoint, Settings, save_settings
+from desktop_llm.ui import remotes_bridge
 from desktop_llm.ui.main_window import MainWindow
+from desktop_llm.ui.model_selector import ModelSelector
 from tests.remote.conftest import (  # noqa: F401 (fixtures)
     MODEL_ALIAS,
     LlamaServer,
+    free_port,
     llama_server,
     silent_server,
     unused_url,
@@ -36,6 +40,9 @@ from tests.remote.fake_openai import chunk, scripted_server
 from tests.ui.conftest import REPLY_MS, saved_messages
 
 pytestmark = pytest.mark.gui
+# The offscreen platform, when the model selector's list opens.
+OPENS_A_POPUP = pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")
+MODELS = {"/v1/models": {"data": [{"id": "big"}, {"id": "small"}]}}
 
 
 def add_server(
@@ -178,6 +185,69 @@ def test_the_meter_says_when_a_servers_context_size_is_unknown(
     window.bridge.load_model("SmolLM2 135M Instruct (Q4_1)")
     qtbot.waitUntil(lambda: " / " in status.context_label.text(), timeout=60_000)
     assert status.context_meter.isVisible() and not status.context_label.toolTip()
+
+
+def test_a_server_that_was_down_shows_its_models_after_a_refresh(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths,
+) -> None:
+    port = free_port()
+    save_settings(Settings(remotes=(RemoteEndpoint("later", f"http://127.0.0.1:{port}/v1"),)),
+                  paths.settings_file)
+    window = open_window()
+    qtbot.waitUntil(lambda: "later: not available" in selector_items(window), timeout=20_000)
+    with scripted_server(gets=MODELS, port=port):
+        window.findChild(QAction, "refreshRemotesAction").trigger()
+        qtbot.waitUntil(lambda: "later/big" in selector_items(window), timeout=20_000)
+    assert selector_items(window)[1:] == ["later/big", "later/small"]
+
+
+@OPENS_A_POPUP
+def test_opening_the_selector_asks_again_once_the_answer_is_a_minute_old(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = free_port()
+    save_settings(Settings(remotes=(RemoteEndpoint("later", f"http://127.0.0.1:{port}/v1"),)),
+                  paths.settings_file)
+    window = open_window()
+    qtbot.waitUntil(lambda: "later: not available" in selector_items(window), timeout=20_000)
+    selector = window.findChild(ModelSelector, "modelSelector")
+    with scripted_server(gets=MODELS, port=port):
+        # A fresh answer: opening the list does not ask again.
+        with qtbot.assertNotEmitted(window.remotes_bridge.modelsChanged, wait=500):
+            selector.showPopup()
+        selector.hidePopup()
+        assert "later: not available" in selector_items(window)
+        start = remotes_bridge._clock()
+        monkeypatch.setattr(remotes_bridge, "_clock", lambda: start + remotes_bridge.STALE_AFTER)
+        selector.showPopup()
+        assert selector.view().isVisible()  # open at once, before the answer
+        qtbot.waitUntil(lambda: "later/big" in selector_items(window), timeout=20_000)
+    # The open list grew to show the rows that came.
+    assert selector.view().isVisible()
+    assert selector.view().window().height() >= 3 * selector.view().sizeHintForRow(0)
+    selector.hidePopup()
+
+
+@OPENS_A_POPUP
+def test_opening_the_selector_is_not_held_up_by_a_silent_server(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], silent_server: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window()
+    window.bridge.service.remotes.add("silent", silent_server)
+    start = remotes_bridge._clock()
+    monkeypatch.setattr(remotes_bridge, "_clock", lambda: start + remotes_bridge.STALE_AFTER)
+    selector = window.findChild(ModelSelector, "modelSelector")
+    with qtbot.waitSignal(window.remotes_bridge.modelsChanged, timeout=30_000):
+        began = time.monotonic()
+        selector.showPopup()
+        assert time.monotonic() - began < 0.5
+        assert selector.view().isVisible()
+        # Asked once: opening it again while the question is out asks nothing more.
+        selector.hidePopup()
+        assert not window.remotes_bridge.refresh_if_stale()
+    assert "silent: not available" in selector_items(window)
 
 
 def test_a_default_model_on_a_server_that_is_off_falls_back_to_the_installed_one(
