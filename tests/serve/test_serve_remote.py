@@ -152,6 +152,12 @@ def test_a_remote_server_that_went_away_is_a_502_with_the_remote_engines_sentenc
                         api.chat.completions.create(
                             model=f"gone/{MODEL_ALIAS}", messages=HELLO, max_tokens=8
                         )
+                    # Streamed, the status is sent first: the error comes as an event.
+                    with pytest.raises(openai.APIError) as failed_streaming:
+                        list(api.chat.completions.create(
+                            model=f"gone/{MODEL_ALIAS}", messages=HELLO, max_tokens=8,
+                            stream=True,
+                        ))
             finally:
                 server.stop()
     finally:
@@ -162,6 +168,8 @@ def test_a_remote_server_that_went_away_is_a_502_with_the_remote_engines_sentenc
     assert (error["type"], error["code"]) == ("server_error", "upstream_error")
     assert error["message"].startswith(f"The server at {upstream.url} could not be reached")
     assert server.stats.snapshot().last_error == error["message"]
+    assert failed_streaming.value.message == error["message"]
+    assert failed_streaming.value.body == error
 
 
 @pytest.fixture
