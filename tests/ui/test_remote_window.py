@@ -250,6 +250,26 @@ def test_opening_the_selector_is_not_held_up_by_a_silent_server(
     assert "silent: not available" in selector_items(window)
 
 
+def test_an_older_answer_arriving_late_is_dropped(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], silent_server: str,  # noqa: F811
+) -> None:
+    window = open_window()
+    remotes, bridge = window.bridge.service.remotes, window.remotes_bridge
+    answers: list[object] = []
+    bridge.modelsChanged.connect(answers.append)
+    remotes.add("moved", silent_server)
+    bridge.refresh()  # the old address: answered (with a timeout) after the new one
+    with scripted_server(gets=MODELS) as url:
+        remotes.add("moved", url)
+        bridge.refresh()
+        qtbot.waitUntil(lambda: "moved/big" in selector_items(window), timeout=20_000)
+    qtbot.waitUntil(lambda: bridge._in_flight == 0, timeout=30_000)  # the old one came back
+    qtbot.wait(100)
+    assert len(answers) == 1
+    assert "moved/big" in selector_items(window)
+    assert "moved: not available" not in selector_items(window)
+
+
 def test_a_default_model_on_a_server_that_is_off_falls_back_to_the_installed_one(
     qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths, unused_url: str,  # noqa: F811
 ) -> None:
