@@ -44,7 +44,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
     from desktop_llm.serve.backend import ChatServiceBackend
-    from desktop_llm.serve.options import ServeOptions
+    from desktop_llm.serve.options import ServeOptions, is_loopback
     from desktop_llm.serve.server import ApiServer
 
     api_key = None
@@ -55,6 +55,12 @@ def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
     options = ServeOptions(
         host=args.host, port=args.port, api_key=api_key, cors_origins=tuple(args.cors)
     )
+    if not api_key and not is_loopback(args.host):
+        # check()'s sentence, with the flag that gives the key here.
+        return fail(
+            f"serving on {args.host} would open the model to other machines: give an API key "
+            "with --api-key-stdin, or serve on 127.0.0.1", EXIT_USAGE,
+        )
     options.check()  # refused before a model is loaded for nothing
     with open_service(paths) as service:
         choice = load_model(service, args.model)

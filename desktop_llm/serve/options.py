@@ -33,8 +33,8 @@ class ServeOptions:
         if not self.api_key and not is_loopback(self.host):
             raise DesktopLLMError(translate(
                 "Serve",
-                "Serving on {host} would open the model to other machines: set an API key "
-                "(--api-key-stdin), or serve on 127.0.0.1.",
+                "Serving on {host} would open the model to other machines: set an API key, or "
+                "serve on 127.0.0.1.",
             ).format(host=self.host))
         if not 0 <= self.port <= 65535:
             raise DesktopLLMError(translate(

@@ -3161,8 +3161,8 @@ Sentiment:</source>
 <context>
     <name>Serve</name>
     <message>
-        <source>Serving on {host} would open the model to other machines: set an API key (--api-key-stdin), or serve on 127.0.0.1.</source>
-        <translation>在 {host} 上提供服务会把模型开放给其他机器：请设置 API 密钥（--api-key-stdin），或在 127.0.0.1 上提供服务。</translation>
+        <source>Serving on {host} would open the model to other machines: set an API key, or serve on 127.0.0.1.</source>
+        <translation>在 {host} 上提供服务会把模型开放给其他机器：请设置 API 密钥，或在 127.0.0.1 上提供服务。</translation>
     </message>
     <message>
         <source>The port {port} is not between 0 and 65535.</source>

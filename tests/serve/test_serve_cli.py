@@ -212,8 +212,8 @@ def test_another_address_without_a_key_is_refused_before_loading(isolated_home: 
         env=_env(isolated_home), capture_output=True, text=True, timeout=TIMEOUT,
         stdin=subprocess.DEVNULL, check=False,
     )
-    assert done.returncode == 1
-    assert "set an API key" in done.stderr
+    assert done.returncode == 2  # a usage mistake
+    assert "give an API key with --api-key-stdin" in done.stderr
     assert done.stderr.count("\n") == 1  # one line
 
 
