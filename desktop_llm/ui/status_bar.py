@@ -124,6 +124,8 @@ class ChatStatusBar(QStatusBar):
     def show_model(self, loaded: LoadedModel | None) -> None:
         self._loaded = loaded
         self._n_ctx = loaded.n_ctx if loaded else None
+        # The engine process's backend says nothing about a model on a server.
+        self.backend_label.setVisible(loaded is None or loaded.remote_url is None)
         if loaded is None:
             self.gpu_label.setText(self.tr("GPU layers: –"))
             self.context_label.setText(self.tr("Context: –"))

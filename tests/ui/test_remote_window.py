@@ -162,6 +162,7 @@ def test_the_meter_says_when_a_servers_context_size_is_unknown(
     window = open_window()
     status = window.status
     assert " / " in status.context_label.text() and status.context_meter.isVisible()
+    assert status.backend_label.isVisible()
     events = [
         chunk({"content": "Hi there."}), chunk({}, "stop"),
         '{"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 3}}', "[DONE]",
@@ -174,6 +175,8 @@ def test_the_meter_says_when_a_servers_context_size_is_unknown(
         assert status.context_label.text() == "Context: size unknown"
         assert not status.context_meter.isVisible()
         assert "does not say" in status.context_label.toolTip()
+        # The engine process's backend (CPU here) is not the server's.
+        assert not status.backend_label.isVisible()
         box = window.findChild(QPlainTextEdit, "messageInput")
         qtbot.keyClicks(box, "Hello")
         qtbot.keyClick(box, Qt.Key.Key_Return)
@@ -185,6 +188,7 @@ def test_the_meter_says_when_a_servers_context_size_is_unknown(
     window.bridge.load_model("SmolLM2 135M Instruct (Q4_1)")
     qtbot.waitUntil(lambda: " / " in status.context_label.text(), timeout=60_000)
     assert status.context_meter.isVisible() and not status.context_label.toolTip()
+    assert status.backend_label.isVisible()
 
 
 def test_a_server_that_was_down_shows_its_models_after_a_refresh(
