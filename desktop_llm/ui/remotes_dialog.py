@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -19,7 +20,11 @@ from PySide6.QtWidgets import (
 
 from desktop_llm.chat.remotes import RemoteModels
 from desktop_llm.settings import RemoteEndpoint
+from desktop_llm.ui.locale_format import number
 from desktop_llm.ui.remotes_bridge import RemotesBridge
+
+# The servers list's columns.
+_NAME, _ADDRESS, _KEY, _MODELS = range(4)
 
 
 class RemotesDialog(QDialog):
@@ -36,8 +41,17 @@ class RemotesDialog(QDialog):
         intro.setWordWrap(True)
         self.servers = QTreeWidget()
         self.servers.setObjectName("remoteServers")
-        self.servers.setHeaderLabels([self.tr("Name"), self.tr("Address"), self.tr("API key")])
+        self.servers.setHeaderLabels(
+            [self.tr("Name"), self.tr("Address"), self.tr("API key"), self.tr("Models")]
+        )
         self.servers.setRootIsDecorated(False)
+        header = self.servers.header()
+        header.setStretchLastSection(False)
+        for column in (_NAME, _KEY, _MODELS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_ADDRESS, QHeaderView.ResizeMode.Stretch)
+        # What each server answered when last asked, by name (None: not asked yet).
+        self._answers: dict[str, RemoteModels] = {}
         self.remove_button = QPushButton(self.tr("Remove"))
         self.remove_button.setObjectName("removeRemoteButton")
         self.remove_button.setEnabled(False)
@@ -88,17 +102,42 @@ class RemotesDialog(QDialog):
         self.remove_button.clicked.connect(self._on_remove)
         bridge.serversChanged.connect(self._show_servers)
         bridge.serverAdded.connect(self._on_added)
+        bridge.modelsChanged.connect(self._show_models)
         bridge.failed.connect(self._on_failed)
         bridge.load_servers()
+        bridge.refresh()  # opened to see the servers: each is asked how it is now
 
     @Slot(list)
     def _show_servers(self, servers: list[tuple[RemoteEndpoint, bool]]) -> None:
         self.servers.clear()
         for remote, has_key in servers:
             key = self.tr("saved") if has_key else self.tr("none")
-            QTreeWidgetItem(self.servers, [remote.name, remote.base_url, key])
-        self.servers.resizeColumnToContents(0)
+            item = QTreeWidgetItem(self.servers, [remote.name, remote.base_url, key, ""])
+            item.setToolTip(_ADDRESS, remote.base_url)
+            self._show_answer(item, self._answers.get(remote.name))
         self._on_selection()
+
+    @Slot(list)
+    def _show_models(self, servers: list[RemoteModels]) -> None:
+        self._answers = {server.remote.name: server for server in servers}
+        for index in range(self.servers.topLevelItemCount()):
+            item = self.servers.topLevelItem(index)
+            self._show_answer(item, self._answers.get(item.text(_NAME)))
+
+    def _show_answer(self, item: QTreeWidgetItem, answer: RemoteModels | None) -> None:
+        if answer is None:
+            item.setText(_MODELS, self.tr("asking…"))
+            item.setToolTip(_MODELS, "")
+        elif answer.error is not None:
+            item.setText(_MODELS, self.tr("not available"))
+            item.setToolTip(_MODELS, answer.error)
+        else:
+            count = len(answer.models)
+            item.setText(
+                _MODELS, self.tr("1 model") if count == 1
+                else self.tr("{0} models").format(number(count))
+            )
+            item.setToolTip(_MODELS, "\n".join(model.id for model in answer.models))
 
     @Slot()
     def _on_selection(self) -> None:
@@ -106,8 +145,8 @@ class RemotesDialog(QDialog):
         self.remove_button.setEnabled(bool(selected))
         if selected:
             # Added again under its name, a server is replaced: this is how its key changes.
-            self.name_field.setText(selected[0].text(0))
-            self.url_field.setText(selected[0].text(1))
+            self.name_field.setText(selected[0].text(_NAME))
+            self.url_field.setText(selected[0].text(_ADDRESS))
 
     @Slot()
     def _on_fields_changed(self) -> None:
@@ -149,4 +188,4 @@ class RemotesDialog(QDialog):
     def _on_remove(self) -> None:
         selected = self.servers.selectedItems()
         if selected:
-            self._bridge.remove(selected[0].text(0))
+            self._bridge.remove(selected[0].text(_NAME))

@@ -3084,6 +3084,10 @@ Sentiment:</source>
         <translation>API 密钥</translation>
     </message>
     <message>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
@@ -3114,6 +3118,22 @@ Sentiment:</source>
     <message>
         <source>none</source>
         <translation>无</translation>
+    </message>
+    <message>
+        <source>asking…</source>
+        <translation>正在询问…</translation>
+    </message>
+    <message>
+        <source>not available</source>
+        <translation>不可用</translation>
+    </message>
+    <message>
+        <source>1 model</source>
+        <translation>1 个模型</translation>
+    </message>
+    <message>
+        <source>{0} models</source>
+        <translation>{0} 个模型</translation>
     </message>
     <message>
         <source>Asking the server for its models…</source>

@@ -299,3 +299,30 @@ def test_without_a_keyring_the_dialog_says_the_key_lasts_until_quitting(
         qtbot.waitUntil(lambda: "kept only until the app quits" in result.text(), timeout=20_000)
     finally:
         keyring.set_keyring(previous)
+
+
+def test_the_servers_dialog_says_what_each_server_answers(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], unused_url: str,  # noqa: F811
+) -> None:
+    window = open_window()
+    with scripted_server(gets=MODELS) as url:
+        window.bridge.service.remotes.add("up", url)
+        window.bridge.service.remotes.add("down", unused_url)
+        dialog = window.edit_remotes()
+        servers = dialog.findChild(QTreeWidget, "remoteServers")
+
+        def row(name: str) -> tuple[str, str]:
+            for index in range(servers.topLevelItemCount()):
+                item = servers.topLevelItem(index)
+                if item.text(0) == name:
+                    return item.text(3), item.toolTip(3)
+            return "", ""
+
+        qtbot.waitUntil(lambda: row("up")[0] == "2 models", timeout=20_000)
+        assert row("up")[1] == "big\nsmall"
+        qtbot.waitUntil(lambda: row("down")[0] == "not available", timeout=20_000)
+        assert "could not be reached" in row("down")[1]
+        # The address has the room the columns leave, whole.
+        address = servers.header().sectionSize(1)
+        assert address > servers.header().sectionSize(0)
+        dialog.reject()
