@@ -3,7 +3,10 @@
 Every field is checked by hand so that a bad request gets the status and the ``param`` the
 OpenAI API would give it (400 with ``invalid_request_error``), never a 500. Fields the app has
 no use for (``user``, ``logprobs`` off, ``response_format`` text, ...) are ignored, as
-OpenAI-compatible servers do; ones it cannot honour (``n`` above 1, tools) are refused.
+OpenAI-compatible servers do; ones it cannot honour (``n`` above 1, tools, JSON mode and
+structured output, log probabilities) are refused, so a program that counts on them learns
+it at once instead of parsing prose. llama.cpp's own sampling fields (``top_k``, ``min_p``,
+``typical_p``, ``repeat_penalty``, Mirostat) are taken, as llama.cpp's servers take them.
 """
 
 from __future__ import annotations
@@ -86,6 +89,10 @@ def parse_chat_request(
         raise _invalid("messages", "'messages' needs a user or assistant message.")
     if data.get("tools") or data.get("functions"):
         raise _invalid("tools", "Tools and function calls are not supported by this server.")
+    response_format = _optional(data, "response_format", dict)
+    if response_format is not None and response_format.get("type", "text") != "text":
+        raise _invalid("response_format", "JSON mode and structured output "
+                       "('response_format' other than text) are not supported by this server.")
     stream, include_usage = _common(data)
     return ReplyRequest(
         model, sampling(data, defaults, n_ctx), stream, include_usage, turns=turns
@@ -118,7 +125,11 @@ def parse_completion_request(
 
 
 def _common(data: dict[str, Any]) -> tuple[bool, bool]:
-    """``n``, ``stream`` and ``stream_options``, the same in both kinds of request."""
+    """``n``, ``logprobs``, ``stream`` and ``stream_options``, the same in both kinds of
+    request."""
+    # A chat request says true, a completion request a number of them.
+    if data.get("logprobs") or data.get("top_logprobs"):
+        raise _invalid("logprobs", "Log probabilities are not served by this server.")
     n = _optional(data, "n", int)
     if n not in (None, 1):
         raise _invalid("n", "Only one choice per request is served ('n' must be 1).")
@@ -137,7 +148,8 @@ def sampling(data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
     for name, low, high in (
         ("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0), ("min_p", 0.0, 1.0),
         ("presence_penalty", -2.0, 2.0), ("frequency_penalty", -2.0, 2.0),
-        ("repeat_penalty", 0.0, 10.0),
+        ("repeat_penalty", 0.0, 10.0), ("typical_p", 0.0, 1.0),
+        ("mirostat_tau", 0.0, 100.0), ("mirostat_eta", 0.0, 1.0),
     ):
         value = _number(data, name, low, high)
         if value is not None:
@@ -147,6 +159,11 @@ def sampling(data: dict[str, Any], defaults: GenerationParams, n_ctx: int | None
         if top_k < 0:
             raise _invalid("top_k", "'top_k' must be 0 or more.")
         changes["top_k"] = top_k
+    mirostat = _optional(data, "mirostat_mode", int)
+    if mirostat is not None:
+        if mirostat not in (0, 1, 2):
+            raise _invalid("mirostat_mode", "'mirostat_mode' must be 0 (off), 1 or 2.")
+        changes["mirostat_mode"] = mirostat
     if "seed" in data:
         changes["seed"] = _optional(data, "seed", int)
     # max_completion_tokens is the newer name of max_tokens.

@@ -97,11 +97,15 @@ def test_sampling_fields_reach_the_engine_and_huge_max_tokens_is_clamped(
         messages=[{"role": "developer", "content": "be brief"},
                   {"role": "user", "content": [{"type": "text", "text": "hi"}]}],
         temperature=0.2, top_p=0.5, seed=3, stop=["\n"], max_tokens=10**12,
-        extra_body={"top_k": 5, "min_p": 0.1},
+        response_format={"type": "text"}, logprobs=False,  # asked for nothing: taken
+        extra_body={"top_k": 5, "min_p": 0.1, "typical_p": 0.9, "mirostat_mode": 2,
+                    "mirostat_tau": 4.0, "mirostat_eta": 0.2, "repeat_penalty": 1.2},
     )
     turns, params = backend.requests[-1]
     assert [(t.role, t.content) for t in turns] == [("system", "be brief"), ("user", "hi")]
     assert (params.temperature, params.top_p, params.top_k, params.min_p) == (0.2, 0.5, 5, 0.1)
+    assert (params.typical_p, params.repeat_penalty) == (0.9, 1.2)
+    assert (params.mirostat_mode, params.mirostat_tau, params.mirostat_eta) == (2, 4.0, 0.2)
     assert (params.seed, params.stop) == (3, ("\n",))
     assert params.max_tokens == 2048  # the model's context: no reply can be longer
 
@@ -123,6 +127,12 @@ def test_sampling_fields_reach_the_engine_and_huge_max_tokens_is_clamped(
     ({"model": "smol", "messages": HELLO, "stop": [1, 2]}, "stop"),
     ({"model": "smol", "messages": HELLO, "n": 3}, "n"),
     ({"model": "smol", "messages": HELLO, "tools": [{"type": "function"}]}, "tools"),
+    ({"model": "smol", "messages": HELLO, "response_format": {"type": "json_object"}},
+     "response_format"),
+    ({"model": "smol", "messages": HELLO, "response_format": "json"}, "response_format"),
+    ({"model": "smol", "messages": HELLO, "logprobs": True}, "logprobs"),
+    ({"model": "smol", "messages": HELLO, "mirostat_mode": 3}, "mirostat_mode"),
+    ({"model": "smol", "messages": HELLO, "typical_p": 2}, "typical_p"),
 ])
 def test_fields_of_the_wrong_type_are_400_naming_the_field(
     serve, backend: FakeBackend, body: dict[str, Any], param: str
@@ -186,6 +196,7 @@ def test_raw_completions_streamed_and_not(serve, backend: FakeBackend) -> None:
     ({"model": "smol", "prompt": "x", "suffix": "y"}, "suffix"),
     ({"model": "smol", "prompt": "x", "best_of": 2}, "best_of"),
     ({"model": "smol", "prompt": "x", "top_p": "all"}, "top_p"),
+    ({"model": "smol", "prompt": "x", "logprobs": 5}, "logprobs"),
 ])
 def test_bad_raw_completions_are_400(serve, backend: FakeBackend, body, param) -> None:
     status, error = error_of(post(serve(), "/v1/completions", json.dumps(body)))
