@@ -46,6 +46,11 @@ _DEFAULTS = GenerationParams()
 _ALIASES = {"repeat_penalty": "repetition_penalty"}
 
 
+class RemoteContextError(RemoteError):
+    """The server refused a request too long for the model's context (the reply's result
+    is then ``too_long``, as a local model's is)."""
+
+
 @dataclass(frozen=True)
 class RemoteModel:
     """A model a server offers: its id, and its context size when the server says it."""
@@ -132,9 +137,23 @@ def chat_body(
 ) -> dict[str, Any]:
     """A chat completion request with the sampling settings mapped to OpenAI's names, and the
     llama.cpp / vLLM extensions the user changed from the app's defaults (see _EXTENSIONS)."""
-    body: dict[str, Any] = {
-        "model": model_id,
-        "messages": [{"role": turn.role, "content": turn.content} for turn in turns],
+    messages = [{"role": turn.role, "content": turn.content} for turn in turns]
+    return _request_body({"model": model_id, "messages": messages}, params, stream=stream)
+
+
+def completion_body(
+    model_id: str, prompt: str, params: GenerationParams, *, stream: bool = True
+) -> dict[str, Any]:
+    """A (raw, legacy) completion request: ``prompt`` continued without the chat template,
+    with the sampling settings as in ``chat_body``."""
+    return _request_body({"model": model_id, "prompt": prompt}, params, stream=stream)
+
+
+def _request_body(
+    body: dict[str, Any], params: GenerationParams, *, stream: bool
+) -> dict[str, Any]:
+    body = {
+        **body,
         "temperature": params.temperature,
         "top_p": params.top_p,
         "presence_penalty": params.presence_penalty,
@@ -199,7 +218,7 @@ def error_param(response: httpx2.Response, sent: dict[str, Any]) -> str | None:
             return ours.get(param, param)
     text = error_text(response)
     for name in sorted(sent, key=len, reverse=True):
-        if name not in ("model", "messages", "stream") and re.search(
+        if name not in ("model", "messages", "prompt", "stream") and re.search(
             rf"\b{re.escape(name)}\b", text
         ):
             return ours.get(name, name)
@@ -235,6 +254,12 @@ def check_status(
         raise RemoteModelNotFoundError(translate(
             "Remote", "The server at {url} has no model {model} (HTTP 404): {reason}"
         ).format(url=url, model=repr(model_id), reason=reason))
+    if status == 400 and _context_exceeded(response):
+        raise RemoteContextError(translate(
+            "Remote",
+            "The request is too long for the context of the model at {url} (HTTP {status}): "
+            "{reason}",
+        ).format(url=url, status=status, reason=reason))
     param = error_param(response, sent) if sent else None
     if param is not None and status < 600:
         raise RemoteError(translate(
@@ -247,6 +272,23 @@ def check_status(
     raise RemoteError(translate(
         "Remote", "The server at {url} refused the request (HTTP {status}): {reason}"
     ).format(url=url, status=status, reason=reason))
+
+
+def _context_exceeded(response: httpx2.Response) -> bool:
+    """A refusal because the prompt does not fit the context: OpenAI's, vLLM's and
+    llama-cpp-python's code ``context_length_exceeded`` (or their sentence about the maximum
+    context length), llama.cpp's llama-server's type ``exceed_context_size_error``."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict) and (
+        error.get("code") == "context_length_exceeded"
+        or error.get("type") == "exceed_context_size_error"
+    ):
+        return True
+    return bool(re.search(r"maximum context length", error_text(response), re.IGNORECASE))
 
 
 def request_failed(error: httpx2.HTTPError, url: str, read_timeout: float) -> RemoteError:
@@ -312,6 +354,9 @@ def estimate_tokens(text: str) -> int:
 
 # llama-cpp-python's server, then llama.cpp's llama-server: where each counts tokens.
 TOKENIZE_PATHS = ("/extras/tokenize", "/tokenize")
+# The server counting there (llama-cpp-python's) ends the stream it is writing when another
+# request arrives: replies to it take turns (engine.py).
+CUTTING_TOKENIZE_PATH = "/extras/tokenize"
 
 
 def count_with_server(

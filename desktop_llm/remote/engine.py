@@ -14,8 +14,25 @@ is counted by the server where it can (llama.cpp's tokenize endpoints, plus a fe
 for the chat template it applies), else estimated and flagged (``GenerationProgress.estimated``)
 until the server's usage arrives.
 
-The server decides what to do with a conversation longer than its context (it refuses, with
-a sentence): ``overflow`` is the local engine's choice and does not apply here.
+The server decides what to do with a conversation longer than its context: it refuses, and
+the reply ends with ``too_long`` and a sentence, as a local model's refusal does (the API
+server answers 400 context_length_exceeded). ``overflow`` is the local engine's choice and
+does not apply here. ``complete`` continues a raw prompt (the server's /completions) the same
+way: its turn, Stop, errors and figures are a reply's.
+
+Replies take turns where the server needs it. llama-cpp-python's server
+(``python -m llama_cpp.server``) ends the reply it is streaming when another request arrives
+(its ``interrupt_requests``, on by default), so its replies, and the token counts around
+them, go one at a time, first come first served: a reply waits until the one before it has
+ended; Stop of a waiting reply ends it at once (``cancelled``), and Stop of the one
+streaming lets the next go. Servers that batch or queue requests themselves (vLLM, llama.cpp's
+llama-server, Ollama, LM Studio, OpenAI) answer replies in parallel. They are told apart by
+how the server counts tokens, which the first reply asks before it is sent (in its turn):
+llama-cpp-python's is the only one with ``POST /extras/tokenize``; llama-server answers
+``/tokenize``, the others neither. Until that is known (the first reply, or a server whose
+count failed), replies take turns: waiting is safe, a cut reply is not. The list of models'
+``owned_by: "me"`` would tell llama-cpp-python's server too, but costs a request and says
+nothing a count does not.
 """
 
 from __future__ import annotations
@@ -25,9 +42,10 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
@@ -116,6 +134,10 @@ class RemoteEngine:
         self._turns = threading.Condition(self._lock)
         self._counting = 0
         self._replies: set[_Reply] = set()
+        # Replies waiting for their turn, in order, and the one whose turn it is (servers
+        # that cut concurrent streams; see the module's docstring).
+        self._waiting: deque[_Reply] = deque()
+        self._turn: _Reply | None = None
         self._threads: set[threading.Thread] = set()
         self._closed = False
         # None until asked: whether the server counts tokens (llama.cpp's /tokenize).
@@ -137,6 +159,38 @@ class RemoteEngine:
         overflow: Overflow = "drop_oldest",
     ) -> Generation:
         """Start one reply on a thread of its own; ``on_text`` is called there."""
+        request = _Request(
+            "/chat/completions",
+            api.chat_body(self.model_id, list(turns), params),
+            [turn.content for turn in turns],
+            _TEMPLATE_TOKENS_PER_TURN * len(turns),
+            raw=False,
+        )
+        return self._start(request, on_text, on_progress)
+
+    def complete(
+        self,
+        prompt: str,
+        params: GenerationParams,
+        on_text: Callable[[str], None],
+        *,
+        on_progress: Callable[[GenerationProgress], None] | None = None,
+    ) -> Generation:
+        """The continuation of a plain text, without the chat template (the server's
+        /completions), on a thread of its own: its turn, Stop, errors and figures as a
+        reply's."""
+        request = _Request(
+            "/completions", api.completion_body(self.model_id, str(prompt), params),
+            [str(prompt)], 0, raw=True,
+        )
+        return self._start(request, on_text, on_progress)
+
+    def _start(
+        self,
+        request: _Request,
+        on_text: Callable[[str], None],
+        on_progress: Callable[[GenerationProgress], None] | None,
+    ) -> Generation:
         reply = _Reply()
         with self._lock:
             closed = self._closed
@@ -149,14 +203,14 @@ class RemoteEngine:
             return Generation(reply.future, reply.cancel)
         thread = threading.Thread(
             target=self._run,
-            args=(reply, list(turns), params, on_text, on_progress),
+            args=(reply, request, on_text, on_progress),
             name="remote-reply",
             daemon=True,
         )
         with self._lock:
             self._threads.add(thread)
         thread.start()
-        return Generation(reply.future, reply.cancel)
+        return Generation(reply.future, lambda: self._cancel(reply))
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
         """The prompt's tokens: its texts counted by the server where it can, plus a few per
@@ -183,13 +237,18 @@ class RemoteEngine:
         until asked."""
         return self._counts_tokens
 
+    def _cancel(self, reply: _Reply) -> None:
+        reply.cancel()
+        with self._turns:
+            self._turns.notify_all()  # a reply waiting for its turn ends at once
+
     def stop(self) -> None:
         with self._lock:
             replies = list(self._replies)
         for reply in replies:
             reply.cancel()
         with self._turns:
-            self._turns.notify_all()  # a reply waiting for counts to end goes at once
+            self._turns.notify_all()  # replies waiting for counts or a turn end at once
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Stop every reply and wait (up to ``timeout``) for their threads to settle them."""
@@ -212,13 +271,12 @@ class RemoteEngine:
     def _run(
         self,
         reply: _Reply,
-        turns: list[ChatTurn],
-        params: GenerationParams,
+        request: _Request,
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
     ) -> None:
         try:
-            result = self._stream(reply, turns, params, on_text, on_progress)
+            result = self._stream(reply, request, on_text, on_progress)
         except BaseException as error:  # the future must settle, whatever went wrong
             logger.exception("remote reply failed")
             result = GenerationResult.cut_short(
@@ -228,6 +286,10 @@ class RemoteEngine:
         finally:
             with self._lock:
                 self._replies.discard(reply)
+                if reply in self._waiting:
+                    self._waiting.remove(reply)
+                if self._turn is reply:
+                    self._turn = None
                 self._threads.discard(threading.current_thread())
                 self._turns.notify_all()
         _settle(reply, result)
@@ -235,13 +297,12 @@ class RemoteEngine:
     def _stream(
         self,
         reply: _Reply,
-        turns: list[ChatTurn],
-        params: GenerationParams,
+        request: _Request,
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
     ) -> GenerationResult:
-        body = api.chat_body(self.model_id, turns, params)
-        stream = _StreamState(prompt_estimate=0, n_ctx=self.n_ctx or 0)
+        body = request.body
+        stream = _StreamState(prompt_estimate=0, n_ctx=self.n_ctx or 0, raw=request.raw)
 
         def receive(text: str) -> None:
             if not text:
@@ -255,9 +316,11 @@ class RemoteEngine:
 
         with self._turns:
             self._turns.wait_for(lambda: not self._counting or reply.cancelled, _COUNT_WAIT)
-        if reply.cancelled:
+        if reply.cancelled or not self._take_turn(reply):
             return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
-        stream.prompt_estimate, stream.estimated = self._prompt_size(turns, reply)
+        stream.prompt_estimate, stream.estimated = self._prompt_size(request, reply)
+        if not self._cuts_concurrent_streams():
+            self._end_turn(reply)  # the server answers replies side by side: the next goes
         if reply.cancelled:
             return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
         report()
@@ -266,7 +329,7 @@ class RemoteEngine:
             with httpx2.Client(
                 headers=api.headers(self._api_key), timeout=api.timeouts(self._read_timeout)
             ) as client, client.stream(
-                "POST", f"{self.base_url}/chat/completions", json=body,
+                "POST", f"{self.base_url}{request.path}", json=body,
                 headers={"Accept": "text/event-stream"}, extensions={"trace": reply.trace},
             ) as response:
                 api.check_status(
@@ -277,6 +340,7 @@ class RemoteEngine:
                     stream.take_whole(response.json(), receive)
                 else:
                     for event in httpx2.EventSource(response):
+                        stream.events += 1
                         if event.data.strip() == "[DONE]" or reply.cancelled:
                             break
                         if stream.take_chunk(event.data, receive):
@@ -285,6 +349,8 @@ class RemoteEngine:
             if reply.cancelled:
                 return stream.result(reply, "cancelled")
             return stream.result(reply, "error", self._cut_sentence(error, bool(reply.pieces)))
+        except api.RemoteContextError as error:
+            return replace(stream.result(reply, "error", str(error)), too_long=True)
         except DesktopLLMError as error:
             if reply.cancelled:
                 return stream.result(reply, "cancelled")
@@ -293,12 +359,80 @@ class RemoteEngine:
             reply.done_reading()
         if reply.cancelled:
             return stream.result(reply, "cancelled")
+        if stream.finish is None and stream.events == 0:
+            # An empty stream: llama-cpp-python's server refuses a streamed request this way
+            # (a prompt over its context, say); asked again unstreamed, it says why.
+            refused = self._refusal_of(request, reply)
+            if refused is not None:
+                return replace(
+                    stream.result(reply, "error", str(refused)),
+                    too_long=isinstance(refused, api.RemoteContextError),
+                )
         if stream.finish is None:
             # The stream ended without a finish reason: the server went away mid-reply.
             return stream.result(reply, "error", self._cut_sentence(None, bool(reply.pieces)))
         if stream.error is not None:
             return stream.result(reply, "error", stream.error)
         return stream.result(reply, stream.finish)
+
+    def _refusal_of(self, request: _Request, reply: _Reply) -> DesktopLLMError | None:
+        """The server's refusal of ``request`` asked unstreamed for one token, or None (it
+        did not refuse, or did not answer: the stream's own failure is then told)."""
+        body = {key: value for key, value in request.body.items() if key != "stream_options"}
+        body.update(stream=False, max_tokens=1)
+        try:
+            with httpx2.Client(
+                headers=api.headers(self._api_key), timeout=api.timeouts(self._read_timeout)
+            ) as client:
+                response = client.post(
+                    f"{self.base_url}{request.path}", json=body,
+                    extensions={"trace": reply.trace},
+                )
+                api.check_status(
+                    response, self.base_url, self._api_key, model_id=self.model_id, sent=body
+                )
+        except DesktopLLMError as error:
+            return None if reply.cancelled else error
+        except (httpx2.HTTPError, OSError):
+            return None
+        finally:
+            reply.done_reading()
+        return None
+
+    # Turns ----------------------------------------------------------------------------------
+
+    def _cuts_concurrent_streams(self) -> bool:
+        """Whether replies must take turns: llama-cpp-python's server (its /extras/tokenize
+        counted), or a server not known yet; not one that counts at /tokenize (llama.cpp's
+        llama-server) or cannot count at all (vLLM, Ollama, OpenAI...)."""
+        if self._tokenize_path is not None:
+            return self._tokenize_path == api.CUTTING_TOKENIZE_PATH
+        return self._counts_tokens is not False
+
+    def _take_turn(self, reply: _Reply) -> bool:
+        """Wait for the reply's turn (at once where replies need not take turns); False when
+        it was stopped (or the engine shut down) meanwhile."""
+        with self._turns:
+            self._waiting.append(reply)
+            try:
+                self._turns.wait_for(lambda: (
+                    reply.cancelled or self._closed or not self._cuts_concurrent_streams()
+                    or (self._turn is None and self._waiting[0] is reply)
+                ))
+            finally:
+                self._waiting.remove(reply)
+            if reply.cancelled or self._closed:
+                self._turns.notify_all()  # the next in line may be first now
+                return False
+            if self._cuts_concurrent_streams():
+                self._turn = reply
+            return True
+
+    def _end_turn(self, reply: _Reply) -> None:
+        with self._turns:
+            if self._turn is reply:
+                self._turn = None
+            self._turns.notify_all()
 
     def _cut_sentence(self, error: BaseException | None, kept_text: bool) -> str:
         if isinstance(error, httpx2.TimeoutException) and not isinstance(
@@ -349,12 +483,12 @@ class RemoteEngine:
                     self._turns.notify_all()
         return counts
 
-    def _prompt_size(self, turns: list[ChatTurn], reply: _Reply) -> tuple[int, bool]:
+    def _prompt_size(self, request: _Request, reply: _Reply) -> tuple[int, bool]:
         """The prompt's tokens for the context meter, before the reply: the server counts
         its text in one request where it can (the template's few tokens a turn are added),
         else an estimate, flagged as one. Called by the reply itself, in its turn."""
-        overhead = _TEMPLATE_TOKENS_PER_TURN * len(turns)
-        text = "\n".join(turn.content for turn in turns)
+        overhead = request.overhead
+        text = "\n".join(request.texts)
         counted = self._server_count(text, _PROMPT_COUNT_TIMEOUT, reply.trace)
         if counted is not None:
             return counted + overhead, False
@@ -412,13 +546,27 @@ _COUNT_WAIT = 15.0
 _TEMPLATE_TOKENS_PER_TURN = 4
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What a reply asks the server: where, with which body, and the prompt's texts (and
+    template tokens) to count before it."""
+
+    path: str
+    body: dict[str, Any]
+    texts: list[str]
+    overhead: int
+    raw: bool  # a raw completion: its chunks carry ``text``, not a ``delta``
+
+
 @dataclass
 class _StreamState:
     """What a reply's stream has said so far."""
 
     prompt_estimate: int
     n_ctx: int
+    raw: bool = False
     chunks: int = 0
+    events: int = 0
     first_at: float | None = None
     last_at: float | None = None
     started: float | None = None
@@ -447,8 +595,11 @@ class _StreamState:
         choice = choices[0] if isinstance(choices, list) and choices else {}
         if not isinstance(choice, dict):
             return False
-        delta = choice.get("delta") or {}
-        text = self._text_of(delta if isinstance(delta, dict) else {})
+        if self.raw:
+            text = choice.get("text") if isinstance(choice.get("text"), str) else ""
+        else:
+            delta = choice.get("delta") or {}
+            text = self._text_of(delta if isinstance(delta, dict) else {})
         if text:
             now = time.monotonic()
             if self.first_at is None:
@@ -469,9 +620,13 @@ class _StreamState:
         if not isinstance(data, dict):
             raise ValueError("the answer is not a JSON object")
         choices = data.get("choices") or [{}]
-        message = choices[0].get("message") or {} if isinstance(choices[0], dict) else {}
+        first = choices[0] if isinstance(choices[0], dict) else {}
+        message = first.get("message") or {}
         self.usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
-        text = self._text_of(message)
+        if self.raw:
+            text = first.get("text") if isinstance(first.get("text"), str) else ""
+        else:
+            text = self._text_of(message if isinstance(message, dict) else {})
         if self.thinking:
             text += "</think>"
             self.thinking = False

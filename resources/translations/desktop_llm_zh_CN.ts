@@ -3009,6 +3009,10 @@ Sentiment:</source>
         <translation>位于 {url} 的服务器没有模型 {model}（HTTP 404）：{reason}</translation>
     </message>
     <message>
+        <source>The request is too long for the context of the model at {url} (HTTP {status}): {reason}</source>
+        <translation>请求太长，超出了 {url} 上模型的上下文（HTTP {status}）：{reason}</translation>
+    </message>
+    <message>
         <source>The server at {url} rejected the setting {name} (HTTP {status}): {reason}</source>
         <translation>位于 {url} 的服务器拒绝了设置 {name}（HTTP {status}）：{reason}</translation>
     </message>

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,12 +50,16 @@ def scripted_server(
     strict: bool = False,
     bodies: list[dict[str, Any]] | None = None,
     port: int = 0,
+    delay: float = 0.0,
+    posts: dict[str, Any] | None = None,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
     completion (or ``failure``: a status and its JSON body), and ``gets[path]`` as JSON to a
     GET of that path; yields the API base. ``strict``: a body with a field OpenAI's API does
     not know is refused as OpenAI refuses it (400). ``bodies`` collects the chat completion
-    requests received; ``port``: listen there (0: any free one)."""
+    requests received; ``port``: listen there (0: any free one). ``delay``: seconds between
+    two events. ``posts[path]``: the JSON answer to a POST of another path (a tokenizer's).
+    Raw completions (``/completions``) are answered as chat completions are."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -70,7 +75,15 @@ def scripted_server(
 
         def do_POST(self) -> None:
             received = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if not self.path.endswith("/chat/completions"):
+            if self.path in (posts or {}):
+                data = json.dumps((posts or {})[self.path]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            if not self.path.endswith("/completions"):
                 self.send_error(404)
                 return
             body = json.loads(received)
@@ -95,6 +108,7 @@ def scripted_server(
             for data in events or []:
                 self.wfile.write(f"data: {data}\n\n".encode())
                 self.wfile.flush()
+                time.sleep(delay)
 
         def log_message(self, *_args: object) -> None:
             pass

@@ -110,11 +110,6 @@ def test_a_remote_model_refuses_raw_completions_with_a_sentence(served: ApiServe
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "RemoteEngine lets two replies stream at once, and llama-cpp-python's server ends the "
-    "one it streams when another request arrives (interrupt_requests): replies to one "
-    "server should take turns in RemoteEngine, as its token counts do (remote/engine.py)"
-))
 def test_an_api_reply_waits_for_the_windows_reply_to_a_remote_model(
     service: ChatService, served: ApiServer
 ) -> None:
