@@ -627,11 +627,11 @@ class ChatService:
         self, prompt: str, params: GenerationParams, on_text: Callable[[str], None]
     ) -> Generation:
         """The continuation of a plain text, without the chat template (the API server's
-        /v1/completions), queued likewise and not saved. Local models only:
-        ``NotImplementedError`` for a remote one."""
+        /v1/completions), queued likewise and not saved; a remote model's server continues
+        it (its /completions). ``NotImplementedError`` for an engine that cannot."""
         engine = self._engine_for(self._require_model())
-        if not isinstance(engine, EngineProcess):
-            raise NotImplementedError("raw completions are answered by local models only")
+        if not isinstance(engine, EngineProcess | RemoteEngine):
+            raise NotImplementedError("raw completions are answered by local and remote models")
         return engine.complete(prompt, params, on_text)
 
     def _question_text(self, text: str) -> str:

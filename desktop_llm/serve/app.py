@@ -4,6 +4,11 @@
     POST /v1/chat/completions    streamed (server-sent events) or not, with ``usage``
     POST /v1/completions         a raw prompt continued without the chat template, likewise
 
+A remote model (the app's current model on an OpenAI-compatible server) is answered through
+its RemoteEngine, a proxy: chats and raw completions go to its server's own endpoints, its
+refusal of a prompt too long for the context is a 400 context_length_exceeded as a local
+model's, its other failures a 502 upstream_error.
+
 A reply is produced by the backend's engine while the request waits on this event loop; the
 engine calls back on its own thread, so its text crosses to the loop with
 ``call_soon_threadsafe``. A client that goes away stops its reply: Starlette cancels a
@@ -237,7 +242,7 @@ class _Api:
             generation = start(on_text)
         except NotImplementedError:
             raise ApiError(
-                501, f"The model {model.id!r} is on a remote server: only "
+                501, f"The model {model.id!r} answers no raw completions: only "
                 "/v1/chat/completions is served for it.", kind="not_implemented_error",
                 code="not_implemented",
             ) from None

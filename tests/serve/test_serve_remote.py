@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from tests.remote.conftest import (  # noqa: F401 (a fixture: API keys stay in t
 TIMEOUT = 120.0
 HELLO = [{"role": "user", "content": "Say hello."}]
 REMOTE = f"gpu/{MODEL_ALIAS}"
+PROMPT = "The capital of France is"
+# Far over the server's 2048 tokens of context.
+TOO_LONG = "cat " * 3000
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +102,86 @@ def test_a_remote_model_is_listed_and_answers_streamed_and_whole_with_usage(
     assert served.stats.snapshot().requests_served == 2
 
 
-def test_a_remote_model_refuses_raw_completions_with_a_sentence(served: ApiServer) -> None:
-    with client(served.base_url) as api, pytest.raises(openai.APIStatusError) as refused:
-        api.completions.create(model=REMOTE, prompt="Once upon a time", max_tokens=8)
-    assert refused.value.status_code == 501
-    error = refused.value.body
-    assert isinstance(error, dict) and error["code"] == "not_implemented"
-    assert error["message"] == (
-        f"The model '{REMOTE}' is on a remote server: only /v1/chat/completions is served "
-        "for it."
+def test_a_remote_models_raw_completions_are_forwarded_streamed_and_whole_with_usage(
+    served: ApiServer,
+) -> None:
+    with client(served.base_url) as api:
+        chunks = list(api.completions.create(
+            model=REMOTE, prompt=PROMPT, max_tokens=8, temperature=0, stream=True,
+            stream_options={"include_usage": True},
+        ))
+        whole = api.completions.create(model=REMOTE, prompt=PROMPT, max_tokens=8, temperature=0)
+    streamed = "".join(c.choices[0].text for c in chunks if c.choices)
+    assert streamed.strip() and len([c for c in chunks if c.choices and c.choices[0].text]) > 1
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] in ("stop", "length")
+    usage = chunks[-1].usage
+    assert usage is not None and chunks[-1].choices == []
+    # The prompt alone, counted by the server's tokenizer: no chat template around it.
+    assert 3 <= usage.prompt_tokens <= 8 and 0 < usage.completion_tokens <= 8
+    assert (whole.object, whole.model) == ("text_completion", REMOTE)
+    assert whole.choices[0].text == streamed  # greedy: the same continuation
+    assert whole.usage is not None
+    assert (whole.usage.prompt_tokens, whole.usage.completion_tokens) == (
+        usage.prompt_tokens, usage.completion_tokens
     )
+    assert served.stats.snapshot().requests_served == 2
+
+
+def test_a_prompt_too_long_for_a_remote_model_is_a_400_context_length_exceeded(
+    served: ApiServer, keyed: LlamaServer
+) -> None:
+    with client(served.base_url) as api:
+        with pytest.raises(openai.BadRequestError) as chat:
+            api.chat.completions.create(
+                model=REMOTE, messages=[{"role": "user", "content": TOO_LONG}], max_tokens=8
+            )
+        with pytest.raises(openai.BadRequestError) as raw:
+            api.completions.create(model=REMOTE, prompt=TOO_LONG, max_tokens=8)
+        # Streamed, the status is sent first: the error comes as an event.
+        with pytest.raises(openai.APIError) as streamed:
+            list(api.chat.completions.create(
+                model=REMOTE, messages=[{"role": "user", "content": TOO_LONG}],
+                max_tokens=8, stream=True,
+            ))
+    for refused in (chat.value, raw.value, streamed.value):
+        error = refused.body
+        assert isinstance(error, dict), error
+        assert (error["type"], error["code"]) == ("invalid_request_error",
+                                                  "context_length_exceeded")
+        assert error["message"].startswith(
+            f"The request is too long for the context of the model at {keyed.url} (HTTP 400): "
+            "This model's maximum context length is 2048 tokens"
+        )
+    assert (chat.value.status_code, raw.value.status_code) == (400, 400)
+
+
+def test_a_client_that_leaves_stops_its_remote_reply_upstream(
+    service: ChatService, served: ApiServer
+) -> None:
+    with client(served.base_url) as api:
+        stream = api.chat.completions.create(
+            model=REMOTE, messages=[{"role": "user", "content": "Write a long story."}],
+            max_tokens=1500, temperature=0.7, seed=4, stream=True,
+        )
+        texts = 0
+        for piece in stream:
+            texts += bool(piece.choices and piece.choices[0].delta.content)
+            assert not (piece.choices and piece.choices[0].finish_reason)
+            if texts == 5:
+                break
+        stream.close()
+    left = time.monotonic()
+    # The remote engine's reply ended (its socket to the server closed) soon after, long
+    # before 1500 tokens.
+    engine = service._engine_for(service.current_model)
+    while engine.busy and time.monotonic() - left < 5.0:
+        time.sleep(0.05)
+    assert not engine.busy
+    # The window's reply, which waits for the remote model's turn, comes at once.
+    window = service.send(None, "Say hello.", params=GenerationParams(max_tokens=8))
+    message = window.done.result(timeout=TIMEOUT)
+    assert message.finish_reason in ("stop", "length"), message.error
+    assert time.monotonic() - left < 10.0
 
 
 def test_an_api_reply_waits_for_the_windows_reply_to_a_remote_model(
