@@ -14,7 +14,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from desktop_llm.chat.remotes import RemoteChoice
 from desktop_llm.chat.service import ChatService
-from desktop_llm.engine.types import GenerationParams
+from desktop_llm.engine.types import ChatTurn, GenerationParams
 from desktop_llm.errors import DesktopLLMError, RemoteModelNotFoundError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import RemoteEndpoint, Settings, load_settings
@@ -282,3 +282,41 @@ def test_a_remote_reply_is_regenerated_but_not_continued(
     assert record.finish_reason == "length"
     with pytest.raises(DesktopLLMError, match="cannot be continued where it stopped"):
         service.continue_reply(first.conversation_id, record.id)
+
+
+def test_a_message_too_long_for_the_remote_context_says_so(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    record = service.send(None, "cat " * 3000, params=SHORT).done.result(timeout=TIMEOUT)
+    assert (record.finish_reason, record.content) == ("error", "")
+    assert record.error is not None and record.error.startswith(
+        f"The request is too long for the context of the model at {llama_server.url} "
+        "(HTTP 400): This model's maximum context length is 2048 tokens"
+    )
+    saved = service.messages(record.conversation_id)[-1]
+    assert (saved.id, saved.error) == (record.id, record.error)
+
+
+def test_stop_ends_a_window_reply_waiting_behind_an_api_reply_at_once(
+    service: ChatService, llama_server: LlamaServer
+) -> None:
+    service.remotes.add("local", llama_server.url)
+    service.load_model(f"local/{MODEL_ALIAS}").result(timeout=TIMEOUT)
+    first = threading.Event()
+    api_reply = service.generate_unsaved(
+        [ChatTurn("user", "Write a long story about a cat.")], LONG, lambda _t: first.set()
+    )
+    assert first.wait(60)
+    window = service.send(None, "Say hello.", params=SHORT)
+    time.sleep(0.5)
+    assert not window.done.done()  # waiting for its turn: llama_cpp.server would cut the other
+    stopped = time.monotonic()
+    service.stop()  # the window's replies only
+    record = window.done.result(timeout=10)
+    assert time.monotonic() - stopped < 2.0
+    assert (record.finish_reason, record.content, record.error) == ("cancelled", "", None)
+    assert not api_reply.future.done()  # the API's reply goes on
+    api_reply.cancel()
+    assert api_reply.future.result(timeout=10).finish_reason == "cancelled"
