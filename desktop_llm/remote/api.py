@@ -188,6 +188,8 @@ def error_text(response: httpx2.Response) -> str:
     except (ValueError, UnicodeDecodeError):
         data = None
     text = ""
+    if isinstance(data, dict) and data.get("object") == "error":
+        data = {"error": data}  # vLLM before 0.9: the error object at the top
     if isinstance(data, dict):
         error = data.get("error", data.get("detail"))
         if isinstance(error, dict):

@@ -1,12 +1,14 @@
 """RemoteEngine.complete (a raw prompt continued by the server's /completions) and a prompt too
 long for a remote model's context (a result with ``too_long`` and a sentence): against the real
-llama_cpp.server, and scripted for llama.cpp's llama-server's refusal."""
+llama_cpp.server, and scripted for llama.cpp's llama-server's and vLLM's refusals."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
+
+import pytest
 
 from desktop_llm.engine.types import ChatTurn, GenerationParams, GenerationProgress
 from desktop_llm.remote import RemoteEngine
@@ -120,3 +122,29 @@ def test_a_400_of_another_kind_is_not_too_long() -> None:
         engine.shutdown()
     assert (result.finish_reason, result.too_long) == ("error", False)
     assert result.error is not None and "refused the request (HTTP 400)" in result.error
+
+
+VLLM_TOO_LONG = {
+    "object": "error", "type": "BadRequestError", "param": None, "code": 400,
+    "message": "This model's maximum context length is 4096 tokens. However, you requested "
+    "5000 tokens (4990 in the messages, 10 in the completion). Please reduce the length of "
+    "the messages or completion.",
+}
+
+
+@pytest.mark.parametrize("refusal", [
+    VLLM_TOO_LONG,  # vLLM before 0.9: the error at the top
+    {"error": {**VLLM_TOO_LONG, "object": None}},  # vLLM since, OpenAI's shape
+], ids=["vllm-old", "vllm"])
+def test_vllms_refusal_of_a_long_prompt_is_too_long(refusal: dict[str, object]) -> None:
+    with scripted_server(failure=(400, refusal)) as url:
+        engine = RemoteEngine(url, None, "m")
+        result = engine.generate(
+            [ChatTurn("user", "long")], GenerationParams(), lambda _text: None
+        ).future.result(timeout=TIMEOUT)
+        engine.shutdown()
+    assert (result.finish_reason, result.too_long) == ("error", True)
+    assert result.error == (
+        f"The request is too long for the context of the model at {url} (HTTP 400): "
+        + str(VLLM_TOO_LONG["message"])
+    )
