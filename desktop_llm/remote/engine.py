@@ -213,15 +213,18 @@ class RemoteEngine:
         return Generation(reply.future, lambda: self._cancel(reply))
 
     def count_prompt_tokens(self, turns: Sequence[ChatTurn]) -> Future[int]:
-        """The prompt's tokens: its texts counted by the server where it can, plus a few per
-        turn for the chat template (which the server applies and does not show)."""
+        """The prompt's tokens: its texts counted by the server, plus a few per turn for the
+        chat template (which the server applies and does not show); RemoteError from a
+        server that cannot count, as ``count_tokens``."""
         texts = [turn.content for turn in turns]
         return self._in_background(
             lambda: sum(self._count(texts)) + _TEMPLATE_TOKENS_PER_TURN * len(texts)
         )
 
     def count_tokens(self, texts: Sequence[str]) -> Future[list[int]]:
-        """Each text's tokens: the server's count (llama.cpp servers), else an estimate."""
+        """Each text's tokens as the server counts them (llama.cpp's servers); RemoteError
+        from a server that cannot count: these counts are stored with the messages, and an
+        estimate must not pass for one (the context meter shows its estimates as such)."""
         wanted = [str(text) for text in texts]
         return self._in_background(lambda: self._count(wanted))
 
@@ -496,7 +499,11 @@ class RemoteEngine:
 
     def _count_now(self, text: str) -> int:
         counted = self._server_count(text, api.LIST_TIMEOUT, None)
-        return counted if counted is not None else api.estimate_tokens(text)
+        if counted is None:
+            raise RemoteError(translate(
+                "Remote", "The server at {url} does not count tokens."
+            ).format(url=self.base_url))
+        return counted
 
     def _server_count(
         self, text: str, timeout: float, trace: Callable[[str, dict[str, Any]], None] | None

@@ -3061,6 +3061,10 @@ Sentiment:</source>
         <translation>在这条回复开始之前，与位于 {url} 的服务器的连接就被切断了。</translation>
     </message>
     <message>
+        <source>The server at {url} does not count tokens.</source>
+        <translation>位于 {url} 的服务器不提供 token 计数。</translation>
+    </message>
+    <message>
         <source>The server stopped the reply with an error: {reason}</source>
         <translation>服务器因错误停止了回复：{reason}</translation>
     </message>

@@ -19,7 +19,7 @@ from desktop_llm.errors import DesktopLLMError, RemoteModelNotFoundError
 from desktop_llm.paths import AppPaths
 from desktop_llm.settings import RemoteEndpoint, Settings, load_settings
 from tests.remote.conftest import API_KEY, MODEL_ALIAS, LlamaServer
-from tests.remote.fake_openai import scripted_server
+from tests.remote.fake_openai import chunk, scripted_server
 from tests.thread_check import assert_threads_end, python_threads
 
 TIMEOUT = 120.0
@@ -131,6 +131,27 @@ def test_chat_with_a_remote_model_is_saved_with_its_metrics(
             break
         time.sleep(0.1)
     assert question.token_count and question.token_count > 0
+
+
+def test_a_server_that_cannot_count_leaves_the_questions_count_empty(
+    service: ChatService,
+) -> None:
+    events = [chunk({"content": "Hi there."}), chunk({}, "stop"), "[DONE]"]
+    models = {"/v1/models": {"data": [{"id": "m"}]}}
+    with scripted_server(events, gets=models) as url:
+        service.remotes.add("plain", url)
+        service.load_model("plain/m").result(timeout=TIMEOUT)
+        reply = service.send(None, "Say hello, please.", params=SHORT, on_text=lambda _t: None)
+        record = reply.done.result(timeout=TIMEOUT)
+        engine = service._engine_for(service._require_model())  # the count runs after the reply
+        deadline = time.monotonic() + 30
+        while engine.busy and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.05)
+        assert not engine.busy  # type: ignore[attr-defined]
+    assert record.finish_reason == "stop" and record.content == "Hi there."
+    question = service.messages(reply.conversation.id)[0]
+    # An estimate (4 characters a token) is shown as one while replying, never saved as a count.
+    assert question.token_count is None
 
 
 def test_an_unknown_remote_model_is_refused_with_a_sentence(

@@ -84,7 +84,9 @@ def test_a_server_that_cannot_count_gives_an_estimate_shown_as_one(
     assert seen.progress and all(p.estimated for p in seen.progress)
     assert seen.progress[0].prompt_tokens > 0
     assert engine.counts_exactly is False
-    assert engine.count_tokens(["abcdefgh"]).result(timeout=30) == [2]
+    # Counts are stored with the messages: an estimate is never given as one.
+    with pytest.raises(RemoteError, match="does not count tokens"):
+        engine.count_tokens(["abcdefgh"]).result(timeout=30)
 
 
 def test_stop_ends_the_stream_at_once_and_keeps_the_text(llama_server: LlamaServer) -> None:
@@ -177,9 +179,10 @@ def test_tokens_are_counted_by_the_server(llama_server: LlamaServer) -> None:
     assert prompt > 2
 
 
-def test_a_server_without_token_counts_is_estimated(unused_url: str) -> None:
+def test_a_server_that_cannot_be_asked_gives_no_token_counts(unused_url: str) -> None:
     engine = RemoteEngine(unused_url, None, "m")
-    assert engine.count_tokens(["abcdefgh"]).result(timeout=30) == [2]
+    with pytest.raises(RemoteError, match="does not count tokens"):
+        engine.count_tokens(["abcdefgh"]).result(timeout=30)
 
 
 def test_sampling_settings_are_mapped() -> None:
