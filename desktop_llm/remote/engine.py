@@ -37,15 +37,13 @@ nothing a count does not.
 
 from __future__ import annotations
 
-import json
 import logging
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx2
@@ -53,7 +51,6 @@ import httpx2
 from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import (
     ChatTurn,
-    FinishReason,
     GenerationParams,
     GenerationProgress,
     GenerationResult,
@@ -62,52 +59,10 @@ from desktop_llm.engine.types import (
 from desktop_llm.errors import DesktopLLMError, RemoteError
 from desktop_llm.i18n import translate
 from desktop_llm.remote import api
+from desktop_llm.remote.reply import Reply, settle
+from desktop_llm.remote.stream import StreamState
 
 logger = logging.getLogger("desktop_llm.remote")
-
-_FINISH_REASONS: dict[str, FinishReason] = {
-    "stop": "stop",
-    "length": "length",
-    "eos": "stop",
-    "tool_calls": "stop",
-    "function_call": "stop",
-    "content_filter": "error",
-}
-
-
-@dataclass(eq=False)
-class _Reply:
-    """One reply streaming from the server; ``cancel()`` from any thread."""
-
-    future: Future[GenerationResult] = field(default_factory=Future)
-    pieces: list[str] = field(default_factory=list)
-    cancelled: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    interrupt: Callable[[], None] | None = None
-
-    def cancel(self) -> None:
-        with self.lock:
-            self.cancelled = True
-            # Under the lock: once the reader has let go of the socket it must not be touched.
-            if self.interrupt is not None:
-                self.interrupt()
-
-    def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's trace hook: the socket, as soon as it is connected, so a Stop while the
-        server has not answered yet (a silent one, a long prompt) ends the wait too."""
-        if event == "connection.connect_tcp.complete":
-            self.reading(info.get("return_value"))
-
-    def reading(self, network_stream: Any) -> None:
-        shutdown = _socket_shutdown(network_stream)
-        with self.lock:
-            self.interrupt = shutdown
-            if self.cancelled and shutdown is not None:
-                shutdown()
-
-    def done_reading(self) -> None:
-        with self.lock:
-            self.interrupt = None
 
 
 class RemoteEngine:
@@ -133,11 +88,11 @@ class RemoteEngine:
         # a reply waits for the (quick) counts in flight.
         self._turns = threading.Condition(self._lock)
         self._counting = 0
-        self._replies: set[_Reply] = set()
+        self._replies: set[Reply] = set()
         # Replies waiting for their turn, in order, and the one whose turn it is (servers
         # that cut concurrent streams; see the module's docstring).
-        self._waiting: deque[_Reply] = deque()
-        self._turn: _Reply | None = None
+        self._waiting: deque[Reply] = deque()
+        self._turn: Reply | None = None
         self._threads: set[threading.Thread] = set()
         self._closed = False
         # None until asked: whether the server counts tokens (llama.cpp's /tokenize).
@@ -191,7 +146,7 @@ class RemoteEngine:
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
     ) -> Generation:
-        reply = _Reply()
+        reply = Reply()
         with self._lock:
             closed = self._closed
             if not closed:
@@ -240,7 +195,7 @@ class RemoteEngine:
         until asked."""
         return self._counts_tokens
 
-    def _cancel(self, reply: _Reply) -> None:
+    def _cancel(self, reply: Reply) -> None:
         reply.cancel()
         with self._turns:
             self._turns.notify_all()  # a reply waiting for its turn ends at once
@@ -267,13 +222,13 @@ class RemoteEngine:
         with self._lock:
             unsettled = list(self._replies)
         for reply in unsettled:
-            _settle(reply, GenerationResult.cut_short("".join(reply.pieces), "cancelled"))
+            settle(reply, GenerationResult.cut_short(reply.text, "cancelled"))
 
     # Replies --------------------------------------------------------------------------------
 
     def _run(
         self,
-        reply: _Reply,
+        reply: Reply,
         request: _Request,
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
@@ -283,7 +238,7 @@ class RemoteEngine:
         except BaseException as error:  # the future must settle, whatever went wrong
             logger.exception("remote reply failed")
             result = GenerationResult.cut_short(
-                "".join(reply.pieces), "error", n_ctx=self.n_ctx or 0,
+                reply.text, "error", n_ctx=self.n_ctx or 0,
                 error=str(error) or type(error).__name__,
             )
         finally:
@@ -295,17 +250,17 @@ class RemoteEngine:
                     self._turn = None
                 self._threads.discard(threading.current_thread())
                 self._turns.notify_all()
-        _settle(reply, result)
+        settle(reply, result)
 
     def _stream(
         self,
-        reply: _Reply,
+        reply: Reply,
         request: _Request,
         on_text: Callable[[str], None],
         on_progress: Callable[[GenerationProgress], None] | None,
     ) -> GenerationResult:
         body = request.body
-        stream = _StreamState(prompt_estimate=0, n_ctx=self.n_ctx or 0, raw=request.raw)
+        stream = StreamState(prompt_estimate=0, n_ctx=self.n_ctx or 0, raw=request.raw)
 
         def receive(text: str) -> None:
             if not text:
@@ -350,35 +305,35 @@ class RemoteEngine:
                             report()
         except (httpx2.HTTPError, OSError, ValueError) as error:
             if reply.cancelled:
-                return stream.result(reply, "cancelled")
-            return stream.result(reply, "error", self._cut_sentence(error, bool(reply.pieces)))
+                return stream.result(reply.text, "cancelled")
+            return stream.result(reply.text, "error", self._cut_sentence(error, bool(reply.pieces)))
         except api.RemoteContextError as error:
-            return replace(stream.result(reply, "error", str(error)), too_long=True)
+            return replace(stream.result(reply.text, "error", str(error)), too_long=True)
         except DesktopLLMError as error:
             if reply.cancelled:
-                return stream.result(reply, "cancelled")
-            return stream.result(reply, "error", str(error))
+                return stream.result(reply.text, "cancelled")
+            return stream.result(reply.text, "error", str(error))
         finally:
             reply.done_reading()
         if reply.cancelled:
-            return stream.result(reply, "cancelled")
+            return stream.result(reply.text, "cancelled")
         if stream.finish is None and stream.events == 0:
             # An empty stream: llama-cpp-python's server refuses a streamed request this way
             # (a prompt over its context, say); asked again unstreamed, it says why.
             refused = self._refusal_of(request, reply)
             if refused is not None:
                 return replace(
-                    stream.result(reply, "error", str(refused)),
+                    stream.result(reply.text, "error", str(refused)),
                     too_long=isinstance(refused, api.RemoteContextError),
                 )
         if stream.finish is None:
             # The stream ended without a finish reason: the server went away mid-reply.
-            return stream.result(reply, "error", self._cut_sentence(None, bool(reply.pieces)))
+            return stream.result(reply.text, "error", self._cut_sentence(None, bool(reply.pieces)))
         if stream.error is not None:
-            return stream.result(reply, "error", stream.error)
-        return stream.result(reply, stream.finish)
+            return stream.result(reply.text, "error", stream.error)
+        return stream.result(reply.text, stream.finish)
 
-    def _refusal_of(self, request: _Request, reply: _Reply) -> DesktopLLMError | None:
+    def _refusal_of(self, request: _Request, reply: Reply) -> DesktopLLMError | None:
         """The server's refusal of ``request`` asked unstreamed for one token, or None (it
         did not refuse, or did not answer: the stream's own failure is then told)."""
         body = {key: value for key, value in request.body.items() if key != "stream_options"}
@@ -412,7 +367,7 @@ class RemoteEngine:
             return self._tokenize_path == api.CUTTING_TOKENIZE_PATH
         return self._counts_tokens is not False
 
-    def _take_turn(self, reply: _Reply) -> bool:
+    def _take_turn(self, reply: Reply) -> bool:
         """Wait for the reply's turn (at once where replies need not take turns); False when
         it was stopped (or the engine shut down) meanwhile."""
         with self._turns:
@@ -431,7 +386,7 @@ class RemoteEngine:
                 self._turn = reply
             return True
 
-    def _end_turn(self, reply: _Reply) -> None:
+    def _end_turn(self, reply: Reply) -> None:
         with self._turns:
             if self._turn is reply:
                 self._turn = None
@@ -486,7 +441,7 @@ class RemoteEngine:
                     self._turns.notify_all()
         return counts
 
-    def _prompt_size(self, request: _Request, reply: _Reply) -> tuple[int, bool]:
+    def _prompt_size(self, request: _Request, reply: Reply) -> tuple[int, bool]:
         """The prompt's tokens for the context meter, before the reply: the server counts
         its text in one request where it can (the template's few tokens a turn are added),
         else an estimate, flagged as one. Called by the reply itself, in its turn."""
@@ -565,168 +520,6 @@ class _Request:
     raw: bool  # a raw completion: its chunks carry ``text``, not a ``delta``
 
 
-@dataclass
-class _StreamState:
-    """What a reply's stream has said so far."""
-
-    prompt_estimate: int
-    n_ctx: int
-    raw: bool = False
-    chunks: int = 0
-    events: int = 0
-    first_at: float | None = None
-    last_at: float | None = None
-    started: float | None = None
-    finish: FinishReason | None = None
-    usage: dict[str, Any] | None = None
-    error: str | None = None
-    thinking: bool = False
-    estimated: bool = True
-
-    def take_chunk(self, data: str, receive: Callable[[str], None]) -> bool:
-        """One event's JSON; True when it brought text."""
-        chunk = json.loads(data)
-        if not isinstance(chunk, dict):
-            raise ValueError("an event is not a JSON object")
-        if isinstance(chunk.get("error"), dict | str):
-            error = chunk["error"]
-            message = error.get("message") if isinstance(error, dict) else error
-            self.error = translate(
-                "Remote", "The server stopped the reply with an error: {reason}"
-            ).format(reason=message)
-            self.finish = "error"
-            return False
-        if isinstance(chunk.get("usage"), dict):
-            self.usage = chunk["usage"]
-        choices = chunk.get("choices") or []
-        choice = choices[0] if isinstance(choices, list) and choices else {}
-        if not isinstance(choice, dict):
-            return False
-        if self.raw:
-            text = choice.get("text") if isinstance(choice.get("text"), str) else ""
-        else:
-            delta = choice.get("delta") or {}
-            text = self._text_of(delta if isinstance(delta, dict) else {})
-        if text:
-            now = time.monotonic()
-            if self.first_at is None:
-                self.first_at = now
-            self.last_at = now
-            self.chunks += 1
-            receive(text)
-        reason = choice.get("finish_reason")
-        if isinstance(reason, str) and reason:
-            if self.thinking:
-                receive("</think>")
-                self.thinking = False
-            self.finish = _FINISH_REASONS.get(reason, "stop")
-        return bool(text)
-
-    def take_whole(self, data: Any, receive: Callable[[str], None]) -> None:
-        """A complete (not streamed) chat completion."""
-        if not isinstance(data, dict):
-            raise ValueError("the answer is not a JSON object")
-        choices = data.get("choices") or [{}]
-        first = choices[0] if isinstance(choices[0], dict) else {}
-        message = first.get("message") or {}
-        self.usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
-        if self.raw:
-            text = first.get("text") if isinstance(first.get("text"), str) else ""
-        else:
-            text = self._text_of(message if isinstance(message, dict) else {})
-        if self.thinking:
-            text += "</think>"
-            self.thinking = False
-        self.first_at = self.last_at = time.monotonic()
-        self.chunks = 1
-        receive(text)
-        reason = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
-        self.finish = _FINISH_REASONS.get(str(reason), "stop")
-
-    def _text_of(self, delta: dict[str, Any]) -> str:
-        """The text a delta adds; reasoning (``reasoning_content``, as vLLM, llama-server and
-        DeepSeek send it) goes inside <think>, as local models write it."""
-        text = ""
-        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-        if isinstance(reasoning, str) and reasoning:
-            if not self.thinking:
-                text += "<think>"
-                self.thinking = True
-            text += reasoning
-        content = delta.get("content")
-        if isinstance(content, str) and content:
-            if self.thinking:
-                text += "</think>"
-                self.thinking = False
-            text += content
-        return text
-
-    def progress(self) -> GenerationProgress:
-        return GenerationProgress(
-            prompt_tokens=self.prompt_estimate,
-            completion_tokens=self.chunks,
-            dropped_turns=0,
-            n_ctx=self.n_ctx,
-            estimated=self.estimated,
-        )
-
-    def result(
-        self, reply: _Reply, finish: FinishReason, error: str | None = None
-    ) -> GenerationResult:
-        usage = self.usage or {}
-        prompt = usage.get("prompt_tokens")
-        completion = usage.get("completion_tokens")
-        completion_tokens = completion if isinstance(completion, int) else self.chunks
-        rate = None
-        if (
-            self.first_at is not None and self.last_at is not None
-            and completion_tokens >= 2 and self.last_at > self.first_at
-        ):
-            rate = (completion_tokens - 1) / (self.last_at - self.first_at)
-        return GenerationResult(
-            text="".join(reply.pieces),
-            finish_reason=finish,
-            # Without usage (llama-cpp-python's stream has none), the server's own count of the
-            # prompt; an estimate is only shown, never saved as a figure.
-            prompt_tokens=(
-                prompt if isinstance(prompt, int)
-                else 0 if self.estimated else self.prompt_estimate
-            ),
-            completion_tokens=completion_tokens,
-            time_to_first_token=(
-                self.first_at - self.started
-                if self.first_at is not None and self.started is not None else None
-            ),
-            tokens_per_second=rate,
-            n_ctx=self.n_ctx,
-            error=error,
-        )
-
-
-def _settle(reply: _Reply, result: GenerationResult) -> None:
-    if not reply.future.done():
-        try:
-            reply.future.set_result(result)
-        except Exception:  # settled meanwhile by shutdown: the first word stands
-            logger.debug("a remote reply was settled twice", exc_info=True)
-
-
 def _is_json(response: httpx2.Response) -> bool:
     content_type = response.headers.get("content-type", "")
     return content_type.split(";")[0].strip().lower() == "application/json"
-
-
-def _socket_shutdown(network_stream: Any) -> Callable[[], None] | None:
-    get_extra_info = getattr(network_stream, "get_extra_info", None)
-    sock = get_extra_info("socket") if get_extra_info is not None else None
-    if not isinstance(sock, socket.socket):
-        return None  # another transport: the flag is still checked between chunks
-
-    def shutdown() -> None:
-        try:
-            # socket.socket's own shutdown (not SSLSocket's): it only makes the read return.
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        except OSError as error:
-            logger.debug("socket already closed while stopping a remote reply: %s", error)
-
-    return shutdown
