@@ -284,8 +284,8 @@ class RemoteEngine:
         report()
         stream.started = time.monotonic()
         try:
-            with httpx2.Client(
-                headers=api.headers(self._api_key), timeout=api.timeouts(self._read_timeout)
+            with api.client(
+                self._api_key, api.timeouts(self._read_timeout)
             ) as client, client.stream(
                 "POST", f"{self.base_url}{request.path}", json=body,
                 headers={"Accept": "text/event-stream"}, extensions={"trace": reply.trace},
@@ -339,9 +339,7 @@ class RemoteEngine:
         body = {key: value for key, value in request.body.items() if key != "stream_options"}
         body.update(stream=False, max_tokens=1)
         try:
-            with httpx2.Client(
-                headers=api.headers(self._api_key), timeout=api.timeouts(self._read_timeout)
-            ) as client:
+            with api.client(self._api_key, api.timeouts(self._read_timeout)) as client:
                 response = client.post(
                     f"{self.base_url}{request.path}", json=body,
                     extensions={"trace": reply.trace},
