@@ -310,6 +310,14 @@ def _context_exceeded(response: httpx2.Response) -> bool:
 
 def request_failed(error: httpx2.HTTPError, url: str, read_timeout: float) -> RemoteError:
     """A request that got no answer at all, as a sentence."""
+    untrusted = _certificate_refusal(error)
+    if untrusted is not None:
+        return RemoteError(translate(
+            "Remote",
+            "The server at {url} has a certificate this computer does not trust ({reason}). "
+            "For a server with its own certificate authority, add that authority to the "
+            "system's trusted certificates, or name its file in SSL_CERT_FILE.",
+        ).format(url=url, reason=untrusted.verify_message or untrusted.reason))
     if isinstance(error, httpx2.ConnectTimeout | httpx2.ConnectError):
         return RemoteError(translate(
             "Remote",
@@ -323,6 +331,18 @@ def request_failed(error: httpx2.HTTPError, url: str, read_timeout: float) -> Re
     return RemoteError(translate(
         "Remote", "The connection to the server at {url} failed ({reason})."
     ).format(url=url, reason=_reason(error)))
+
+
+def _certificate_refusal(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The refused certificate behind a failed connection, if that is why it failed."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _reason(error: BaseException) -> str:

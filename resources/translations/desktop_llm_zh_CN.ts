@@ -3025,6 +3025,10 @@ Sentiment:</source>
         <translation>位于 {url} 的服务器拒绝了请求（HTTP {status}）：{reason}</translation>
     </message>
     <message>
+        <source>The server at {url} has a certificate this computer does not trust ({reason}). For a server with its own certificate authority, add that authority to the system&apos;s trusted certificates, or name its file in SSL_CERT_FILE.</source>
+        <translation>位于 {url} 的服务器使用了本机不信任的证书（{reason}）。如果服务器使用自己的证书颁发机构，请把该机构加入系统信任的证书，或在 SSL_CERT_FILE 中指定其文件。</translation>
+    </message>
+    <message>
         <source>The server at {url} could not be reached ({reason}). Check the address and that the server is running.</source>
         <translation>无法连接位于 {url} 的服务器（{reason}）。请检查地址以及服务器是否正在运行。</translation>
     </message>

@@ -6,6 +6,7 @@ own API does). Standard library only; one script per server."""
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ def scripted_server(
     port: int = 0,
     delay: float = 0.0,
     posts: dict[str, Any] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
     completion (or ``failure``: a status and its JSON body), and ``gets[path]`` as JSON to a
@@ -59,7 +61,8 @@ def scripted_server(
     not know is refused as OpenAI refuses it (400). ``bodies`` collects the chat completion
     requests received; ``port``: listen there (0: any free one). ``delay``: seconds between
     two events. ``posts[path]``: the JSON answer to a POST of another path (a tokenizer's).
-    Raw completions (``/completions``) are answered as chat completions are."""
+    Raw completions (``/completions``) are answered as chat completions are. ``tls``: serve
+    HTTPS with this server-side context."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -115,10 +118,13 @@ def scripted_server(
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
         server.server_close()
