@@ -76,18 +76,11 @@ class ServeSettings:
     ) -> None:
         self._settings = settings
         self._update = update_settings
-        self._key = key_store or TokenStore(username=SERVE_KEY_USERNAME, label="API server key")
+        self._key = key_store or serve_key_store()
 
     def setup(self) -> ServeSetup:
         """The saved settings and key (reads the keyring)."""
-        settings = self._settings()
-        return ServeSetup(
-            host=settings.serve_host,
-            port=settings.serve_port,
-            api_key=self._key.get(),
-            cors_origins=settings.serve_cors_origins,
-            save_history=settings.serve_save_history,
-        )
+        return saved_setup(self._settings(), self._key)
 
     def options(self) -> ServeOptions:
         return self.setup().options()
@@ -114,6 +107,22 @@ class ServeSettings:
             self._key.set(setup.api_key)
         else:
             self._key.delete()
+
+
+def serve_key_store() -> TokenStore:
+    return TokenStore(username=SERVE_KEY_USERNAME, label="API server key")
+
+
+def saved_setup(settings: Settings, key: TokenStore | None = None) -> ServeSetup:
+    """How the API server was set to listen, in the window's settings and the keyring (the
+    command line's ``serve`` starts from it too)."""
+    return ServeSetup(
+        host=settings.serve_host,
+        port=settings.serve_port,
+        api_key=(key or serve_key_store()).get(),
+        cors_origins=settings.serve_cors_origins,
+        save_history=settings.serve_save_history,
+    )
 
 
 def parse_origins(text: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ import time
 from desktop_llm.cli.chat_options import load_model
 from desktop_llm.cli.output import EXIT_USAGE, fail, open_service
 from desktop_llm.paths import AppPaths
+from desktop_llm.settings import load_settings
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -25,17 +26,21 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
             "is set."
         ),
     )
-    serve.add_argument("--host", default=DEFAULT_HOST,
-                       help=f"address to listen on (default {DEFAULT_HOST}; another than "
-                       "loopback needs --api-key-stdin)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--host",
+                       help=f"address to listen on (default: the API server settings the "
+                       f"window saved, else {DEFAULT_HOST}; another than loopback needs an API "
+                       "key)")
+    serve.add_argument("--port", type=int,
+                       help=f"port (default: the saved settings', else {DEFAULT_PORT}; 0 picks "
+                       "a free one)")
     serve.add_argument("--model", help="installed model name or a .gguf path (default: the "
                        "default model)")
     serve.add_argument("--api-key-stdin", action="store_true",
-                       help="read the API key clients must send (Bearer) from stdin's first line")
+                       help="read the API key clients must send (Bearer) from stdin's first "
+                       "line (default: the key the window saved, if any)")
     serve.add_argument("--cors", nargs="+", metavar="ORIGIN", default=[],
-                       help="web origins allowed to call the API from a browser (CORS)")
+                       help="web origins allowed to call the API from a browser (CORS; "
+                       "default: the saved settings')")
     serve.add_argument("--save-history", action="store_true",
                        help="save the API's chats and their replies in the history (the "
                        "setting serve_save_history does it always)")
@@ -43,23 +48,30 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
+    from desktop_llm.chat.serving import saved_setup
     from desktop_llm.serve.backend import ChatServiceBackend
     from desktop_llm.serve.options import ServeOptions, is_loopback
     from desktop_llm.serve.server import ApiServer
 
-    api_key = None
+    # The window's API server settings (Settings > API server settings…), each flag given
+    # taking its place: one way to serve, whichever starts it.
+    saved = saved_setup(load_settings(paths.settings_file))
+    api_key = saved.api_key
     if args.api_key_stdin:
         api_key = sys.stdin.readline().strip() if sys.stdin is not None else ""
         if not api_key:
             return fail("--api-key-stdin: no key on the first line of stdin", EXIT_USAGE)
     options = ServeOptions(
-        host=args.host, port=args.port, api_key=api_key, cors_origins=tuple(args.cors)
+        host=args.host if args.host is not None else saved.host,
+        port=args.port if args.port is not None else saved.port,
+        api_key=api_key,
+        cors_origins=tuple(args.cors) or saved.cors_origins,
     )
-    if not api_key and not is_loopback(args.host):
+    if not api_key and not is_loopback(options.host):
         # check()'s sentence, with the flag that gives the key here.
         return fail(
-            f"serving on {args.host} would open the model to other machines: give an API key "
-            "with --api-key-stdin, or serve on 127.0.0.1", EXIT_USAGE,
+            f"serving on {options.host} would open the model to other machines: give an API "
+            "key with --api-key-stdin, or serve on 127.0.0.1", EXIT_USAGE,
         )
     options.check()  # refused before a model is loaded for nothing
     with open_service(paths) as service:
@@ -69,6 +81,8 @@ def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
         )
         server = ApiServer(backend, options)
         # On stdout, one line: a script starting the server reads the address from it.
-        print(f"Serving {choice.name} at {server.base_url} (Ctrl+C stops)", flush=True)
+        needs_key = "; clients send the API key" if options.api_key else ""
+        print(f"Serving {choice.name} at {server.base_url} (Ctrl+C stops{needs_key})",
+              flush=True)
         server.serve_forever()  # Ctrl+C stops it cleanly, then ends the command (exit 130)
     return 0

@@ -18,6 +18,11 @@ from pathlib import Path
 
 import openai
 import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from desktop_llm.chat.serving import SERVE_KEY_USERNAME
+from desktop_llm.paths import AppPaths
+from desktop_llm.settings import Settings, save_settings
 
 TIMEOUT = 120.0
 HELLO = [{"role": "user", "content": "Say hello."}]
@@ -47,7 +52,12 @@ class Served:
 
 
 def _env(home: Path) -> dict[str, str]:
-    return {**os.environ, "DESKTOP_LLM_HOME": str(home)}
+    # serve reads the key the window saved: a keyring of the test's own, never the user's.
+    return {
+        **os.environ, "DESKTOP_LLM_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "XDG_DATA_HOME": str(home / "xdg-data"),
+    }
 
 
 @pytest.fixture
@@ -234,3 +244,47 @@ def test_a_client_that_disconnects_frees_the_engine(start: Callable[..., Served]
     )
     assert quick.choices[0].message.content
     assert time.monotonic() - started < 20  # not after thousands of numbers
+
+
+def test_serve_starts_from_the_windows_saved_settings(
+    paths: AppPaths, isolated_home: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    save_settings(
+        Settings(serve_port=port, serve_cors_origins=("https://notes.example",)),
+        paths.settings_file,
+    )
+    env = _env(isolated_home)
+    monkeypatch.setenv("XDG_DATA_HOME", env["XDG_DATA_HOME"])
+    PlaintextKeyring().set_password("desktop-llm", SERVE_KEY_USERNAME, "k-saved")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_llm", "serve", "--model", str(model_path)],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8",
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert f" at http://127.0.0.1:{port}/v1 " in line, line
+        assert "clients send the API key" in line
+        served = Served(process, f"http://127.0.0.1:{port}/v1", "unused")
+        with pytest.raises(openai.AuthenticationError):
+            served.client("wrong").models.list()
+        assert len(served.client("k-saved").models.list().data) == 1
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        connection.request("OPTIONS", "/v1/models", headers={
+            "Origin": "https://notes.example", "Access-Control-Request-Method": "GET",
+        })
+        allowed = connection.getresponse().getheader("access-control-allow-origin")
+        connection.close()
+        assert allowed == "https://notes.example"
+        for client in served.clients:
+            client.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(30)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
