@@ -159,7 +159,9 @@ def serve_check(bundle: Path) -> str | None:
     from its first line, its model listed, one streamed reply read to its end, then Ctrl+C (a
     clean stop, exit 130). Returns the problem, or None; prints the figures."""
     with tempfile.TemporaryDirectory(prefix="desktop-llm-serve-") as home:
-        env = {**_headless_env(), "DESKTOP_LLM_HOME": home}
+        # A new user: no API server key saved either (serve starts from the saved one).
+        env = {**_headless_env(), "DESKTOP_LLM_HOME": home,
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
         command = [str(executable_of(bundle)), "serve", "--port", "0"]
         print(f"$ {' '.join(command)}", flush=True)
         started = time.monotonic()
