@@ -140,6 +140,8 @@ class Settings:
     serve_port: int = 8080
     # The web origins a browser may call the API from (CORS); none: CORS off.
     serve_cors_origins: tuple[str, ...] = ()
+    # True: the window serves again when it starts (the switch was left on).
+    serve_at_start: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +165,7 @@ class Settings:
             "serve_host": self.serve_host,
             "serve_port": self.serve_port,
             "serve_cors_origins": list(self.serve_cors_origins),
+            "serve_at_start": self.serve_at_start,
         }
 
     @classmethod
@@ -193,6 +196,7 @@ class Settings:
             serve_host=_host(data.get("serve_host"), defaults.serve_host),
             serve_port=_port(data.get("serve_port"), defaults.serve_port),
             serve_cors_origins=_strings(data.get("serve_cors_origins")),
+            serve_at_start=_flag(data.get("serve_at_start"), defaults.serve_at_start),
         )
 
     def with_default_model(self, name: str | None) -> Settings:

@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         bridge.describe_backend()
         bridge.run_in_background(warm_up_highlighting, lambda _warmed: None)
         self.status.show_safe_mode(bridge.service.safe_mode())
+        if bridge.service.settings.serve_at_start:
+            self.serve_action.setChecked(True)  # left on: programs count on it being there
 
     def _lay_out(self) -> None:
         sidebar = QWidget()
@@ -257,6 +259,8 @@ class MainWindow(QMainWindow):
                     "(who may connect: Settings > API server settings)")
         )
         self.serve_action.toggled.connect(self.serve_switch.set_serving)
+        # The user's choice (a start that failed unticks the switch without it) lasts.
+        self.serve_action.toggled.connect(self._on_serve_toggled)
         menus["settings"].addAction(self.serve_action)
         self.serve_history_action = QAction(self.tr("Save API chats in the history"), self)
         self.serve_history_action.setObjectName("serveHistoryAction")
@@ -837,6 +841,11 @@ class MainWindow(QMainWindow):
         finally:
             with contextlib.suppress(RuntimeError):  # the window itself is already gone
                 self._shutdownDone.emit()
+
+    @Slot(bool)
+    def _on_serve_toggled(self, on: bool) -> None:
+        if self.bridge.service.settings.serve_at_start != on:
+            self.bridge.update_settings(lambda settings: replace(settings, serve_at_start=on))
 
     @Slot(bool)
     def _on_serve_history_toggled(self, on: bool) -> None:

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_llm.paths import AppPaths
 from desktop_llm.serve.options import ServeOptions
+from desktop_llm.settings import Settings, load_settings, save_settings
 from desktop_llm.ui.conversation_list import ConversationList
 from desktop_llm.ui.main_window import MainWindow
 from tests.ui.conftest import REPLY_MS, close_window, saved_messages
@@ -188,3 +189,25 @@ def test_the_windows_chat_waits_behind_one_api_reply_at_most(
     order = sorted(finished, key=finished.__getitem__)
     # The reply running when the window asked, then the window's, then the other clients.
     assert order[:2] == ["api 1", "window"], order
+
+
+def test_the_switch_left_on_serves_again_at_the_next_start(
+    qtbot: QtBot, open_window: Callable[..., MainWindow], paths: AppPaths
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    save_settings(Settings(serve_port=port), paths.settings_file)
+    window = open_window()
+    assert not window.serve_action.isChecked() and not port_open(port)
+    window.serve_action.trigger()
+    qtbot.waitUntil(lambda: port_open(port), timeout=10_000)
+    qtbot.waitUntil(lambda: load_settings(paths.settings_file).serve_at_start)
+    close_window(window)
+    assert not port_open(port)
+
+    again = open_window(wait_for_model=False)
+    qtbot.waitUntil(lambda: again.serve_action.isChecked() and port_open(port), timeout=10_000)
+    again.serve_action.trigger()  # off, and off it stays
+    qtbot.waitUntil(lambda: not port_open(port), timeout=10_000)
+    qtbot.waitUntil(lambda: not load_settings(paths.settings_file).serve_at_start)
