@@ -273,7 +273,9 @@ class RemoteEngine:
                 on_progress(stream.progress())
 
         with self._turns:
-            self._turns.wait_for(lambda: not self._counting or reply.cancelled, _COUNT_WAIT)
+            self._turns.wait_for(lambda: (
+                not self._counting or reply.cancelled or not self._cuts_concurrent_streams()
+            ), _COUNT_WAIT)
         if reply.cancelled or not self._take_turn(reply):
             return GenerationResult.cut_short("", "cancelled", n_ctx=stream.n_ctx)
         stream.prompt_estimate, stream.estimated = self._prompt_size(request, reply)
@@ -424,12 +426,15 @@ class RemoteEngine:
     # Token counts ---------------------------------------------------------------------------
 
     def _count(self, texts: list[str]) -> list[int]:
-        """One text at a time, each in its turn: a reply sent meanwhile waits for one
-        count, not for a whole history's."""
+        """One text at a time, each in its turn where replies take turns (a reply sent
+        meanwhile waits for one count, not for a whole history's); beside the replies on a
+        server that answers side by side."""
         counts = []
         for text in texts:
             with self._turns:
-                self._turns.wait_for(lambda: not self._replies or self._closed)
+                self._turns.wait_for(lambda: (
+                    not self._replies or self._closed or not self._cuts_concurrent_streams()
+                ))
                 self._counting += 1
             try:
                 counts.append(self._count_now(text))

@@ -119,3 +119,17 @@ def test_replies_to_a_server_that_answers_side_by_side_overlap(
     # A whole reply takes about a second: side by side, each began before the other ended.
     assert seen[0].first_at is not None and seen[1].first_at is not None
     assert abs(seen[0].first_at - seen[1].first_at) < 0.5
+
+
+def test_token_counts_go_beside_a_reply_on_a_server_that_answers_side_by_side() -> None:
+    posts = {"/tokenize": {"tokens": [1, 2, 3]}}  # llama.cpp's llama-server
+    with scripted_server(SLOW_EVENTS, delay=0.3, posts=posts) as url:
+        engine = RemoteEngine(url, None, "m")
+        engine.generate(HELLO, GenerationParams(), Seen().on_text).future.result(TIMEOUT)
+        streaming = Seen()
+        reply = engine.generate(HELLO, GenerationParams(), streaming.on_text)
+        assert streaming.first_text.wait(TIMEOUT)
+        # The reply takes about 3 s; the count is answered long before it ends.
+        assert engine.count_tokens(["hello"]).result(timeout=2) == [3]
+        assert not reply.future.done()
+        assert reply.future.result(timeout=TIMEOUT).finish_reason == "stop"
