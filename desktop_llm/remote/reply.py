@@ -44,8 +44,10 @@ class Reply:
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's trace hook: the socket, as soon as it is connected, so a Stop while the
-        server has not answered yet (a silent one, a long prompt) ends the wait too."""
-        if event == "connection.connect_tcp.complete":
+        server has not answered yet (a silent one, a long prompt) ends the wait too. Over
+        HTTPS the TLS socket replaces the plain one (which it detaches: shutting that down
+        would do nothing)."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             self.reading(info.get("return_value"))
 
     def reading(self, network_stream: Any) -> None:

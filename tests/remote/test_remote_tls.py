@@ -3,7 +3,10 @@ honoured, as httpx2 does), and one that cannot be trusted refused with a sentenc
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +82,46 @@ def test_a_certificate_that_cannot_be_trusted_is_a_sentence(
     )
     assert str(refused.value) == sentence
     assert (text, finish, error) == ("", "error", sentence)
+
+
+def test_stop_ends_a_reply_at_once_while_an_https_server_is_silent(
+    authority: trustme.CA, server_tls: ssl.SSLContext, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, fresh_tls_context: None,
+) -> None:
+    roots = tmp_path / "roots.pem"
+    authority.cert_pem.write_to_path(str(roots))
+    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def accept_and_say_nothing() -> None:
+        # Completes each TLS handshake, reads the request, then keeps quiet (a big model
+        # reading a long prompt).
+        while not done.is_set():
+            try:
+                plain, _address = listener.accept()
+            except OSError:
+                return
+            with server_tls.wrap_socket(plain, server_side=True) as connection:
+                connection.recv(65536)
+                done.wait(30)
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    engine = RemoteEngine(f"https://127.0.0.1:{listener.getsockname()[1]}/v1", None, "m",
+                          read_timeout=30.0)
+    try:
+        generation = engine.generate(
+            [ChatTurn("user", "Hello")], GenerationParams(max_tokens=8), lambda _t: None
+        )
+        time.sleep(1.0)
+        stopped_at = time.monotonic()
+        generation.cancel()
+        result = generation.future.result(timeout=20)
+        assert time.monotonic() - stopped_at < 1.0
+        assert result.finish_reason == "cancelled"
+    finally:
+        done.set()
+        listener.close()
+        engine.shutdown()
+        thread.join(10)
