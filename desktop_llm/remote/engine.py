@@ -237,9 +237,11 @@ class RemoteEngine:
             result = self._stream(reply, request, on_text, on_progress)
         except BaseException as error:  # the future must settle, whatever went wrong
             logger.exception("remote reply failed")
+            said = str(error) if isinstance(error, DesktopLLMError) else translate(
+                "Remote", "The server at {url} sent a reply that could not be read ({reason})."
+            ).format(url=self.base_url, reason=f"{type(error).__name__}: {error}")
             result = GenerationResult.cut_short(
-                reply.text, "error", n_ctx=self.n_ctx or 0,
-                error=str(error) or type(error).__name__,
+                reply.text, "error", n_ctx=self.n_ctx or 0, error=said
             )
         finally:
             with self._lock:

@@ -92,8 +92,10 @@ class StreamState:
         """A complete (not streamed) chat completion."""
         if not isinstance(data, dict):
             raise ValueError("the answer is not a JSON object")
-        choices = data.get("choices") or [{}]
-        first = choices[0] if isinstance(choices[0], dict) else {}
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise ValueError("the answer has no choices")
+        first = choices[0]
         message = first.get("message") or {}
         self.usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
         if self.raw:
@@ -106,8 +108,7 @@ class StreamState:
         self.first_at = self.last_at = time.monotonic()
         self.chunks = 1
         receive(text)
-        reason = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
-        self.finish = FINISH_REASONS.get(str(reason), "stop")
+        self.finish = FINISH_REASONS.get(str(first.get("finish_reason")), "stop")
 
     def _text_of(self, delta: dict[str, Any]) -> str:
         """The text a delta adds; reasoning (``reasoning_content``, as vLLM, llama-server and

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_llm.engine.types import ChatTurn, GenerationParams
 from desktop_llm.remote import RemoteEngine
 from tests.remote.fake_openai import chunk, scripted_server
@@ -54,6 +56,19 @@ def test_a_stream_ending_without_a_finish_reason_is_a_cut() -> None:
     assert result.text == "Half a reply"
     assert result.finish_reason == "error"
     assert result.error is not None and "was cut while it wrote this reply" in result.error
+
+
+@pytest.mark.parametrize("whole", [
+    {"choices": {"a": 1}}, {"choices": 5}, {"choices": []}, {"choices": ["text"]}, {},
+], ids=["object", "number", "empty", "strings", "none"])
+def test_an_answer_without_choices_is_a_sentence(whole: dict[str, object]) -> None:
+    with scripted_server(whole=whole) as url:
+        result, pieces = reply_to(url)
+    assert pieces == [] and result.finish_reason == "error"  # type: ignore[attr-defined]
+    assert result.error == (  # type: ignore[attr-defined]
+        f"The server at {url} sent a reply that could not be read (the answer has no "
+        "choices)."
+    )
 
 
 def test_a_server_that_answers_whole_is_taken_whole() -> None:
