@@ -4,7 +4,8 @@ completion, the list of models, token counts, and failures turned into sentences
 Why httpx2 (the successor of httpx, already installed as huggingface_hub's and the openai
 client's HTTP library, so no new dependency): it streams a response line by line with its own
 server-sent-events reader, has separate connect / read / write timeouts (a server that stops
-sending ends in a read timeout, not a hang), and exposes the socket so Stop can shut it down
+sending ends in a read timeout, not a hang; one sending slowly or without end is bounded
+here: ANSWER_LIMIT, Deadline), and exposes the socket so Stop can shut it down
 from another thread at once. The ``openai`` client would add pydantic models, its own retries
 and a second layer of timeouts around the same library, and still need the socket for Stop.
 """
@@ -15,7 +16,9 @@ import functools
 import json
 import re
 import ssl
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +28,7 @@ import httpx2
 from desktop_llm.engine.types import ChatTurn, GenerationParams
 from desktop_llm.errors import RemoteAuthError, RemoteError, RemoteModelNotFoundError
 from desktop_llm.i18n import translate
+from desktop_llm.remote.reply import socket_shutdown
 
 # Listing models is a quick question: a server that takes longer is reported, not waited for.
 LIST_TIMEOUT = 10.0
@@ -33,6 +37,21 @@ CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 120.0
 # At most this much of a server's error text goes into a sentence.
 _ERROR_TEXT_LIMIT = 300
+
+# Answers are read with a bound on their size, and questions within a time for the whole
+# answer: httpx2's timeouts bound each read, not the answer, so a server sending a byte now and
+# then (a list of models, a byte every half second) kept a question waiting for ever, and one
+# sending without end filled the memory (some 650 MB a second). Past a bound, a sentence.
+# A JSON answer to a question (a list of models, /props, a token count): the longest lists of
+# models (OpenRouter's, some hundreds with descriptions and prices) are a megabyte or two, and
+# a count of a million tokens is about 8 MB of JSON.
+ANSWER_LIMIT = 16 * 1024 * 1024
+# A whole (unstreamed) reply: a million tokens of text is some 4 MB, up to six times as much
+# in JSON's escapes (\uXXXX) of a non-Latin script.
+WHOLE_REPLY_LIMIT = 32 * 1024 * 1024
+# An error's body: its words are at its start (llama-cpp-python appends a traceback); the rest
+# is not read, and the refusal is still told (cut here, never refused for its size).
+ERROR_BODY_LIMIT = 64 * 1024
 
 # Sampling settings and strict servers. OpenAI's own fields (temperature, top_p, the two
 # penalties, seed, max_tokens, stop) are always sent. The llama.cpp / vLLM extensions below
@@ -98,27 +117,142 @@ def timeouts(read: float = READ_TIMEOUT) -> httpx2.Timeout:
     return httpx2.Timeout(connect=CONNECT_TIMEOUT, read=read, write=read, pool=CONNECT_TIMEOUT)
 
 
+def question_timeouts(seconds: float) -> httpx2.Timeout:
+    """A quick question's: connecting too takes at most its time (``deadline`` cannot cut a
+    connection being made)."""
+    connect = min(CONNECT_TIMEOUT, seconds)
+    return httpx2.Timeout(connect=connect, read=seconds, write=seconds, pool=connect)
+
+
+class Deadline:
+    """The time a whole answer may take. Past it, the exchange's socket is shut down (httpcore's
+    trace hook hands it over once connected, as for a reply's Stop), so a read blocked on a
+    silent or dribbling server returns at once; ``failure`` then tells why."""
+
+    def __init__(
+        self, seconds: float, trace: Callable[[str, dict[str, Any]], None] | None = None
+    ) -> None:
+        self.seconds = seconds
+        self.passed = False
+        self._trace = trace
+        self._lock = threading.Lock()
+        self._shutdown: Callable[[], None] | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def extensions(self) -> dict[str, Any]:
+        return {"trace": self.trace}
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if self._trace is not None:
+            self._trace(event, info)
+        if event == "connection.connect_tcp.complete":
+            shutdown = socket_shutdown(info.get("return_value"))
+            with self._lock:
+                self._shutdown = shutdown
+                if self.passed and shutdown is not None:
+                    shutdown()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            if self._shutdown is not None:
+                self._shutdown()
+
+    def check(self, url: str) -> None:
+        """The sentence, once the time has passed (between two chunks of an answer)."""
+        if self.passed:
+            raise self.too_slow(url)
+
+    def too_slow(self, url: str) -> RemoteError:
+        return RemoteError(translate(
+            "Remote", "The server at {url} did not finish its answer within {seconds} seconds."
+        ).format(url=url, seconds=f"{self.seconds:g}"))
+
+    def failure(self, error: httpx2.HTTPError, url: str) -> RemoteError:
+        """A failed exchange as a sentence: the deadline's when it had passed."""
+        return self.too_slow(url) if self.passed else request_failed(error, url, self.seconds)
+
+
+@contextmanager
+def deadline(
+    seconds: float, trace: Callable[[str, dict[str, Any]], None] | None = None
+) -> Iterator[Deadline]:
+    """A Deadline running for the block (its socket let go at the end)."""
+    watch = Deadline(seconds, trace)
+    watch._timer.start()
+    try:
+        yield watch
+    finally:
+        watch._timer.cancel()
+        with watch._lock:
+            watch._shutdown = None
+
+
+def read_limited(
+    response: httpx2.Response, url: str, limit: int, watch: Deadline | None = None
+) -> bytes:
+    """The whole body, decoded, if it is at most ``limit`` bytes; else a sentence (and the
+    rest is not read). ``watch``: its time checked between chunks."""
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_bytes():
+        if watch is not None:
+            watch.check(url)
+        size += len(part)
+        if size > limit:
+            raise RemoteError(translate(
+                "Remote", "The server at {url} sent an answer larger than {size} MB; it was "
+                "not read."
+            ).format(url=url, size=f"{limit / (1024 * 1024):g}"))
+        parts.append(part)
+    if watch is not None:
+        watch.check(url)  # a socket shut at the deadline may look like the body's end
+    return b"".join(parts)
+
+
+def read_json(response: httpx2.Response, url: str, limit: int) -> Any:
+    """The body's JSON, read as ``read_limited`` reads; ValueError when it is not JSON."""
+    return json.loads(read_limited(response, url, limit))
+
+
+def _read_start(response: httpx2.Response, limit: int) -> bytes:
+    """The body's first ``limit`` bytes (decoded); the rest is not read."""
+    if response.is_stream_consumed:
+        return response.content[:limit]
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_bytes():
+        parts.append(part[: limit - size])
+        size += len(parts[-1])
+        if size >= limit:
+            break
+    return b"".join(parts)
+
+
 def list_remote_models(
     base_url: str, api_key: str | None, *, timeout: float = LIST_TIMEOUT
 ) -> list[RemoteModel]:
-    """The models of ``GET /models``, in the server's order."""
+    """The models of ``GET /models``, in the server's order; the whole answer within
+    ``timeout`` seconds and ANSWER_LIMIT bytes, else a sentence."""
     url = normalized_url(base_url)
+    with client(api_key, question_timeouts(timeout)) as http, deadline(timeout) as watch:
+        try:
+            with http.stream(
+                "GET", f"{url}/models", follow_redirects=True, extensions=watch.extensions()
+            ) as response:
+                if response.status_code == 404:
+                    raise RemoteError(translate(
+                        "Remote",
+                        "The server at {url} has no list of models (HTTP 404): check the "
+                        "address; it usually ends in /v1.",
+                    ).format(url=url))
+                check_status(response, url, api_key)
+                content = read_limited(response, url, ANSWER_LIMIT, watch)
+        except httpx2.HTTPError as error:
+            raise watch.failure(error, url) from error
     try:
-        response = httpx2.get(
-            f"{url}/models", headers=headers(api_key), timeout=timeouts(timeout),
-            follow_redirects=True, verify=tls_context(),
-        )
-    except httpx2.HTTPError as error:
-        raise request_failed(error, url, timeout) from error
-    if response.status_code == 404:
-        raise RemoteError(translate(
-            "Remote",
-            "The server at {url} has no list of models (HTTP 404): check the address; it "
-            "usually ends in /v1.",
-        ).format(url=url))
-    check_status(response, url, api_key)
-    try:
-        entries = response.json().get("data")
+        entries = json.loads(content).get("data")
     except (ValueError, AttributeError):
         entries = None
     if not isinstance(entries, list):
@@ -254,8 +388,14 @@ def check_status(
     status = response.status_code
     if status < 400:
         return
-    if not response.is_closed:
-        response.read()
+    # The body's start only (ERROR_BODY_LIMIT), read into an answer of its own.
+    response = httpx2.Response(
+        status,
+        headers={"content-type": response.headers.get("content-type", "")},
+        content=_read_start(response, ERROR_BODY_LIMIT),
+        request=response.request,
+        extensions={"reason_phrase": response.reason_phrase.encode()},
+    )
     reason = error_text(response) or response.reason_phrase
     if status in (401, 403):
         if not api_key:
@@ -372,13 +512,18 @@ def server_context_size(
 
 
 def _get_json(url: str, api_key: str | None, timeout: float) -> Any:
-    """A GET's JSON answer, or None (no such path, an error, no answer, not JSON)."""
+    """A GET's JSON answer, or None (no such path, an error, no answer within ``timeout``
+    or ANSWER_LIMIT, not JSON)."""
     try:
-        response = httpx2.get(
-            url, headers=headers(api_key), timeout=timeouts(timeout), verify=tls_context()
-        )
-        return response.json() if response.status_code == 200 else None
-    except (httpx2.HTTPError, ValueError):
+        with (
+            client(api_key, question_timeouts(timeout)) as http,
+            deadline(timeout) as watch,
+            http.stream("GET", url, extensions=watch.extensions()) as response,
+        ):
+            if response.status_code != 200:
+                return None
+            return json.loads(read_limited(response, url, ANSWER_LIMIT, watch))
+    except (httpx2.HTTPError, ValueError, RemoteError):
         return None
 
 
@@ -412,9 +557,9 @@ def count_with_server(
     ``/tokenize`` or llama-cpp-python's ``/extras/tokenize``: pass it back as ``paths`` to
     skip asking the other); None when the server has neither. ``trace``: httpcore's trace
     hook (a reply's, so its Stop also ends this wait)."""
-    extensions = {"trace": trace} if trace is not None else None
     root = server_root(base_url)
-    with client(api_key, timeouts(timeout)) as http:
+    url = normalized_url(base_url)
+    with client(api_key, question_timeouts(timeout)) as http:
         for path in paths:
             counts = []
             for text in texts:
@@ -422,11 +567,15 @@ def count_with_server(
                     {"input": text, "model": model_id} if path == "/extras/tokenize"
                     else {"content": text}
                 )
-                try:
-                    response = http.post(root + path, json=body, extensions=extensions)
-                except httpx2.HTTPError as error:
-                    raise request_failed(error, normalized_url(base_url), timeout) from error
-                tokens = _tokens(response)
+                # Each count within ``timeout`` and ANSWER_LIMIT, else a sentence.
+                with deadline(timeout, trace) as watch:
+                    try:
+                        with http.stream(
+                            "POST", root + path, json=body, extensions=watch.extensions()
+                        ) as response:
+                            tokens = _tokens(response, url, watch)
+                    except httpx2.HTTPError as error:
+                        raise watch.failure(error, url) from error
                 if tokens is None:
                     break
                 counts.append(tokens)
@@ -435,11 +584,11 @@ def count_with_server(
     return None
 
 
-def _tokens(response: httpx2.Response) -> int | None:
+def _tokens(response: httpx2.Response, url: str, watch: Deadline) -> int | None:
     if response.status_code != 200:
         return None
     try:
-        tokens = response.json().get("tokens")
+        tokens = json.loads(read_limited(response, url, ANSWER_LIMIT, watch)).get("tokens")
     except (ValueError, AttributeError):
         return None
     return len(tokens) if isinstance(tokens, list) else None

@@ -298,8 +298,10 @@ class RemoteEngine:
                     response, self.base_url, self._api_key, model_id=self.model_id, sent=body
                 )
                 if _is_json(response):  # a server that does not stream answers whole
-                    response.read()
-                    stream.take_whole(response.json(), receive)
+                    # Up to a size; no deadline: a reply takes as long as the model writes
+                    # (each read has the read timeout, and Stop shuts the socket).
+                    whole = api.read_json(response, self.base_url, api.WHOLE_REPLY_LIMIT)
+                    stream.take_whole(whole, receive)
                 else:
                     for event in httpx2.EventSource(response):
                         stream.events += 1
@@ -343,11 +345,12 @@ class RemoteEngine:
         body = {key: value for key, value in request.body.items() if key != "stream_options"}
         body.update(stream=False, max_tokens=1)
         try:
-            with api.client(self._api_key, api.timeouts(self._read_timeout)) as client:
-                response = client.post(
-                    f"{self.base_url}{request.path}", json=body,
-                    extensions={"trace": reply.trace},
-                )
+            with api.client(
+                self._api_key, api.timeouts(self._read_timeout)
+            ) as client, client.stream(  # streamed: only an error's start is read
+                "POST", f"{self.base_url}{request.path}", json=body,
+                extensions={"trace": reply.trace},
+            ) as response:
                 api.check_status(
                     response, self.base_url, self._api_key, model_id=self.model_id, sent=body
                 )

@@ -129,3 +129,78 @@ def scripted_server(
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+class Endless:
+    """An answer that never ends: its status and ``start``, then ``piece`` again and again,
+    every ``every`` seconds (0: as fast as the socket takes it), with no length, until the
+    client goes away or the server shuts down. ``sent``: the bytes written so far."""
+
+    def __init__(
+        self, start: bytes, piece: bytes, every: float, *, status: int = 200,
+        content_type: str = "application/json",
+    ) -> None:
+        self.start, self.piece, self.every = start, piece, every
+        self.status, self.content_type = status, content_type
+        self.sent = 0
+
+
+def dribble(start: bytes = b'{"data": [') -> Endless:
+    """An answer a byte every half second: no read ever waits long enough to time out."""
+    return Endless(start, b" ", 0.5)
+
+
+def flood(start: bytes = b'{"data": [', *, status: int = 200) -> Endless:
+    """An answer of 64 KiB pieces, as fast as they go."""
+    return Endless(start, b" " * 65536, 0, status=status)
+
+
+@contextmanager
+def endless_server(answers: dict[str, Endless]) -> Iterator[str]:
+    """A server answering a GET or POST of each path of ``answers`` without end (any other:
+    404); yields the API base (``/v1``)."""
+    stopping = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            endless = answers.get(self.path)
+            if endless is None:
+                self.send_error(404)
+                return
+            self.send_response(endless.status)
+            self.send_header("Content-Type", endless.content_type)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                self.wfile.write(endless.start)
+                while not stopping.is_set():
+                    self.wfile.write(endless.piece)
+                    self.wfile.flush()
+                    endless.sent += len(endless.piece)
+                    if endless.every:
+                        stopping.wait(endless.every)
+            except OSError:
+                pass  # the client went away
+            self.close_connection = True
+
+        def do_GET(self) -> None:
+            self.answer()
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.answer()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="fake-endless", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
