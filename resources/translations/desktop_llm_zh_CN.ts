@@ -2989,6 +2989,14 @@ Sentiment:</source>
         <translation>{url} 不是服务器地址：请写成类似 http://gpu-box:8000/v1 的形式。</translation>
     </message>
     <message>
+        <source>The server at {url} did not finish its answer within {seconds} seconds.</source>
+        <translation>位于 {url} 的服务器未能在 {seconds} 秒内完成回答。</translation>
+    </message>
+    <message>
+        <source>The server at {url} sent an answer larger than {size} MB; it was not read.</source>
+        <translation>位于 {url} 的服务器发送的回答超过 {size} MB；未读取该回答。</translation>
+    </message>
+    <message>
         <source>The server at {url} has no list of models (HTTP 404): check the address; it usually ends in /v1.</source>
         <translation>位于 {url} 的服务器没有模型列表（HTTP 404）：请检查地址；它通常以 /v1 结尾。</translation>
     </message>
