@@ -71,6 +71,11 @@ _FINAL_SAVE_TRIES = 6
 ENGINE_START_TIMEOUT = 120.0
 
 
+class ModelSupersededError(DesktopLLMError):
+    """A model chosen and then replaced by another choice before it was ready: it was set
+    aside, nothing changed; not a failure to show."""
+
+
 @dataclass(eq=False)
 class Reply:
     """A reply on its way: already in the database, filled in while it streams."""
@@ -119,7 +124,12 @@ class ChatService:
             self.library, paths, lambda: self.settings, device_memory=self.device_memory
         )
         self._model: ModelChoice | RemoteChoice | None = None
-        self.remotes = Remotes(lambda: self.settings, self.update_settings)
+        # Choosing a model and a remote model's check ending take turns: the check makes its
+        # model current only if it is still the one chosen.
+        self._model_lock = threading.Lock()
+        self.remotes = Remotes(
+            lambda: self.settings, self.update_settings, streaming=self._remote_engines
+        )
         # The current remote model's engine and description, once its server confirmed it.
         self._remote: tuple[RemoteChoice, RemoteEngine, LoadedModel] | None = None
         # Engines of remote models chosen before, with replies still streaming: they finish
@@ -161,8 +171,7 @@ class ChatService:
     def close(self) -> None:
         """Stop any reply and download, free the model, close the database. Safe twice."""
         self.models.close()
-        remote = self._remote
-        for engine in [*self._retired_remotes, *([remote[1]] if remote else [])]:
+        for engine in self._remote_engines():
             engine.shutdown()
         self._engine.shutdown()
         self._store.close()
@@ -391,7 +400,9 @@ class ChatService:
         if remote is not None:
             return self._use_remote(remote)
         choice = self.library.resolve(str(name_or_path))
-        self._model = choice
+        with self._model_lock:
+            # A remote check ending now unloads before this load is asked, or sees it chosen.
+            self._model = choice
         loading = self._engine.load(choice.path, settings or self.settings.load)
         # Our own future settles only after the state below is updated: a caller woken by
         # ``.result()`` must already see a failed model forgotten.
@@ -412,34 +423,57 @@ class ChatService:
         return settled
 
     def _use_remote(self, choice: RemoteChoice) -> Future[LoadedModel]:
-        self._model = choice
+        with self._model_lock:
+            self._model = choice
         settled: Future[LoadedModel] = Future()
 
         def check() -> None:
             try:
                 engine = self.remotes.engine_for(choice)
             except BaseException as error:
-                if self._model is choice:
-                    self._model = None
-                settled.set_exception(error)
+                with self._model_lock:
+                    superseded = self._model is not choice
+                    if not superseded:
+                        self._model = None
+                settled.set_exception(self._superseded(choice) if superseded else error)
                 return
             loaded = LoadedModel(
                 path=Path(choice.name), n_ctx=engine.n_ctx or 0, n_layers=None,
                 gpu_layers=None, chat_template=None, settings=self.settings.load,
                 remote_url=engine.base_url,
             )
-            previous = self._remote
-            self._remote = (choice, engine, loaded)
-            if previous is not None:
-                self._retired_remotes = [
-                    *(old for old in self._retired_remotes if old.busy), previous[1]
-                ]
-            # The local model is not needed meanwhile: its memory goes back to the machine.
-            self._engine.unload()
+            with self._model_lock:
+                superseded = self._model is not choice
+                if not superseded:
+                    previous = self._remote
+                    self._remote = (choice, engine, loaded)
+                    if previous is not None:
+                        self._retired_remotes = [
+                            *(old for old in self._retired_remotes if old.busy), previous[1]
+                        ]
+                    # The local model is not needed meanwhile: its memory goes back to the
+                    # machine.
+                    self._engine.unload()
+            if superseded:
+                # Another model was chosen meanwhile: it stays; this engine never served.
+                engine.shutdown()
+                settled.set_exception(self._superseded(choice))
+                return
             settled.set_result(loaded)
 
         threading.Thread(target=check, name="remote-model-check", daemon=True).start()
         return settled
+
+    @staticmethod
+    def _superseded(choice: RemoteChoice) -> ModelSupersededError:
+        return ModelSupersededError(translate(
+            "Remote", "The model {name} was not put to use: another model was chosen meanwhile."
+        ).format(name=choice.name))
+
+    def _remote_engines(self) -> list[RemoteEngine]:
+        """The remote engines that may be streaming: the current one and retired ones."""
+        remote = self._remote
+        return [*self._retired_remotes, *([remote[1]] if remote is not None else [])]
 
     def _engine_for(self, model: ModelChoice | RemoteChoice) -> ChatEngine:
         """The engine that answers for ``model``: the engine process, or its server."""

@@ -28,7 +28,12 @@ from desktop_llm.chat import (
     LoadSettings,
     MessageRecord,
 )
-from desktop_llm.chat.service import ENGINE_START_TIMEOUT, ChatService, Reply
+from desktop_llm.chat.service import (
+    ENGINE_START_TIMEOUT,
+    ChatService,
+    ModelSupersededError,
+    Reply,
+)
 from desktop_llm.errors import ConversationDeletedError, ExportError
 from desktop_llm.settings import Settings
 from desktop_llm.transcripts.formats import ExportFormat
@@ -279,6 +284,8 @@ class ChatBridge(QObject):
     ) -> None:
         try:
             loaded = done.result()
+        except ModelSupersededError:
+            return  # another model was chosen meanwhile: its own answer speaks for it
         except BaseException as error:
             message = describe_failure(error)
             if fallback is not None and fallback != name:

@@ -2977,6 +2977,10 @@ Sentiment:</source>
         <translation>没有名为 {name} 的远程服务器。已保存的服务器：{names}。</translation>
     </message>
     <message>
+        <source>The model {name} was not put to use: another model was chosen meanwhile.</source>
+        <translation>模型 {name} 未被启用：在此期间已选择了另一个模型。</translation>
+    </message>
+    <message>
         <source>The model {name} is not ready yet; wait until it is checked.</source>
         <translation>模型 {name} 尚未就绪；请等待检查完成。</translation>
     </message>

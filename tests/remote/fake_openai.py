@@ -54,6 +54,7 @@ def scripted_server(
     delay: float = 0.0,
     posts: dict[str, Any] | None = None,
     tls: ssl.SSLContext | None = None,
+    get_delay: float = 0.0,
 ) -> Iterator[str]:
     """Serves ``events`` as SSE data lines (or ``whole`` as one JSON answer) to every chat
     completion (or ``failure``: a status and its JSON body), and ``gets[path]`` as JSON to a
@@ -62,10 +63,12 @@ def scripted_server(
     requests received; ``port``: listen there (0: any free one). ``delay``: seconds between
     two events. ``posts[path]``: the JSON answer to a POST of another path (a tokenizer's).
     Raw completions (``/completions``) are answered as chat completions are. ``tls``: serve
-    HTTPS with this server-side context."""
+    HTTPS with this server-side context. ``get_delay``: seconds before answering a GET (a slow
+    list of models). ``gets`` may be changed while serving: each GET reads it anew."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            time.sleep(get_delay)
             if self.path not in (gets or {}):
                 self.send_error(404)
                 return
