@@ -17,6 +17,7 @@ import json
 import re
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ WHOLE_REPLY_LIMIT = 32 * 1024 * 1024
 # An error's body: its words are at its start (llama-cpp-python appends a traceback); the rest
 # is not read, and the refusal is still told (cut here, never refused for its size).
 ERROR_BODY_LIMIT = 64 * 1024
+# ... and read for at most this long: a server that has refused has its words ready (one
+# sending a byte now and then would otherwise hold a reply's refusal up for ever).
+ERROR_BODY_SECONDS = 5.0
 
 # Sampling settings and strict servers. OpenAI's own fields (temperature, top_p, the two
 # penalties, seed, max_tokens, stop) are always sent. The llama.cpp / vLLM extensions below
@@ -216,16 +220,18 @@ def read_json(response: httpx2.Response, url: str, limit: int) -> Any:
     return json.loads(read_limited(response, url, limit))
 
 
-def _read_start(response: httpx2.Response, limit: int) -> bytes:
-    """The body's first ``limit`` bytes (decoded); the rest is not read."""
+def _read_start(response: httpx2.Response, limit: int, seconds: float) -> bytes:
+    """The body's first ``limit`` bytes (decoded), or what came in ``seconds``; the rest is
+    not read."""
     if response.is_stream_consumed:
         return response.content[:limit]
     parts: list[bytes] = []
     size = 0
+    until = time.monotonic() + seconds
     for part in response.iter_bytes():
         parts.append(part[: limit - size])
         size += len(parts[-1])
-        if size >= limit:
+        if size >= limit or time.monotonic() > until:
             break
     return b"".join(parts)
 
@@ -388,11 +394,11 @@ def check_status(
     status = response.status_code
     if status < 400:
         return
-    # The body's start only (ERROR_BODY_LIMIT), read into an answer of its own.
+    # The body's start only (ERROR_BODY_LIMIT, ERROR_BODY_SECONDS), as an answer of its own.
     response = httpx2.Response(
         status,
         headers={"content-type": response.headers.get("content-type", "")},
-        content=_read_start(response, ERROR_BODY_LIMIT),
+        content=_read_start(response, ERROR_BODY_LIMIT, ERROR_BODY_SECONDS),
         request=response.request,
         extensions={"reason_phrase": response.reason_phrase.encode()},
     )

@@ -159,9 +159,13 @@ def flood(start: bytes = b'{"data": [', *, status: int = 200) -> Endless:
 
 
 @contextmanager
-def endless_server(answers: dict[str, Endless]) -> Iterator[str]:
+def endless_server(
+    answers: dict[str, Endless], *, empty_streams: bool = False
+) -> Iterator[str]:
     """A server answering a GET or POST of each path of ``answers`` without end (any other:
-    404); yields the API base (``/v1``)."""
+    404); yields the API base (``/v1``). ``empty_streams``: a POST asking for a stream gets
+    an empty one instead (llama-cpp-python's server refuses a streamed request so), and only
+    the request asked again unstreamed the endless answer."""
     stopping = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
@@ -190,7 +194,13 @@ def endless_server(answers: dict[str, Endless]) -> Iterator[str]:
             self.answer()
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            if empty_streams and body.get("stream"):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.answer()
 
         def log_message(self, *_args: object) -> None:

@@ -120,3 +120,29 @@ def test_stop_ends_a_whole_reply_sent_a_byte_at_a_time() -> None:
     assert result.finish_reason == "cancelled"
     assert result.error is None
     assert seconds < 3
+
+
+def test_a_refusal_sent_a_byte_at_a_time_is_told_with_its_start() -> None:
+    refusal = dribble(b"The server is busy.\n\nTraceback")
+    refusal.status = 503
+    with endless_server({"/v1/chat/completions": refusal}) as url:
+        result, seconds = reply_to(url)
+    assert result.finish_reason == "error"
+    assert result.error == f"The server at {url} failed (HTTP 503): The server is busy."
+    assert api.ERROR_BODY_SECONDS - 0.5 < seconds < api.ERROR_BODY_SECONDS + 3
+
+
+def test_an_endless_refusal_asked_again_unstreamed_is_told(
+    peak_memory: Callable[[], int],
+) -> None:
+    """An empty stream is asked again unstreamed (see RemoteEngine._refusal_of): that
+    answer's error is read from its start too."""
+    refusal = flood(b"Prompt too long for this server.\n\nTraceback", status=400)
+    with endless_server({"/v1/chat/completions": refusal}, empty_streams=True) as url:
+        result, seconds = reply_to(url)
+    assert result.finish_reason == "error"
+    assert result.error == (
+        f"The server at {url} refused the request (HTTP 400): Prompt too long for this server."
+    )
+    assert seconds < 4
+    assert peak_memory() < 8 * MB
