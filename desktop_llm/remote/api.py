@@ -138,6 +138,7 @@ class Deadline:
     ) -> None:
         self.seconds = seconds
         self.passed = False
+        self.answered = False  # the answer's headers came
         self._trace = trace
         self._lock = threading.Lock()
         self._shutdown: Callable[[], None] | None = None
@@ -150,6 +151,8 @@ class Deadline:
     def trace(self, event: str, info: dict[str, Any]) -> None:
         if self._trace is not None:
             self._trace(event, info)
+        if event.endswith("receive_response_headers.complete"):
+            self.answered = True
         if event == "connection.connect_tcp.complete":
             shutdown = socket_shutdown(info.get("return_value"))
             with self._lock:
@@ -174,7 +177,10 @@ class Deadline:
         ).format(url=url, seconds=f"{self.seconds:g}"))
 
     def failure(self, error: httpx2.HTTPError, url: str) -> RemoteError:
-        """A failed exchange as a sentence: the deadline's when it had passed."""
+        """A failed exchange as a sentence: the deadline's when it had passed (a server
+        that had not answered at all then is told as silent)."""
+        if self.passed and not self.answered:
+            return _silent(url, self.seconds)
         return self.too_slow(url) if self.passed else request_failed(error, url, self.seconds)
 
 
@@ -471,12 +477,16 @@ def request_failed(error: httpx2.HTTPError, url: str, read_timeout: float) -> Re
             "the server is running.",
         ).format(url=url, reason=_reason(error)))
     if isinstance(error, httpx2.TimeoutException):
-        return RemoteError(translate(
-            "Remote", "The server at {url} sent nothing for {seconds} seconds."
-        ).format(url=url, seconds=f"{read_timeout:g}"))
+        return _silent(url, read_timeout)
     return RemoteError(translate(
         "Remote", "The connection to the server at {url} failed ({reason})."
     ).format(url=url, reason=_reason(error)))
+
+
+def _silent(url: str, seconds: float) -> RemoteError:
+    return RemoteError(translate(
+        "Remote", "The server at {url} sent nothing for {seconds} seconds."
+    ).format(url=url, seconds=f"{seconds:g}"))
 
 
 def _certificate_refusal(error: BaseException) -> ssl.SSLCertVerificationError | None:

@@ -146,3 +146,10 @@ def test_an_endless_refusal_asked_again_unstreamed_is_told(
     )
     assert seconds < 4
     assert peak_memory() < 8 * MB
+
+
+def test_a_silent_server_is_told_as_silent_at_its_time(silent_server: str) -> None:
+    outcome, seconds = timed(lambda: api.list_remote_models(silent_server, None, timeout=2))
+    assert isinstance(outcome, RemoteError)
+    assert str(outcome) == f"The server at {silent_server} sent nothing for 2 seconds."
+    assert 1.9 < seconds < 3.5
