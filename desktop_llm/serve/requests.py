@@ -74,6 +74,19 @@ def parse_json(body: bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_json")
+    try:
+        # A lone UTF-16 surrogate ("\ud800") is valid JSON but no text: it could never
+        # reach the engine.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise ApiError(
+            400, "The request body is nested too deeply.", code="invalid_json"
+        ) from None
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "The request body holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF "
+            "escape without its pair), which is not text.", code="invalid_json",
+        ) from None
     return data
 
 
@@ -218,6 +231,8 @@ def _turn(item: Any, index: int) -> ChatTurn:
 def _required(data: dict[str, Any], name: str, kind: type) -> Any:
     if name not in data:
         raise _invalid(name, f"'{name}' is required.", code="missing_required_parameter")
+    if data[name] is None:
+        raise _invalid(name, f"'{name}' must be {_KIND_NAMES[kind]}.", code="invalid_type")
     return _optional(data, name, kind)
 
 
@@ -237,7 +252,9 @@ def _number(data: dict[str, Any], name: str, low: float, high: float) -> float |
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _invalid(name, f"'{name}' must be a number.", code="invalid_type")
-    if not math.isfinite(value) or not low <= value <= high:
+    # Compared first: an integer too large for a float (10**400) is out of range, where
+    # isfinite would overflow.
+    if not low <= value <= high or not math.isfinite(value):
         raise _invalid(name, f"'{name}' must be between {low:g} and {high:g}.")
     return float(value)
 

@@ -133,6 +133,9 @@ def test_sampling_fields_reach_the_engine_and_huge_max_tokens_is_clamped(
     ({"model": "smol", "messages": HELLO, "logprobs": True}, "logprobs"),
     ({"model": "smol", "messages": HELLO, "mirostat_mode": 3}, "mirostat_mode"),
     ({"model": "smol", "messages": HELLO, "typical_p": 2}, "typical_p"),
+    ({"model": "smol", "messages": HELLO, "temperature": 10**400}, "temperature"),
+    ({"model": "smol", "messages": HELLO, "top_p": -(10**400)}, "top_p"),
+    ({"model": None, "messages": HELLO}, "model"),
 ])
 def test_fields_of_the_wrong_type_are_400_naming_the_field(
     serve, backend: FakeBackend, body: dict[str, Any], param: str
@@ -149,6 +152,31 @@ def test_fields_of_the_wrong_type_are_400_naming_the_field(
 def test_malformed_json_is_400(serve, body: bytes) -> None:
     status, error = error_of(post(serve(), "/v1/chat/completions", body))
     assert (status, error["code"]) == (400, "invalid_json")
+
+
+@pytest.mark.parametrize("body", [
+    b'{"model": "smol", "messages": [{"role": "user", "content": "hi \\ud800"}]}',
+    b'{"model": "smol", "messages": [{"role": "user", "content": [{"type": "text", '
+    b'"text": "\\udfff"}]}]}',
+    b'{"model": "smol", "messages": [{"role": "user", "content": "hi"}], "stop": "\\ud800"}',
+    b'{"model": "smol", "messages": [{"role": "user", "content": "hi"}], '
+    b'"stop": ["x", "\\ud800"]}',
+    b'{"model": "smol\\ud800", "messages": [{"role": "user", "content": "hi"}]}',
+    b'{"model": "smol", "prompt": "once \\ud800"}',
+])
+def test_a_lone_surrogate_is_400_and_the_next_request_is_answered(
+    serve, backend: FakeBackend, body: bytes
+) -> None:
+    server = serve()
+    path = "/v1/completions" if b'"prompt"' in body else "/v1/chat/completions"
+    started = time.monotonic()
+    status, error = error_of(post(server, path, body))
+    assert (status, error["code"]) == (400, "invalid_json")
+    assert "surrogate" in error["message"]
+    assert time.monotonic() - started < 2
+    assert not backend.requests
+    answer = client(server).chat.completions.create(model="smol", messages=HELLO)
+    assert answer.choices[0].message.content == "Hello, world"
 
 
 def test_unknown_model_is_404_and_no_model_is_503(serve, backend: FakeBackend) -> None:
