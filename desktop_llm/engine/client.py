@@ -535,19 +535,29 @@ class EngineProcess:
                 request.future.set_exception(_as_user_error(error))
                 return request
             request.id, request.child = next(self._ids), child
+            try:
+                line = protocol.encode({"op": request.op, "id": request.id, **request.fields})
+            except ValueError as error:  # text UTF-8 cannot carry (a lone surrogate, say)
+                request.future.set_exception(DesktopLLMError(translate(
+                    "Engine", "The request could not be sent to the engine: {reason}."
+                ).format(reason=error)))
+                return request
             child.pending[request.id] = request
             # A broken pipe here means the process is ending: the reader settles the request.
-            self._write(child, {"op": request.op, "id": request.id, **request.fields})
+            self._write_line(child, line)
         return request
 
     def _write(self, child: _Child, message: dict[str, Any]) -> bool:
+        return self._write_line(child, protocol.encode(message))
+
+    def _write_line(self, child: _Child, line: bytes) -> bool:
         stdin = child.popen.stdin
         if stdin is None:
             return False
         try:
-            stdin.write(protocol.encode(message))
+            stdin.write(line)
             stdin.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # ValueError: the pipe is closed
             return False
         return True
 

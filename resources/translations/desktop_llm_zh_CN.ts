@@ -923,6 +923,10 @@
         <translation>引擎在工作时意外停止（{cause}）；应用本身不受影响。请重试，或在模型设置中开启安全模式。</translation>
     </message>
     <message>
+        <source>The request could not be sent to the engine: {reason}.</source>
+        <translation>无法把请求发送给引擎：{reason}。</translation>
+    </message>
+    <message>
         <source>loading {name}</source>
         <translation>加载 {name}</translation>
     </message>
