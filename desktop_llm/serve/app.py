@@ -30,18 +30,20 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from desktop_llm.engine.seam import Generation
 from desktop_llm.engine.types import GenerationResult
 from desktop_llm.errors import DesktopLLMError
 from desktop_llm.serve.backend import ServeBackend, ServedModel
-from desktop_llm.serve.options import ServeOptions
+from desktop_llm.serve.options import ServeOptions, is_loopback
 from desktop_llm.serve.requests import (
     ApiError,
     ReplyRequest,
@@ -62,13 +64,15 @@ def create_app(
     backend: ServeBackend, options: ServeOptions, stats: ServeStats | None = None
 ) -> Starlette:
     api = _Api(backend, options, stats or ServeStats())
-    middleware = []
+    middleware = [Middleware(_BrowserGuard, options=options)]
     if options.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware,
             allow_origins=list(options.cors_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            # Any: the OpenAI JS client sends its own (x-stainless-*); the origins are what
+            # is restricted.
+            allow_headers=["*"],
         ))
     return Starlette(
         routes=[
@@ -83,6 +87,65 @@ def create_app(
             Exception: api.server_error,
         },
     )
+
+
+class _BrowserGuard:
+    """Keeps web pages out unless their origin is allowed.
+
+    A page may send a "simple" request (a text/plain POST) anywhere without asking, so a
+    request whose Origin header is not among the allowed origins is refused (403) before it
+    runs; programs send no Origin. On a loopback address a request must name this machine in
+    its Host header too: a page whose name was made to point to 127.0.0.1 (DNS rebinding)
+    could otherwise read the replies. Elsewhere an API key is required anyway.
+    """
+
+    def __init__(self, app: ASGIApp, options: ServeOptions) -> None:
+        self._app = app
+        self._origins = {_origin_key(origin) for origin in options.cors_origins}
+        self._hosts: set[str] | None = None
+        if is_loopback(options.host):
+            self._hosts = {"localhost", "127.0.0.1", "::1", options.host.casefold()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(Headers(scope=scope))
+            if refusal is not None:
+                response = JSONResponse(refusal.body(), status_code=refusal.status)
+                await response(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+    def _refusal(self, headers: Headers) -> ApiError | None:
+        origin = headers.get("origin")
+        if origin is not None and "*" not in self._origins and (
+            _origin_key(origin) not in self._origins
+        ):
+            return ApiError(
+                403, f"Web pages from {origin[:100]} may not use this server: allow the "
+                "origin in the API server settings (or serve with --cors ORIGIN).",
+                code="origin_not_allowed",
+            )
+        host = headers.get("host")
+        if self._hosts is not None and host and _host_name(host) not in self._hosts:
+            return ApiError(
+                403, f"This server answers only requests addressed to this computer "
+                f"(localhost or 127.0.0.1), not to {host[:100]}; a web page can reach it "
+                "only from an origin allowed in the API server settings (or --cors ORIGIN).",
+                code="host_not_allowed",
+            )
+        return None
+
+
+def _origin_key(origin: str) -> str:
+    return origin.strip().rstrip("/").casefold()
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header, without its port: ``[::1]:8080`` is ``::1``."""
+    host = host.strip().casefold()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 class _Api:

@@ -242,7 +242,7 @@ def test_a_remote_model_answers_no_raw_completions(serve, backend: FakeBackend) 
 def test_a_10_mb_body_is_refused_413_before_it_is_read(serve, backend: FakeBackend) -> None:
     server = serve()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
-        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                     b"Content-Type: application/json\r\nContent-Length: 10485760\r\n\r\n")
         # Not one byte of the body is sent: the answer comes from the declared length.
         answer = read_all(raw).decode()
@@ -255,7 +255,7 @@ def test_a_chunked_body_is_cut_at_the_limit(serve, backend: FakeBackend) -> None
     server = serve()
     sent = threading.Event()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
-        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                     b"Transfer-Encoding: chunked\r\n\r\n")
 
         def flood() -> None:
@@ -289,7 +289,7 @@ def test_a_client_that_sends_nothing_or_dribbles_is_dropped(serve) -> None:
                 dribbling.sendall(b"X-Slow: 1\r\n")
         # (a reset or a broken pipe: either way the server let go)
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as slow_body:
-        slow_body.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        slow_body.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                           b"Content-Length: 100\r\n\r\n{")
         assert slow_body.recv(65536).startswith(b"HTTP/1.1 408")
 
@@ -301,7 +301,7 @@ def test_a_client_that_disconnects_stops_its_reply(serve, backend: FakeBackend) 
     for number, stream in enumerate((True, False), start=1):
         body = json.dumps({"model": "smol", "messages": HELLO, "stream": stream}).encode()
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
-            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
             wait_for(lambda: len(backend.requests) == number)  # noqa: B023
             if stream:
@@ -395,9 +395,82 @@ def test_a_client_that_leaves_while_waiting_for_its_turn_is_never_started(
     for stream in (False, True):
         body = json.dumps({"model": "smol", "messages": HELLO, "stream": stream}).encode()
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
-            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
             time.sleep(0.2)  # waiting behind the first reply
     first.join(30)
     time.sleep(0.3)
     assert len(backend.requests) == 1 and not backend.cancelled
+
+
+def test_the_openai_js_clients_preflight_is_allowed_from_an_allowed_origin(serve) -> None:
+    server = serve(cors_origins=("https://editor.example",))
+    preflight = {
+        "Origin": "https://editor.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-stainless-os,"
+                                          "x-stainless-lang",
+    }
+    status, _, answer = post(server, "/v1/chat/completions", None, preflight, method="OPTIONS")
+    assert status == 200
+    assert answer.getheader("access-control-allow-origin") == "https://editor.example"
+    assert "x-stainless-os" in answer.getheader("access-control-allow-headers", "").lower()
+
+
+BODY = json.dumps({"model": "smol", "messages": HELLO})
+
+
+def test_a_web_page_from_an_origin_not_allowed_is_refused_before_anything_runs(
+    serve, backend: FakeBackend
+) -> None:
+    # A "simple" request: a page may send it without a preflight.
+    evil = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    for server in (serve(), serve(cors_origins=("https://editor.example",))):
+        for path, body, method in (("/v1/chat/completions", BODY, "POST"),
+                                   ("/v1/completions", '{"model": "smol", "prompt": "x"}',
+                                    "POST"),
+                                   ("/v1/models", None, "GET")):
+            status, error = error_of(post(server, path, body, evil, method=method))
+            assert (status, error["code"]) == (403, "origin_not_allowed")
+            assert "API server settings" in error["message"]
+            assert "evil.example" in error["message"]
+    assert not backend.requests and backend.raw_prompts == []
+    # The allowed origin is served, with CORS headers; a program (no Origin) is served.
+    status, body, answer = post(server, "/v1/chat/completions", BODY,
+                                {"Origin": "https://editor.example",
+                                 "Content-Type": "application/json"})
+    assert status == 200 and body["choices"][0]["message"]["content"] == "Hello, world"
+    assert answer.getheader("access-control-allow-origin") == "https://editor.example"
+    answer_text = client(server).chat.completions.create(model="smol", messages=HELLO)
+    assert answer_text.choices[0].message.content == "Hello, world"
+    # "*" allows every page.
+    status, _, _ = post(serve(cors_origins=("*",)), "/v1/chat/completions", BODY, evil)
+    assert status == 200
+
+
+def test_on_loopback_a_request_must_be_addressed_to_this_computer(
+    serve, backend: FakeBackend
+) -> None:
+    server = serve()
+    # DNS rebinding: the page's own name, pointed at 127.0.0.1.
+    for host in (f"evil.example:{server.port}", "evil.example", "192.168.1.5:8080"):
+        status, error = error_of(post(server, "/v1/chat/completions", BODY, {"Host": host}))
+        assert (status, error["code"]) == (403, "host_not_allowed"), host
+    assert not backend.requests
+    for host in (f"localhost:{server.port}", "127.0.0.1", "[::1]:8080", "LOCALHOST"):
+        status, _, _ = post(server, "/v1/models", None, {"Host": host}, method="GET")
+        assert status == 200, host
+    assert [m.id for m in client(server).models.list()] == ["smol"]
+
+
+def test_beyond_loopback_the_host_is_free_and_the_key_guards(backend: FakeBackend) -> None:
+    server = ApiServer(backend, ServeOptions(host="0.0.0.0", port=0, api_key="s3cret"))
+    server.start()
+    try:
+        status, _, _ = post(server, "/v1/models", None,
+                            {"Host": "gpu-box.lan:8080", "Authorization": "Bearer s3cret"},
+                            method="GET")
+        assert status == 200
+        status, _, _ = post(server, "/v1/models", None, {"Host": "gpu-box.lan"}, method="GET")
+        assert status == 401
+    finally:
+        server.stop()

@@ -166,7 +166,7 @@ def test_hostile_requests_get_openai_errors_and_the_server_goes_on(
     status, body = served.post(json.dumps({"model": "gpt-4o", "messages": HELLO}).encode())
     assert (status, body["error"]["code"]) == (404, "model_not_found")
     with socket.create_connection(("127.0.0.1", served.port), timeout=TIMEOUT) as raw:
-        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
                     b"Content-Length: 10485760\r\n\r\n" + b"x" * 65536)
         assert raw.recv(65536).startswith(b"HTTP/1.1 413")
     # Huge max_tokens is clamped to the context: the reply simply ends.
@@ -233,7 +233,7 @@ def test_a_client_that_disconnects_frees_the_engine(start: Callable[..., Served]
     body = json.dumps({"model": served.model, "prompt": "1, 2, 3, 4, 5,", "temperature": 0,
                        "max_tokens": 4000, "stream": True}).encode()
     with socket.create_connection(("127.0.0.1", served.port), timeout=TIMEOUT) as raw:
-        raw.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
+        raw.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: localhost\r\n"
                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         received = b""
         while received.count(b'"text"') < 3:  # the reply is streaming
