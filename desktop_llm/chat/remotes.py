@@ -231,11 +231,13 @@ class Remotes:
     def _busy_engines(self, base_url: str) -> list[RemoteEngine]:
         url = normalized_url(base_url)
         return [
-            engine for engine in self._streaming() if engine.base_url == url and engine.busy
+            engine for engine in self._streaming()
+            if engine.base_url == url and engine.busy and engine.cuts_concurrent_streams
         ]
 
     def _kept_answer(self, base_url: str) -> tuple[RemoteModel, ...] | None:
-        """The server's last models while an engine of ours is busy with it (None: ask it)."""
+        """The server's last models while an engine of ours streams a reply to it and another
+        request would cut that reply (None: ask it)."""
         busy = self._busy_engines(base_url)
         if not busy:
             return None

@@ -190,6 +190,13 @@ class RemoteEngine:
             return bool(self._replies or self._threads)
 
     @property
+    def cuts_concurrent_streams(self) -> bool:
+        """Whether another request to this server cuts the reply it streams (llama-cpp-python's
+        server), or it is not known yet: other parts of the app then leave it alone while a
+        reply of this engine streams."""
+        return self._cuts_concurrent_streams()
+
+    @property
     def counts_exactly(self) -> bool | None:
         """True once the server has counted tokens, False if it cannot (estimates), None
         until asked."""
@@ -297,6 +304,7 @@ class RemoteEngine:
                 api.check_status(
                     response, self.base_url, self._api_key, model_id=self.model_id, sent=body
                 )
+                _check_stream(response, self.base_url)
                 if _is_json(response):  # a server that does not stream answers whole
                     # Up to a size; no deadline: a reply takes as long as the model writes
                     # (each read has the read timeout, and Stop shuts the socket).
@@ -526,6 +534,27 @@ class _Request:
     texts: list[str]
     overhead: int
     raw: bool  # a raw completion: its chunks carry ``text``, not a ``delta``
+
+
+def _check_stream(response: httpx2.Response, url: str) -> None:
+    """A sentence for an answer that is neither a stream of events nor a JSON reply: a
+    redirect (replies are not followed elsewhere: the address should be the new one), or a
+    page (a proxy's login, a web server at that address)."""
+    if 300 <= response.status_code < 400:
+        raise RemoteError(translate(
+            "Remote",
+            "The server at {url} sent the request elsewhere (HTTP {status} to {location}): "
+            "change the server's address in its settings to the new one.",
+        ).format(url=url, status=response.status_code,
+                 location=response.headers.get("location") or "?"))
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("text/event-stream", "application/json"):
+        raise RemoteError(translate(
+            "Remote",
+            "The server at {url} answered with {kind} instead of a reply (HTTP {status}): "
+            "check that the address is the server's API, which usually ends in /v1.",
+        ).format(url=url, kind=kind or translate("Remote", "no content type"),
+                 status=response.status_code))
 
 
 def _is_json(response: httpx2.Response) -> bool:

@@ -3085,6 +3085,18 @@ Sentiment:</source>
         <translation>位于 {url} 的服务器不提供 token 计数。</translation>
     </message>
     <message>
+        <source>The server at {url} sent the request elsewhere (HTTP {status} to {location}): change the server&apos;s address in its settings to the new one.</source>
+        <translation>位于 {url} 的服务器把请求转到了别处（HTTP {status}，转到 {location}）：请在该服务器的设置中把地址改为新地址。</translation>
+    </message>
+    <message>
+        <source>The server at {url} answered with {kind} instead of a reply (HTTP {status}): check that the address is the server&apos;s API, which usually ends in /v1.</source>
+        <translation>位于 {url} 的服务器返回的是 {kind}，而不是回复（HTTP {status}）：请检查该地址是否为服务器的 API，它通常以 /v1 结尾。</translation>
+    </message>
+    <message>
+        <source>no content type</source>
+        <translation>未注明内容类型</translation>
+    </message>
+    <message>
         <source>The server stopped the reply with an error: {reason}</source>
         <translation>服务器因错误停止了回复：{reason}</translation>
     </message>

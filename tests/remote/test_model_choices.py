@@ -124,19 +124,26 @@ def test_asking_a_server_for_its_models_does_not_cut_the_reply_it_streams(
     wait_idle(service)
 
 
+@pytest.mark.parametrize(("tokenizer", "cuts"), [
+    ("/extras/tokenize", True),  # llama-cpp-python's server: another request cuts the reply
+    ("/tokenize", False),  # llama.cpp's llama-server: answers side by side
+], ids=["llama-cpp-python", "llama-server"])
 def test_while_a_reply_streams_its_servers_last_answer_is_used_again(
-    service: ChatService,
+    service: ChatService, tokenizer: str, cuts: bool,
 ) -> None:
     gets = models("m")
     events = [chunk({"content": f"w{i} "}) for i in range(40)] + [chunk({}, "stop"), "[DONE]"]
-    with scripted_server(events, gets=gets, delay=0.05) as url:
+    posts = {tokenizer: {"tokens": [1, 2]}}
+    with scripted_server(events, gets=gets, delay=0.05, posts=posts) as url:
         remote = service.remotes.add("s", url)
         service.load_model("s/m").result(timeout=TIMEOUT)
         started = threading.Event()
         reply = service.send(None, "Hi", params=SHORT, on_text=lambda _t: started.set())
         assert started.wait(30)
         gets["/v1/models"] = {"data": [{"id": "m"}, {"id": "new"}]}
-        assert service.remotes.models_of(remote).models == (RemoteModel("m"),)
+        asked = service.remotes.models_of(remote).models
+        # Only a server that would cut the reply is left alone (its last answer used again).
+        assert asked == ((RemoteModel("m"),) if cuts else (RemoteModel("m"), RemoteModel("new")))
         assert not reply.done.done()
         assert reply.done.result(timeout=TIMEOUT).finish_reason == "stop"
         wait_idle(service)

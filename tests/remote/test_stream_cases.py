@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from desktop_llm.engine.types import ChatTurn, GenerationParams
@@ -103,3 +106,40 @@ def test_a_server_error_is_a_sentence_with_the_servers_words() -> None:
     assert result.error == (
         f"The server at {url} failed (HTTP 503): the model is loading, try again"
     )
+
+
+@pytest.mark.parametrize(("status", "headers", "said"), [
+    (301, {"Location": "https://gpu-box/v1/chat/completions"},
+     "sent the request elsewhere (HTTP 301 to https://gpu-box/v1/chat/completions): change "
+     "the server's address in its settings to the new one."),
+    (200, {"Content-Type": "text/html; charset=utf-8"},
+     "answered with text/html instead of a reply (HTTP 200): check that the address is the "
+     "server's API, which usually ends in /v1."),
+], ids=["redirect", "web-page"])
+def test_an_answer_that_is_no_reply_is_said_for_what_it_is(
+    status: int, headers: dict[str, str], said: str
+) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b"<html><body>Sign in</body></html>"
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        result, pieces = reply_to(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert pieces == [] and result.finish_reason == "error"  # type: ignore[attr-defined]
+    assert result.error == f"The server at {url} {said}"  # type: ignore[attr-defined]
