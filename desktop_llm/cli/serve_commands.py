@@ -48,7 +48,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
-    from desktop_llm.chat.serving import saved_setup
+    from desktop_llm.chat.serving import ServeSetup, saved_setup
     from desktop_llm.serve.backend import ChatServiceBackend
     from desktop_llm.serve.options import ServeOptions, is_loopback
     from desktop_llm.serve.server import ApiServer
@@ -73,13 +73,25 @@ def _serve(args: argparse.Namespace, paths: AppPaths) -> int:
             f"serving on {options.host} would open the model to other machines: give an API "
             "key with --api-key-stdin, or serve on 127.0.0.1", EXIT_USAGE,
         )
-    options.check()  # refused before a model is loaded for nothing
+    # The window's rules (a key that a header can carry, ...), refused before a model is
+    # loaded for nothing.
+    problem = ServeSetup(
+        host=options.host, port=options.port, api_key=options.api_key,
+        cors_origins=options.cors_origins,
+    ).problem()
+    if problem is not None:
+        return fail(problem, EXIT_USAGE)
     with open_service(paths) as service:
-        choice = load_model(service, args.model)
         backend = ChatServiceBackend(
             service, created=int(time.time()), save_history=True if args.save_history else None
         )
+        # Listening first: a port in use is said at once, not after the model loaded.
         server = ApiServer(backend, options)
+        try:
+            choice = load_model(service, args.model)
+        except BaseException:
+            server.stop()
+            raise
         # On stdout, one line: a script starting the server reads the address from it.
         needs_key = "; clients send the API key" if options.api_key else ""
         print(f"Serving {choice.name} at {server.base_url} (Ctrl+C stops{needs_key})",

@@ -288,3 +288,40 @@ def test_serve_starts_from_the_windows_saved_settings(
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.mark.parametrize("key", ["two words", "clé-secrète", "tab\there"])
+def test_a_key_no_header_can_carry_is_refused_before_loading(
+    isolated_home: Path, model_path: Path, key: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_llm", "serve", "--port", "0", "--api-key-stdin",
+         "--model", str(model_path)],
+        env=_env(isolated_home), capture_output=True, text=True, timeout=TIMEOUT,
+        input=key + "\n", encoding="utf-8", check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "one word of plain letters" in done.stderr  # the window's sentence
+    assert done.stderr.count("\n") == 1 and not done.stdout
+
+
+def test_a_port_in_use_is_said_before_the_model_is_loaded(
+    isolated_home: Path, model_path: Path
+) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        # The second model does not exist: it is never looked for, the port is said first.
+        for model in (str(model_path), str(isolated_home / "missing.gguf")):
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "desktop_llm", "serve", "--port", str(port),
+                 "--model", model],
+                env=_env(isolated_home), capture_output=True, text=True, timeout=TIMEOUT,
+                stdin=subprocess.DEVNULL, check=False,
+            )
+            assert done.returncode == 1, done.stderr
+            assert f"Could not listen on 127.0.0.1:{port}" in done.stderr
+            assert done.stderr.count("\n") == 1 and not done.stdout
+            assert time.monotonic() - started < 15
