@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 
 MODEL_ALIAS = "smol"
 API_KEY = "sk-test-remote-key"
@@ -121,12 +119,8 @@ def unused_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-@pytest.fixture(autouse=True)
-def isolated_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
-    """A file keyring in the test's folder: API keys never reach the user's real keyring."""
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+
+
+# A file keyring in each test's folder, autouse: API keys never reach the user's real keyring
+# (the Hub tests' own fixture; importing its conftest also sets the HF_* variables it needs).
+from tests.hub.conftest import isolated_keyring  # noqa: E402, F401
