@@ -31,10 +31,12 @@ def test_a_queued_reply_cancelled_settles_at_once_while_the_running_one_goes_on(
         assert not running.future.done()  # answered at once, not after the running reply
         time.sleep(3.5)  # past the stop timeout: the engine was not taken for stuck
         assert engine.pid == pid
-        # Not waited for (400 tokens take minutes on a loaded machine); a stop may then take
-        # longer than the timeout, which only restarts the engine.
+        # Not waited for (400 tokens take minutes on a loaded machine): stopped, or ended on
+        # its own on a quiet one (116 tokens/s writes them in the 3.5 s above); a stop may
+        # also take longer than the timeout, which only restarts the engine. Its text is kept.
         running.cancel()
-        assert running.future.result(timeout=TIMEOUT).finish_reason in ("cancelled", "error")
+        ended = running.future.result(timeout=TIMEOUT)
+        assert ended.text.startswith("".join(first_text)) and ended.text.strip()
         again = engine.generate([ChatTurn("user", "Hi")], GenerationParams(max_tokens=4),
                                 lambda _text: None)
         assert again.future.result(timeout=TIMEOUT).finish_reason in ("stop", "length")
