@@ -43,6 +43,17 @@ def fresh_tls_context() -> Iterator[None]:
     api.tls_context.cache_clear()
 
 
+@pytest.fixture
+def trusted_authority(
+    authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fresh_tls_context: None,
+) -> None:
+    """The tests' certificate authority among the trusted roots (SSL_CERT_FILE)."""
+    roots = tmp_path / "roots.pem"
+    authority.cert_pem.write_to_path(str(roots))
+    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
+
+
 def reply(url: str) -> tuple[str, str | None, str]:
     engine = RemoteEngine(url, None, "m")
     try:
@@ -55,12 +66,8 @@ def reply(url: str) -> tuple[str, str | None, str]:
 
 
 def test_a_server_with_a_trusted_certificate_is_chatted_with(
-    authority: trustme.CA, server_tls: ssl.SSLContext, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, fresh_tls_context: None,
+    server_tls: ssl.SSLContext, trusted_authority: None,
 ) -> None:
-    roots = tmp_path / "roots.pem"
-    authority.cert_pem.write_to_path(str(roots))
-    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
     with scripted_server(EVENTS, gets=MODELS, tls=server_tls) as url:
         assert url.startswith("https://")
         assert api.list_models(url, None) == ["m"]
@@ -85,12 +92,8 @@ def test_a_certificate_that_cannot_be_trusted_is_a_sentence(
 
 
 def test_stop_ends_a_reply_at_once_while_an_https_server_is_silent(
-    authority: trustme.CA, server_tls: ssl.SSLContext, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, fresh_tls_context: None,
+    server_tls: ssl.SSLContext, trusted_authority: None,
 ) -> None:
-    roots = tmp_path / "roots.pem"
-    authority.cert_pem.write_to_path(str(roots))
-    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
     listener = socket.create_server(("127.0.0.1", 0))
     done = threading.Event()
 

@@ -3,7 +3,6 @@ wanting a key), read by the official openai client while the window stays respon
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.ui.conftest import (  # noqa: F401 (fixtures: windows, their locale, 
     isolated_keyring,
     open_window,
 )
+from tests.ui.test_serve_switch import port_open
 
 pytestmark = pytest.mark.gui
 REMOTE = f"gpu/{MODEL_ALIAS}"
@@ -35,14 +35,6 @@ def keyed(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     server = start_server(model_path, tmp_path_factory.mktemp("llama-server"), api_key=API_KEY)
     yield server
     server.kill()
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def test_the_windows_switch_serves_its_remote_model(
